@@ -1,0 +1,189 @@
+// swift-tools-version:6.1
+//
+// ctx: an organizational context and memory indexer for AI agents.
+// Library targets hold all the logic; `ctx` only wires them together. Dependencies flow
+// downward (see docs/modules.md).
+
+import PackageDescription
+
+let package = Package(
+  name: "ctx",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "ctx", targets: ["ctx"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.0"),
+    .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.0"),
+  ],
+  targets: [
+    // MARK: Core values
+    .target(name: "CtxCore"),
+    .testTarget(name: "CtxCoreTests", dependencies: ["CtxCore"]),
+
+    // MARK: libgit2
+    .systemLibrary(
+      name: "CLibGit2",
+      pkgConfig: "libgit2",
+      providers: [.apt(["libgit2-dev"])]
+    ),
+    .target(
+      name: "CtxGit",
+      dependencies: [
+        "CLibGit2",
+        "CtxCore",
+      ]
+    ),
+    .testTarget(
+      name: "CtxGitTests",
+      dependencies: [
+        "CtxGit",
+        "CtxTestSupport",
+      ]
+    ),
+
+    // MARK: Workspace and connector configuration
+    .target(
+      name: "CtxWorkspace",
+      dependencies: [
+        "CtxCore",
+        .product(name: "Yams", package: "Yams"),
+      ]
+    ),
+    .testTarget(
+      name: "CtxWorkspaceTests",
+      dependencies: [
+        "CtxTestSupport",
+        "CtxWorkspace",
+      ]
+    ),
+
+    // MARK: Symbols (universal-ctags and swift-syntax)
+    .target(
+      name: "CtxSymbols",
+      dependencies: [
+        "CtxCore",
+        .product(name: "SwiftParser", package: "swift-syntax"),
+        .product(name: "SwiftSyntax", package: "swift-syntax"),
+      ]
+    ),
+    .testTarget(
+      name: "CtxSymbolsTests",
+      dependencies: [
+        "CtxSymbols",
+        "CtxTestSupport",
+      ]
+    ),
+
+    // MARK: Connectors
+    .target(
+      name: "CtxConnectors",
+      dependencies: ["CtxCore"]
+    ),
+    .target(
+      name: "CtxConnectorCode",
+      dependencies: [
+        "CtxConnectors",
+        "CtxCore",
+        "CtxGit",
+        "CtxSymbols",
+      ]
+    ),
+    .testTarget(
+      name: "CtxConnectorCodeTests",
+      dependencies: [
+        "CtxConnectorCode",
+        "CtxConnectors",
+        "CtxTestSupport",
+      ]
+    ),
+
+    // MARK: Store
+    .target(
+      name: "CtxStore",
+      dependencies: [
+        "CtxCore",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]
+    ),
+    .testTarget(
+      name: "CtxStoreTests",
+      dependencies: [
+        "CtxStore",
+        "CtxTestSupport",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]
+    ),
+
+    // MARK: Indexer
+    .target(
+      name: "CtxIndexer",
+      dependencies: [
+        "CtxConnectorCode",
+        "CtxConnectors",
+        "CtxCore",
+        "CtxStore",
+        "CtxWorkspace",
+      ]
+    ),
+
+    // MARK: Query analysis and search
+    .target(
+      name: "CtxQuery",
+      dependencies: [
+        "CtxCore",
+        "CtxStore",
+      ]
+    ),
+    .testTarget(
+      name: "CtxQueryTests",
+      dependencies: [
+        "CtxQuery",
+        "CtxTestSupport",
+      ]
+    ),
+
+    // MARK: Command line
+    .target(
+      name: "CtxCLI",
+      dependencies: [
+        "CtxConnectorCode",
+        "CtxCore",
+        "CtxIndexer",
+        "CtxQuery",
+        "CtxStore",
+        "CtxWorkspace",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(
+      name: "ctx",
+      dependencies: ["CtxCLI"]
+    ),
+    .testTarget(
+      name: "CtxCLITests",
+      dependencies: [
+        "CtxCLI",
+        "CtxIndexer",
+        "CtxStore",
+        "CtxTestSupport",
+      ]
+    ),
+
+    // MARK: Test support
+    .target(
+      name: "CtxTestSupport",
+      dependencies: ["CtxCore"]
+    ),
+  ]
+)
+
+for target in package.targets where target.type != .system {
+  var settings = target.swiftSettings ?? []
+  settings.append(.enableUpcomingFeature("ExistentialAny"))
+  settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+  target.swiftSettings = settings
+}
+package.swiftLanguageModes = [.v6]

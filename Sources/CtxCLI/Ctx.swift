@@ -1,0 +1,67 @@
+import ArgumentParser
+import CtxCore
+import CtxWorkspace
+import Foundation
+
+/// The `ctx` command: organizational context and memory for AI agents.
+public struct Ctx: AsyncParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "ctx",
+    abstract: "Index code, history, documents and chat into one local index, and answer with layered context bundles.",
+    discussion: """
+      Exit codes: 0 success; 1 a search or query found nothing; 2 an error, or an index run \
+      with problems (see README.md, "Exit codes").
+      """,
+    version: CtxVersion.current,
+    subcommands: [Init.self, Index.self, Search.self, Query.self]
+  )
+
+  public init() {}
+
+  /// Runs the command line, mapping errors to ctx's exit codes: a `CtxError` or a usage error
+  /// exits with 2 after printing its message to stderr.
+  public static func runMain(arguments: [String]? = nil) async -> Int32 {
+    signal(SIGPIPE, SIG_IGN)
+    do {
+      var command = try parseAsRoot(arguments)
+      if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+      return 0
+    } catch let error as CtxError {
+      Output.error(error)
+      return 2
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success {
+        // --help and --version print their text and succeed.
+        Output.write(fullMessage(for: error) + "\n")
+        return 0
+      }
+      if let exit = error as? ExitCode { return exit.rawValue }
+      Output.errorLine(fullMessage(for: error))
+      return 2
+    }
+  }
+}
+
+public enum CtxVersion {
+  public static let current = "0.1.0"
+}
+
+/// Options every command that reads a workspace shares.
+struct WorkspaceOptions: ParsableArguments {
+  @Option(name: .long, help: ArgumentHelp("The workspace folder (default: $CTX_WORKSPACE, else the first folder upward holding connectors/).", valueName: "dir"))
+  var workspace: String?
+
+  @Flag(name: .long, help: "Print error causes and more detail.")
+  var verbose = false
+
+  func locate() throws -> Workspace {
+    try Workspace.locate(
+      explicit: workspace, environment: ProcessInfo.processInfo.environment,
+      currentDirectory: FileManager.default.currentDirectoryPath)
+  }
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import CtxConnectorCode
+import CtxCore
+import CtxIndexer
+import CtxWorkspace
+import Foundation
+
+extension Ctx {
+  struct Index: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Bring every source up to date (incrementally unless --full).",
+      discussion: "Exit codes: 0 everything indexed; 2 a source failed, a connector file is invalid, or some items had problems (named in the summary).")
+
+    @OptionGroup var workspaceOptions: WorkspaceOptions
+
+    @Option(name: .long, help: ArgumentHelp("Index only this source (repeatable).", valueName: "name"))
+    var source: [String] = []
+
+    @Flag(name: .long, help: "Rebuild the index from nothing.")
+    var full = false
+
+    @Flag(name: [.long, .customShort("q")], help: "Print only problems.")
+    var quiet = false
+
+    @Flag(name: .long, help: "Print the run report as JSON.")
+    var json = false
+
+    @Option(name: .long, help: ArgumentHelp("Files read and parsed at once (default: the number of cores, at least 2).", valueName: "n"))
+    var workers: Int?
+
+    func validate() throws {
+      if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+    }
+
+    func run() async throws {
+      let workspace = try workspaceOptions.locate()
+      var options = IndexOptions()
+      options.full = full
+      options.sources = source.isEmpty ? nil : source
+      if let workers { options.code.workers = workers }
+      if let ctags = ProcessInfo.processInfo.environment["CTX_CTAGS"] { options.code.ctagsExecutable = ctags }
+      let progress: (any IndexProgress)? = (quiet || json) ? nil : ProgressPrinter(terminal: Output.stderrIsTerminal)
+      let report = try await Indexer(workspace: workspace, options: options).run(progress: progress)
+      if json {
+        try Output.json(report)
+      } else {
+        Output.write(IndexSummary.render(report, workspace: workspace, quiet: quiet))
+      }
+      if report.hasProblems { throw ExitCode(2) }
+    }
+  }
+}
+
+/// The human summary of an index run.
+enum IndexSummary {
+  static func render(_ report: IndexReport, workspace: Workspace, quiet: Bool) -> String {
+    var lines: [String] = []
+    for error in report.configErrors { lines.append("connector file error: \(error)") }
+    for name in report.removedSources { lines.append("\(name): connector file removed; its content was dropped from the index") }
+    for source in report.sources {
+      if let error = source.error {
+        lines.append("\(source.name): FAILED: \(error) (its previous index is kept)")
+        continue
+      }
+      if !quiet {
+        let indexed = source.added + source.changed
+        lines.append(
+          "\(source.name): \(source.listed) files; \(indexed) indexed (\(source.added) new, \(source.changed) changed), "
+            + "\(source.unchanged + source.restamped) unchanged, \(source.deleted) deleted; "
+            + "\(source.chunks) chunks, \(source.symbols) symbols; \(megabytes(source.bytesRead)) read in \(String(format: "%.2f", source.seconds)) s")
+        if !source.skipped.isEmpty {
+          let parts = source.skipped.sorted { $0.key < $1.key }.map { kind, count -> String in
+            let examples = source.skippedExamples[kind] ?? []
+            return "\(count) \(kind)" + (examples.isEmpty ? "" : " (e.g. \(examples.prefix(2).joined(separator: ", ")))")
+          }
+          lines.append("  skipped: " + parts.joined(separator: "; "))
+        }
+      }
+      if !source.problems.isEmpty {
+        lines.append("  \(source.name): \(source.problems.count) problem(s):")
+        for problem in source.problems.prefix(50) {
+          lines.append("    \(problem.kind.rawValue)  \(problem.path.map { $0 + ": " } ?? "")\(problem.message)")
+        }
+        if source.problems.count > 50 { lines.append("    ... and \(source.problems.count - 50) more (see --json)") }
+      }
+    }
+    if !quiet {
+      lines.append("index: \(workspace.databasePath), \(megabytes(report.indexBytes)); \(String(format: "%.2f", report.seconds)) s")
+    }
+    return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+  }
+
+  static func megabytes(_ bytes: Int64) -> String {
+    String(format: "%.1f MB", Double(bytes) / 1_000_000)
+  }
+}
+
+/// Progress on stderr: a live line on a terminal, plain timestamped lines otherwise (cron).
+final class ProgressPrinter: IndexProgress, @unchecked Sendable {
+  private let terminal: Bool
+  private let lock = NSLock()
+  private var started = Date()
+  private var lastPrint = Date.distantPast
+  private let formatter = ISO8601DateFormatter()
+
+  init(terminal: Bool) {
+    self.terminal = terminal
+  }
+
+  func sourceStarted(_ name: String) {
+    lock.withLock {
+      started = Date()
+      if !terminal { emit("\(name): crawling") }
+    }
+  }
+
+  func listed(_ name: String, total: Int) {
+    lock.withLock { if !terminal { emit("\(name): \(total) files to check") } }
+  }
+
+  func advanced(_ name: String, done: Int, total: Int) {
+    lock.withLock {
+      let now = Date()
+      let interval = terminal ? 0.1 : 10
+      guard now.timeIntervalSince(lastPrint) >= interval else { return }
+      lastPrint = now
+      let elapsed = max(now.timeIntervalSince(started), 0.001)
+      let rate = Double(done) / elapsed
+      let remaining = rate > 0 ? Double(max(total - done, 0)) / rate : 0
+      if terminal {
+        let width = 24
+        let filled = total > 0 ? min(width, width * done / total) : 0
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        Output.errorRaw(String(format: "\r\u{1B}[K%@ [%@] %d/%d files  %.0f/s  ETA %.0fs", name, bar, done, total, rate, remaining))
+      } else {
+        emit(String(format: "%@: %d/%d files, %.0f files/s, about %.0f s left", name, done, total, rate, remaining))
+      }
+    }
+  }
+
+  func sourceFinished(_ report: SourceReport) {
+    lock.withLock {
+      if terminal {
+        Output.errorRaw("\r\u{1B}[K")
+      } else {
+        emit("\(report.name): done (\(report.status.rawValue)) in \(String(format: "%.2f", report.seconds)) s")
+      }
+    }
+  }
+
+  private func emit(_ line: String) {
+    Output.errorRaw("\(formatter.string(from: Date())) \(line)\n")
+  }
+}

@@ -1,0 +1,141 @@
+import CtxConnectors
+import CtxCore
+import CtxGit
+import CtxSymbols
+import Foundation
+
+/// The `kind: code` connector: source files on disk, with symbols, cut into chunks.
+///
+/// In a git work tree it lists what git sees (tracked files plus untracked files no ignore
+/// rule excludes), through libgit2; in a plain folder it walks the tree. Either way the
+/// connector's include/exclude globs and the default vendored/generated exclusions apply.
+public struct CodeConnector: Connector {
+  public let config: SourceConfig
+  public var options: CodeConnectorOptions
+
+  public init(config: SourceConfig, options: CodeConnectorOptions = CodeConnectorOptions()) {
+    self.config = config
+    self.options = options
+  }
+
+  var filter: PathFilter {
+    var exclude = config.exclude
+    if config.code.defaultExcludes { exclude += CodeOptions.defaultExcludePatterns }
+    return PathFilter(include: config.include.map(Glob.init), exclude: exclude.map(Glob.init))
+  }
+
+  public func crawl(known: [String: KnownFile], into sink: any DocumentSink) async throws {
+    let listing = try listFiles()
+    for issue in listing.issues { try await sink.accept(.issue(issue)) }
+
+    let filter = self.filter
+    var candidates: [CodeListing.Entry] = []
+    for entry in listing.entries {
+      if let pattern = filter.excludingPattern(for: entry.path) {
+        try await sink.accept(.issue(CrawlIssue(kind: .excluded, path: entry.path, message: "excluded by \(pattern)")))
+      } else if !filter.admits(entry.path) {
+        continue  // outside every include pattern: not part of this source at all
+      } else {
+        candidates.append(entry)
+      }
+    }
+    try await sink.accept(.listed(total: candidates.count))
+
+    var ctagsFound = options.ctagsExecutable != nil
+    if let executable = options.ctagsExecutable, CtagsSession.locate(executable: executable) == nil {
+      ctagsFound = false
+      try await sink.accept(
+        .issue(
+          CrawlIssue(
+            kind: .ctagsMissing, path: nil,
+            message: "universal-ctags (`\(executable)`) was not found; files other than Swift are indexed without symbols. Install it with `apt-get install universal-ctags`.")))
+    }
+
+    let ctagsAvailable = ctagsFound
+    let options = self.options
+    let queue = WorkQueue(candidates)
+    let reader = FileProcessor(config: config, chunker: Chunker(maxLines: config.code.maxChunkLines))
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for _ in 0..<max(1, options.workers) {
+        group.addTask {
+          let ctags = ctagsAvailable ? CtagsSession(executable: options.ctagsExecutable ?? "ctags") : nil
+          while let entry = await queue.next() {
+            try Task.checkCancellation()
+            for event in await reader.process(entry, known: known[entry.path], ctags: ctags) {
+              try await sink.accept(event)
+            }
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+  }
+
+  /// Lists the source's files, through git when the root is inside a work tree.
+  func listFiles() throws -> CodeListing {
+    let root = config.root
+    if config.code.useGit, let tree = try GitWorkTree.discover(containing: root) {
+      let realRoot = (URL(fileURLWithPath: root).resolvingSymlinksInPath().path)
+      let realWorkdir = URL(fileURLWithPath: tree.workdir).resolvingSymlinksInPath().path
+      var prefix = ""
+      if realRoot.count > realWorkdir.count, realRoot.hasPrefix(realWorkdir + "/") {
+        prefix = String(realRoot.dropFirst(realWorkdir.count + 1))
+      }
+      var listing = CodeListing()
+      for file in try tree.listFiles(under: prefix) {
+        if file.isSubmodule {
+          listing.issues.append(CrawlIssue(kind: .excluded, path: file.path, message: "a git submodule; submodules are not followed"))
+          continue
+        }
+        listing.entries.append(CodeListing.Entry(path: file.path, isSymlink: file.isSymlink))
+      }
+      return listing
+    }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw CtxError(.connectorFailed, "the source folder \(root) does not exist; fix `path:` in \(config.configFile)", path: root, source: config.name)
+    }
+    let filter = self.filter
+    let walked = DirectoryWalker().walk(root: root) { directory in
+      // Prune a folder when everything under it is excluded (`**/vendor/**`, `build/`).
+      filter.excludingPattern(for: directory + "/\u{1}") != nil
+    }
+    return CodeListing(entries: walked.entries.map { CodeListing.Entry(path: $0.path, isSymlink: $0.isSymlink) }, issues: walked.issues)
+  }
+}
+
+/// Knobs of a code crawl that are not part of the connector file.
+public struct CodeConnectorOptions: Sendable {
+  /// The ctags executable, or nil to extract no symbols with ctags.
+  public var ctagsExecutable: String?
+  /// Files read and parsed at once. ctags runs as one process per worker.
+  public var workers: Int
+
+  public init(ctagsExecutable: String? = "ctags", workers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)) {
+    self.ctagsExecutable = ctagsExecutable
+    self.workers = workers
+  }
+}
+
+struct CodeListing: Sendable {
+  struct Entry: Sendable {
+    var path: String
+    var isSymlink: Bool
+  }
+  var entries: [Entry] = []
+  var issues: [CrawlIssue] = []
+}
+
+/// Hands out work items to crawl workers.
+actor WorkQueue<Item: Sendable> {
+  private var items: [Item]
+  private var position = 0
+
+  init(_ items: [Item]) { self.items = items }
+
+  func next() -> Item? {
+    guard position < items.count else { return nil }
+    defer { position += 1 }
+    return items[position]
+  }
+}

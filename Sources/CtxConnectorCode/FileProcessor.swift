@@ -1,0 +1,90 @@
+import CtxConnectors
+import CtxCore
+import CtxGit
+import CtxSymbols
+import Foundation
+
+/// Turns one listed path into crawl events: skip, unchanged, restamped or a chunked file.
+struct FileProcessor: Sendable {
+  let config: SourceConfig
+  let chunker: Chunker
+
+  /// Files bigger than this whose lines are very long are taken for minified or generated.
+  static let minifiedMinimumSize = 4096
+  static let minifiedLongestLine = 4000
+  static let minifiedAverageLine = 300
+
+  func process(_ entry: CodeListing.Entry, known: KnownFile?, ctags: CtagsSession?) async -> [CrawlEvent] {
+    let path = entry.path
+    let absolute = config.root + "/" + path
+    func issue(_ kind: CrawlIssue.Kind, _ message: String) -> [CrawlEvent] {
+      [.issue(CrawlIssue(kind: kind, path: path, message: message))]
+    }
+
+    if entry.isSymlink {
+      if case .failed(let code) = FileSystem.statKind(absolute), code == ELOOP {
+        return issue(.symlinkLoop, "symbolic link loop; remove or fix the link")
+      }
+      return issue(.symlink, "a symbolic link; links are not followed")
+    }
+
+    let stamp: FileStamp
+    switch FileSystem.lstatKind(absolute) {
+    case .regular(let value): stamp = value
+    case .missing: return issue(.vanished, "listed but gone before it could be read (deleted during the crawl?)")
+    case .failed(let code): return issue(.unreadable, "cannot stat: \(FileSystem.describe(errno: code))")
+    case .directory, .symlink, .other: return issue(.excluded, "not a regular file")
+    }
+    if stamp.size > config.code.maxFileSize {
+      return issue(.tooLarge, "\(stamp.size) bytes is over max_file_size (\(config.code.maxFileSize)); raise it in \(config.name).yaml to index it")
+    }
+    if let known, known.stamp == stamp { return [.unchanged(path: path)] }
+
+    var bytes: [UInt8]
+    let readStamp: FileStamp
+    switch FileSystem.read(absolute) {
+    case .bytes(let content, let value):
+      bytes = content
+      readStamp = value
+    case .missing: return issue(.vanished, "deleted during the crawl")
+    case .failed(let code): return issue(.unreadable, "cannot read: \(FileSystem.describe(errno: code)); check its permissions")
+    }
+    if bytes.isEmpty { return issue(.empty, "empty file") }
+    if bytes.prefix(8000).contains(0) { return issue(.binary, "binary content (a NUL byte in the first 8000 bytes)") }
+
+    let hash = ContentHash.blobID(of: bytes)
+    if let known, known.contentHash == hash { return [.restamped(path: path, stamp: readStamp)] }
+
+    var events: [CrawlEvent] = []
+    if String(validating: bytes, as: UTF8.self) == nil {
+      bytes = Array(String(decoding: bytes, as: UTF8.self).utf8)
+      events.append(.issue(CrawlIssue(kind: .invalidUTF8, path: path, message: "not valid UTF-8; indexed with the bad bytes replaced by U+FFFD")))
+    }
+    let lines = TextLines(bytes)
+    if bytes.count >= FileProcessor.minifiedMinimumSize {
+      let longest = lines.longestLine
+      if longest >= FileProcessor.minifiedLongestLine || bytes.count / max(lines.count, 1) >= FileProcessor.minifiedAverageLine {
+        return issue(.generated, "looks minified or generated (longest line \(longest) bytes); exclude it, or list it in include to keep this message quiet")
+      }
+    }
+
+    let language = Language.detect(path: path)
+    var symbols: [Symbol] = []
+    if language == "swift" {
+      symbols = SwiftSymbols.extract(from: bytes)
+    } else if let ctags, language != "json" {
+      do {
+        symbols = try await ctags.symbols(path: path, content: bytes)
+      } catch {
+        events.append(.issue(CrawlIssue(kind: .ctagsFailed, path: path, message: "ctags failed, indexed without symbols: \(error)")))
+      }
+    }
+    let chunks = chunker.chunks(of: lines, symbols: symbols)
+    events.append(
+      .file(
+        CodeFile(
+          path: path, stamp: readStamp, contentHash: hash, language: language, lineCount: lines.count, symbols: symbols,
+          chunks: chunks)))
+    return events
+  }
+}

@@ -1,0 +1,210 @@
+import CtxCore
+
+/// Cuts a file into chunks at symbol boundaries, with exact line ranges.
+///
+/// - A definition that fits in `maxLines` is one chunk, with its doc comment when that sits
+///   right above it.
+/// - A longer definition is cut at its nested definitions (the methods of a class); what lies
+///   between them is cut into windows labelled with the enclosing definition.
+/// - Lines no definition covers (imports, top-level statements, prose, files without
+///   symbols) are cut into windows of at most `windowLines`.
+/// Chunks never overlap, and blank-only stretches produce no chunk.
+public struct Chunker: Sendable {
+  public var maxLines: Int
+  public var windowLines: Int
+  /// Lines above a definition (comments, attributes) that join its chunk.
+  public var leadingLines: Int
+
+  public init(maxLines: Int = 120, windowLines: Int = 60, leadingLines: Int = 12) {
+    self.maxLines = maxLines
+    self.windowLines = windowLines
+    self.leadingLines = leadingLines
+  }
+
+  /// A symbol with a known line range, as a chunk boundary.
+  struct Span {
+    var start: Int
+    var end: Int
+    var name: String
+    var kind: String
+  }
+
+  public func chunks(of text: TextLines, symbols: [Symbol]) -> [Chunk] {
+    guard text.count > 0 else { return [] }
+    let spans = Chunker.spans(of: symbols, lineCount: text.count, text: text)
+    var output: [Chunk] = []
+    cover(1, text.count, spans[...], label: nil, text: text, into: &output)
+    return merged(output, text: text)
+  }
+
+  /// Line ranges of the symbols. Parsers that give no end line (ctags for TypeScript, say)
+  /// get one inferred for functions and types: up to the line before the next symbol that is
+  /// not nested in it (by ctags' scope), trailing blank lines trimmed.
+  static func spans(of symbols: [Symbol], lineCount: Int, text: TextLines) -> [Span] {
+    let ordered = symbols.filter { $0.line >= 1 && $0.line <= lineCount }.sorted { $0.line < $1.line }
+    var spans: [Span] = []
+    for (index, symbol) in ordered.enumerated() {
+      var end = symbol.endLine
+      if end == nil, standaloneKinds.contains(symbol.kind) {
+        let qualified = [symbol.scope, symbol.name].compactMap { $0 }.joined(separator: ".")
+        var inferred = lineCount
+        for next in ordered[(index + 1)...] where next.line > symbol.line {
+          let scope = next.scope ?? ""
+          let nested = scope == symbol.name || scope == qualified || scope.hasPrefix(qualified + ".")
+          if !nested {
+            inferred = next.line - 1
+            break
+          }
+        }
+        while inferred > symbol.line && text.isBlank(inferred) { inferred -= 1 }
+        end = inferred
+      }
+      guard let last = end, last >= symbol.line else { continue }
+      spans.append(Span(start: symbol.line, end: min(last, lineCount), name: symbol.name, kind: symbol.kind))
+    }
+    return spans.sorted { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
+  }
+
+  /// Chunks shorter than this are merged with short neighbours: a run of one-line
+  /// properties, or a lone closing brace, is not worth a retrieval unit of its own.
+  public var smallLines = 6
+
+  /// Definitions that stay chunks of their own however short: what a query most often wants.
+  static let standaloneKinds: Set<String> = [
+    "function", "method", "class", "struct", "enum", "protocol", "interface", "actor", "extension", "initializer",
+    "type", "trait", "module", "namespace", "func", "constructor", "chapter", "section", "subsection", "macro",
+  ]
+
+  private func merged(_ chunks: [Chunk], text: TextLines) -> [Chunk] {
+    var result: [Chunk] = []
+    for chunk in chunks {
+      if var last = result.last {
+        let lastSize = last.endLine - last.startLine + 1
+        let size = chunk.endLine - chunk.startLine + 1
+        let adjacent = chunk.startLine <= last.endLine + 2
+        let closesLast = size <= 2 && text.line(chunk.startLine).allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == UInt8(ascii: "}") || $0 == UInt8(ascii: ")") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "]") }
+        let mergeable = !Chunker.standaloneKinds.contains(last.kind ?? "") && !Chunker.standaloneKinds.contains(chunk.kind ?? "")
+        if adjacent && (closesLast || (mergeable && lastSize < smallLines && size < smallLines)) && chunk.endLine - last.startLine + 1 <= windowLines {
+          if last.symbol != chunk.symbol && !closesLast {
+            // Several small definitions: keep the first name, and call the kind a group.
+            last.kind = last.kind == chunk.kind ? last.kind : (last.kind ?? chunk.kind)
+          }
+          last.endLine = chunk.endLine
+          last.text = text.text(from: last.startLine, to: last.endLine)
+          result[result.count - 1] = last
+          continue
+        }
+      }
+      result.append(chunk)
+    }
+    return result
+  }
+
+  private func cover(_ low: Int, _ high: Int, _ spans: ArraySlice<Span>, label: Span?, text: TextLines, into output: inout [Chunk]) {
+    // The outermost spans inside [low, high], in order.
+    var roots: [Span] = []
+    var children: [[Span]] = []
+    for span in spans where span.start >= low && span.end <= high {
+      if let last = roots.last, span.start <= last.end {
+        if span.end <= last.end { children[children.count - 1].append(span) }
+        continue  // nested (or overlapping: ctags is sometimes generous); its root covers it
+      }
+      roots.append(span)
+      children.append([])
+    }
+    var cursor = low
+    for (index, root) in roots.enumerated() {
+      var start = root.start
+      if root.start > cursor {
+        // Let comments and attributes just above the definition travel with it.
+        let gapEnd = root.start - 1
+        var attachFrom = root.start
+        while attachFrom - 1 >= cursor, root.start - (attachFrom - 1) <= leadingLines, !text.isBlank(attachFrom - 1) {
+          attachFrom -= 1
+        }
+        if root.end - attachFrom + 1 <= maxLines || root.end - root.start + 1 > maxLines { start = attachFrom }
+        if start > cursor { windows(cursor, min(gapEnd, start - 1), label: label, text: text, into: &output) }
+      }
+      if root.end - start + 1 <= maxLines {
+        output.append(make(start, root.end, root.name, root.kind, text))
+      } else if children[index].isEmpty {
+        // A long definition with nothing nested: windows, all labelled with it.
+        windows(start, root.end, label: root, text: text, into: &output, keepBlank: false)
+      } else {
+        // The declaration line (with its doc comment) heads its own chunk, so the chunk
+        // covering the definition's line is labelled with the definition.
+        let headerEnd = min(root.start, root.end)
+        output.append(make(start, headerEnd, root.name, root.kind, text))
+        if headerEnd < root.end {
+          cover(headerEnd + 1, root.end, children[index][...], label: root, text: text, into: &output)
+        }
+      }
+      cursor = root.end + 1
+    }
+    if cursor <= high { windows(cursor, high, label: label, text: text, into: &output) }
+  }
+
+  private func windows(_ low: Int, _ high: Int, label: Span?, text: TextLines, into output: inout [Chunk], keepBlank: Bool = false) {
+    var start = low
+    while start <= high {
+      // Skip leading blank lines so windows start at content.
+      while start <= high && text.isBlank(start) { start += 1 }
+      guard start <= high else { return }
+      var end = min(high, start + windowLines - 1)
+      while end > start && text.isBlank(end) { end -= 1 }
+      output.append(make(start, end, label?.name, label?.kind, text))
+      start = end + 1
+    }
+  }
+
+  private func make(_ start: Int, _ end: Int, _ symbol: String?, _ kind: String?, _ text: TextLines) -> Chunk {
+    Chunk(startLine: start, endLine: end, symbol: symbol, kind: kind, text: text.text(from: start, to: end))
+  }
+}
+
+/// A file's bytes with the offsets of its lines, 1-based.
+public struct TextLines: Sendable {
+  public let bytes: [UInt8]
+  /// `starts[i]` is the byte offset of line i+1; one extra entry marks the end.
+  private let starts: [Int]
+
+  public init(_ bytes: [UInt8]) {
+    self.bytes = bytes
+    var starts = [0]
+    starts.reserveCapacity(bytes.count / 32 + 2)
+    for (offset, byte) in bytes.enumerated() where byte == 0x0A {
+      starts.append(offset + 1)
+    }
+    if starts.last != bytes.count { starts.append(bytes.count) }
+    self.starts = starts
+  }
+
+  public var count: Int { starts.count - 1 }
+
+  /// The bytes of one line, without its newline.
+  public func line(_ number: Int) -> ArraySlice<UInt8> {
+    var end = starts[number]
+    let start = starts[number - 1]
+    if end > start && bytes[end - 1] == 0x0A { end -= 1 }
+    if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+    return bytes[start..<end]
+  }
+
+  public func isBlank(_ number: Int) -> Bool {
+    line(number).allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0C }
+  }
+
+  /// Lines `from` through `to`, joined by newlines, without a trailing newline.
+  public func text(from: Int, to: Int) -> String {
+    var end = starts[to]
+    if end > starts[from - 1] && bytes[end - 1] == 0x0A { end -= 1 }
+    return String(decoding: bytes[starts[from - 1]..<end], as: UTF8.self)
+  }
+
+  /// The longest line, in bytes (minified files have very long ones).
+  public var longestLine: Int {
+    var longest = 0
+    for index in 1..<starts.count { longest = max(longest, starts[index] - starts[index - 1]) }
+    return longest
+  }
+}

@@ -1,0 +1,144 @@
+import CtxCore
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What `lstat` says about one path.
+public enum FileKind: Sendable {
+  case regular(FileStamp)
+  case directory
+  case symlink
+  case other
+  case missing
+  case failed(errno: Int32)
+}
+
+/// Thin, allocation-light wrappers over the POSIX calls a crawl makes per file.
+public enum FileSystem {
+  public static func lstatKind(_ path: String) -> FileKind {
+    var info = stat()
+    guard lstat(path, &info) == 0 else {
+      return errno == ENOENT || errno == ENOTDIR ? .missing : .failed(errno: errno)
+    }
+    return kind(of: info)
+  }
+
+  /// Follows symlinks; a loop gives `.failed(ELOOP)`.
+  public static func statKind(_ path: String) -> FileKind {
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+      return errno == ENOENT || errno == ENOTDIR ? .missing : .failed(errno: errno)
+    }
+    return kind(of: info)
+  }
+
+  private static func kind(of info: stat) -> FileKind {
+    switch info.st_mode & S_IFMT {
+    case S_IFREG:
+      let nanos = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+      return .regular(FileStamp(size: Int64(info.st_size), mtimeNanos: nanos))
+    case S_IFDIR: return .directory
+    case S_IFLNK: return .symlink
+    default: return .other
+    }
+  }
+
+  public enum ReadResult {
+    case bytes([UInt8], FileStamp)
+    case missing
+    case failed(errno: Int32)
+  }
+
+  /// Reads a whole regular file, and its stamp as of the read (taken from the open file, so a
+  /// file replaced between listing and reading is read consistently).
+  public static func read(_ path: String) -> ReadResult {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      return errno == ENOENT || errno == ENOTDIR ? .missing : .failed(errno: errno)
+    }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { return .failed(errno: errno) }
+    guard info.st_mode & S_IFMT == S_IFREG else { return .failed(errno: EISDIR) }
+    let size = Int(info.st_size)
+    var bytes = [UInt8](repeating: 0, count: size)
+    var total = 0
+    while total < size {
+      let count = bytes.withUnsafeMutableBytes { buffer in
+        Glibc.read(descriptor, buffer.baseAddress! + total, size - total)
+      }
+      if count < 0 {
+        if errno == EINTR { continue }
+        return .failed(errno: errno)
+      }
+      if count == 0 { break }  // the file shrank while we read it
+      total += count
+    }
+    if total < size { bytes.removeSubrange(total...) }
+    let nanos = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    return .bytes(bytes, FileStamp(size: Int64(total), mtimeNanos: nanos))
+  }
+
+  public static func describe(errno code: Int32) -> String {
+    String(cString: strerror(code))
+  }
+}
+
+/// Lists a plain folder recursively: regular files and symlinks, relative paths, sorted.
+///
+/// Never follows directory symlinks (no loops, no escaping the source) and never enters `.git`.
+/// `prune` is asked about each directory's relative path before it is entered.
+public struct DirectoryWalker: Sendable {
+  public struct Entry: Sendable, Hashable {
+    public var path: String
+    public var isSymlink: Bool
+  }
+
+  public init() {}
+
+  public func walk(root: String, prune: (String) -> Bool) -> (entries: [Entry], issues: [CrawlIssue]) {
+    var entries: [Entry] = []
+    var issues: [CrawlIssue] = []
+    var pending: [String] = [""]
+    while let relative = pending.popLast() {
+      let absolute = relative.isEmpty ? root : root + "/" + relative
+      guard let directory = opendir(absolute) else {
+        issues.append(CrawlIssue(kind: .unreadable, path: relative.isEmpty ? "." : relative, message: "cannot list folder: \(FileSystem.describe(errno: errno))"))
+        continue
+      }
+      defer { closedir(directory) }
+      while let entry = readdir(directory) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+          pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        }
+        if name == "." || name == ".." || name == ".git" { continue }
+        let path = relative.isEmpty ? name : relative + "/" + name
+        var type = entry.pointee.d_type
+        if type == UInt8(DT_UNKNOWN) {
+          switch FileSystem.lstatKind(absolute + "/" + name) {
+          case .directory: type = UInt8(DT_DIR)
+          case .symlink: type = UInt8(DT_LNK)
+          case .regular: type = UInt8(DT_REG)
+          default: continue
+          }
+        }
+        switch Int(type) {
+        case Int(DT_DIR):
+          if !prune(path) { pending.append(path) }
+        case Int(DT_REG):
+          entries.append(Entry(path: path, isSymlink: false))
+        case Int(DT_LNK):
+          entries.append(Entry(path: path, isSymlink: true))
+        default:
+          continue
+        }
+      }
+    }
+    entries.sort { $0.path < $1.path }
+    return (entries, issues)
+  }
+}

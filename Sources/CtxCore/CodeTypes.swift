@@ -1,0 +1,118 @@
+/// A named definition found in a file, 1-based lines.
+public struct Symbol: Sendable, Hashable, Codable {
+  public var name: String
+  public var kind: String
+  public var line: Int
+  /// Last line of the definition, when the extractor knows it.
+  public var endLine: Int?
+  /// Enclosing type or namespace, e.g. `IndexStore` for a method.
+  public var scope: String?
+  public var signature: String?
+
+  public init(
+    name: String, kind: String, line: Int, endLine: Int? = nil, scope: String? = nil,
+    signature: String? = nil
+  ) {
+    self.name = name
+    self.kind = kind
+    self.line = line
+    self.endLine = endLine
+    self.scope = scope
+    self.signature = signature
+  }
+}
+
+/// A contiguous run of lines of one file: the unit the code layer retrieves.
+public struct Chunk: Sendable, Hashable {
+  public var startLine: Int
+  public var endLine: Int
+  /// The definition this chunk holds, if it was cut at a symbol boundary.
+  public var symbol: String?
+  public var kind: String?
+  public var text: String
+
+  public init(startLine: Int, endLine: Int, symbol: String? = nil, kind: String? = nil, text: String) {
+    self.startLine = startLine
+    self.endLine = endLine
+    self.symbol = symbol
+    self.kind = kind
+    self.text = text
+  }
+}
+
+/// Size and modification time, compared before any file is read again.
+public struct FileStamp: Sendable, Hashable, Codable {
+  public var size: Int64
+  public var mtimeNanos: Int64
+
+  public init(size: Int64, mtimeNanos: Int64) {
+    self.size = size
+    self.mtimeNanos = mtimeNanos
+  }
+}
+
+/// One source file, read and cut into chunks.
+public struct CodeFile: Sendable {
+  /// `/`-separated, relative to the source root.
+  public var path: String
+  public var stamp: FileStamp
+  /// The git blob id of the content (hex), also used for plain folders.
+  public var contentHash: String
+  public var language: String?
+  public var lineCount: Int
+  public var symbols: [Symbol]
+  public var chunks: [Chunk]
+
+  public init(
+    path: String, stamp: FileStamp, contentHash: String, language: String?, lineCount: Int,
+    symbols: [Symbol], chunks: [Chunk]
+  ) {
+    self.path = path
+    self.stamp = stamp
+    self.contentHash = contentHash
+    self.language = language
+    self.lineCount = lineCount
+    self.symbols = symbols
+    self.chunks = chunks
+  }
+}
+
+/// Something a crawl noticed about one item: a skip by policy, or a problem.
+public struct CrawlIssue: Sendable, Hashable, Codable {
+  public enum Kind: String, Sendable, Codable, CaseIterable {
+    // Skipped by policy: expected, not problems.
+    case binary
+    case tooLarge = "too-large"
+    case excluded
+    case generated
+    case empty
+    case symlink
+    // Problems: the exit code says there were some.
+    case unreadable
+    case vanished
+    case symlinkLoop = "symlink-loop"
+    case invalidUTF8 = "invalid-utf8"
+    case ctagsMissing = "ctags-missing"
+    case ctagsFailed = "ctags-failed"
+    case parseFailed = "parse-failed"
+    case listingFailed = "listing-failed"
+
+    /// Problems make `ctx index` exit with 2; skips do not.
+    public var isProblem: Bool {
+      switch self {
+      case .binary, .tooLarge, .excluded, .generated, .empty, .symlink: false
+      default: true
+      }
+    }
+  }
+
+  public var kind: Kind
+  public var path: String?
+  public var message: String
+
+  public init(kind: Kind, path: String?, message: String) {
+    self.kind = kind
+    self.path = path
+    self.message = message
+  }
+}

@@ -1,0 +1,110 @@
+/// Splits identifiers into their words, so `validateSession`, `ValidateSession`,
+/// `validate_session` and `VALIDATE_SESSION` are all found by "validate session".
+///
+/// SQLite's unicode61 tokenizer already splits at `_`, but keeps `validateSession` as the single
+/// token `validatesession`. The index therefore stores, beside the text, the lower-cased parts of
+/// every camel-case identifier it contains (see `IdentifierParts.expansion(of:)`), and queries
+/// match either the whole identifier or all of its parts.
+public enum IdentifierParts {
+  /// The words of one identifier, lower-cased. `parseHTTPHeader2` gives
+  /// `["parse", "http", "header", "2"]`; `snake_case` gives `["snake", "case"]`.
+  public static func split(_ identifier: Substring) -> [String] {
+    var parts: [String] = []
+    var current: [UInt8] = []
+    let bytes = Array(identifier.utf8)
+    func flush() {
+      if !current.isEmpty {
+        parts.append(String(decoding: current, as: UTF8.self).lowercased())
+        current.removeAll(keepingCapacity: true)
+      }
+    }
+    for (index, byte) in bytes.enumerated() {
+      let isUpper = byte >= 65 && byte <= 90
+      let isLower = byte >= 97 && byte <= 122
+      let isDigit = byte >= 48 && byte <= 57
+      if !(isUpper || isLower || isDigit) {
+        flush()
+        continue
+      }
+      if let last = current.last {
+        let lastUpper = last >= 65 && last <= 90
+        let lastLower = last >= 97 && last <= 122
+        let lastDigit = last >= 48 && last <= 57
+        if isUpper && (lastLower || lastDigit) {
+          flush()  // fooBar, v2Beta
+        } else if isUpper && lastUpper, index + 1 < bytes.count {
+          let next = bytes[index + 1]
+          if next >= 97 && next <= 122 { flush() }  // HTTPHeader: split before "Header"
+        } else if isDigit && !lastDigit {
+          flush()  // header2
+        } else if !isDigit && lastDigit {
+          flush()
+        }
+      }
+      current.append(byte)
+    }
+    flush()
+    return parts
+  }
+
+  /// True when `identifier` has a case change inside it, so unicode61 would keep it whole
+  /// although it is made of several words.
+  public static func isCamelCase(_ identifier: Substring) -> Bool {
+    var sawLower = false
+    var sawUpperAfterLower = false
+    var previousUpper = false
+    for byte in identifier.utf8 {
+      let isUpper = byte >= 65 && byte <= 90
+      let isLower = byte >= 97 && byte <= 122
+      if isLower {
+        if previousUpper && sawLower { sawUpperAfterLower = true }
+        sawLower = true
+      }
+      if isUpper && sawLower { sawUpperAfterLower = true }
+      previousUpper = isUpper
+    }
+    if sawUpperAfterLower { return true }
+    // "HTTPServer": upper run followed by a capitalised word.
+    let split = split(identifier)
+    return split.count > 1 && !identifier.contains("_")
+  }
+
+  /// The words of every camel-case identifier in `text`, each distinct word once, space
+  /// separated, in first-seen order. Words unicode61 already sees (snake_case parts) are not
+  /// repeated. This is what the index stores in the `parts` column.
+  public static func expansion(of text: String, limit: Int = 4096) -> String {
+    var seen = Set<String>()
+    var output: [String] = []
+    var outputBytes = 0
+    for identifier in identifiers(in: text) where isCamelCase(identifier) {
+      for part in split(identifier) where part.count > 1 && seen.insert(part).inserted {
+        output.append(part)
+        outputBytes += part.utf8.count + 1
+        if outputBytes >= limit { return output.joined(separator: " ") }
+      }
+    }
+    return output.joined(separator: " ")
+  }
+
+  /// Identifier-shaped runs (`[A-Za-z_][A-Za-z0-9_]*`) in `text`.
+  public static func identifiers(in text: String) -> [Substring] {
+    var result: [Substring] = []
+    let utf8 = text.utf8
+    var start: String.Index? = nil
+    var index = utf8.startIndex
+    while index != utf8.endIndex {
+      let byte = utf8[index]
+      let isAlpha = (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte == 95
+      let isDigit = byte >= 48 && byte <= 57
+      if start == nil {
+        if isAlpha { start = index }
+      } else if !(isAlpha || isDigit) {
+        if let begin = start { result.append(text[begin..<index]) }
+        start = nil
+      }
+      index = utf8.index(after: index)
+    }
+    if let begin = start { result.append(text[begin..<text.endIndex]) }
+    return result
+  }
+}

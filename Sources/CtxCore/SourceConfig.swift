@@ -1,0 +1,62 @@
+/// What a connector file in `connectors/` describes: one source to crawl.
+public struct SourceConfig: Sendable, Hashable {
+  public enum Kind: String, Sendable, Hashable, CaseIterable {
+    case code
+    case git
+    case docs
+    case chat
+  }
+
+  /// The connector file's name without `.yaml`: the source's name everywhere.
+  public var name: String
+  public var kind: Kind
+  /// Absolute path of the source root.
+  public var root: String
+  /// Absolute path of the connector file, for messages.
+  public var configFile: String
+  public var include: [String]
+  public var exclude: [String]
+  public var code: CodeOptions
+
+  public init(
+    name: String, kind: Kind, root: String, configFile: String, include: [String] = [],
+    exclude: [String] = [], code: CodeOptions = CodeOptions()
+  ) {
+    self.name = name
+    self.kind = kind
+    self.root = root
+    self.configFile = configFile
+    self.include = include
+    self.exclude = exclude
+    self.code = code
+  }
+}
+
+/// Options of `kind: code` sources.
+public struct CodeOptions: Sendable, Hashable {
+  /// Files larger than this are skipped (`max_file_size`, default 1 MiB).
+  public var maxFileSize: Int64
+  /// Whether the built-in vendored/generated exclusions apply (`default_excludes`).
+  public var defaultExcludes: Bool
+  /// Largest chunk, in lines, before a definition is split (`max_chunk_lines`).
+  public var maxChunkLines: Int
+  /// Whether `.git` work trees are listed through git (`use_git`, default true).
+  public var useGit: Bool
+
+  public init(maxFileSize: Int64 = 1 << 20, defaultExcludes: Bool = true, maxChunkLines: Int = 120, useGit: Bool = true) {
+    self.maxFileSize = maxFileSize
+    self.defaultExcludes = defaultExcludes
+    self.maxChunkLines = maxChunkLines
+    self.useGit = useGit
+  }
+
+  /// Vendored, dependency and generated paths skipped unless `default_excludes: false`.
+  public static let defaultExcludePatterns: [String] = [
+    "**/vendor/**", "**/node_modules/**", "**/third_party/**", "**/Pods/**", "**/Carthage/**",
+    "**/.build/**", "**/bower_components/**", "**/__pycache__/**", "**/.venv/**",
+    "**/*.min.js", "**/*.min.css", "**/*.map", "**/*.pb.go", "**/*_pb2.py", "**/*.pb.swift",
+    "**/package-lock.json", "**/yarn.lock", "**/pnpm-lock.yaml", "**/Cargo.lock",
+    "**/Gemfile.lock", "**/poetry.lock", "**/composer.lock", "**/go.sum", "**/Package.resolved",
+    "**/*.lock",
+  ]
+}

@@ -1,0 +1,59 @@
+import CLibGit2
+import CtxCore
+
+/// Process-wide libgit2 set-up, done once before the first call.
+public enum GitLibrary {
+  /// `git_libgit2_init` is reference counted and cheap to call again, but once is enough.
+  static let initialized: Bool = {
+    git_libgit2_init()
+    return true
+  }()
+
+  static func ensureInitialized() {
+    _ = initialized
+  }
+
+  /// Turns a libgit2 return code into a `CtxError` carrying `git_error_last()`'s text.
+  static func check(_ code: Int32, _ what: String, path: String? = nil) throws(CtxError) {
+    guard code < 0 else { return }
+    throw error(code, what, path: path)
+  }
+
+  static func error(_ code: Int32, _ what: String, path: String? = nil) -> CtxError {
+    var detail = "libgit2 error \(code)"
+    if let last = git_error_last(), let message = last.pointee.message {
+      detail = String(cString: message)
+    }
+    return CtxError(.gitFailed, "\(what): \(detail)", path: path)
+  }
+
+  /// The version of the linked libgit2, for `ctx doctor`.
+  public static var version: String {
+    var major: Int32 = 0
+    var minor: Int32 = 0
+    var revision: Int32 = 0
+    git_libgit2_version(&major, &minor, &revision)
+    return "\(major).\(minor).\(revision)"
+  }
+}
+
+/// The git blob id of a buffer: git's own content hash, used for every file ctx reads.
+public enum ContentHash {
+  public static func blobID(of bytes: UnsafeRawBufferPointer) -> String {
+    GitLibrary.ensureInitialized()
+    var oid = git_oid()
+    _ = git_odb_hash(&oid, bytes.baseAddress, bytes.count, GIT_OBJECT_BLOB)
+    return hex(oid)
+  }
+
+  public static func blobID(of bytes: [UInt8]) -> String {
+    bytes.withUnsafeBytes { blobID(of: $0) }
+  }
+
+  static func hex(_ oid: git_oid) -> String {
+    var oid = oid
+    var buffer = [CChar](repeating: 0, count: 41)
+    _ = git_oid_tostr(&buffer, 41, &oid)
+    return String(cString: buffer)
+  }
+}

@@ -1,0 +1,74 @@
+import CtxCore
+
+/// What one source's crawl did, for the `ctx index` summary and `--json`.
+public struct SourceReport: Sendable, Codable {
+  public enum Status: String, Sendable, Codable {
+    /// Everything was indexed.
+    case ok
+    /// Indexed, but some items had problems (named in `problems`).
+    case partial
+    /// The source could not be crawled at all; its previous index is kept.
+    case failed
+  }
+
+  public var name: String
+  public var kind: String
+  public var status: Status = .ok
+  public var seconds: Double = 0
+  /// Files the listing found and the filters admitted.
+  public var listed = 0
+  public var added = 0
+  public var changed = 0
+  /// Not read again: same size and modification time.
+  public var unchanged = 0
+  /// Read again, same content hash.
+  public var restamped = 0
+  public var deleted = 0
+  public var chunks = 0
+  public var symbols = 0
+  public var bytesRead: Int64 = 0
+  /// Skips by policy (binary, too large, excluded, ...), counted by kind.
+  public var skipped: [String: Int] = [:]
+  /// A few example paths per skip kind, so the summary can name them.
+  public var skippedExamples: [String: [String]] = [:]
+  /// Every problem, with its path.
+  public var problems: [CrawlIssue] = []
+  /// Why the whole source failed, when it did.
+  public var error: String?
+
+  public init(name: String, kind: String) {
+    self.name = name
+    self.kind = kind
+  }
+
+  static let examplesPerKind = 5
+
+  mutating func record(_ issue: CrawlIssue) {
+    if issue.kind.isProblem {
+      problems.append(issue)
+    } else {
+      skipped[issue.kind.rawValue, default: 0] += 1
+      if let path = issue.path, skippedExamples[issue.kind.rawValue, default: []].count < SourceReport.examplesPerKind {
+        skippedExamples[issue.kind.rawValue, default: []].append(path)
+      }
+    }
+  }
+}
+
+/// What a whole `ctx index` run did.
+public struct IndexReport: Sendable, Codable {
+  public var sources: [SourceReport] = []
+  /// Connector files that could not be read, with file and line.
+  public var configErrors: [String] = []
+  /// Sources whose connector file is gone; their content was removed from the index.
+  public var removedSources: [String] = []
+  public var seconds: Double = 0
+  public var indexBytes: Int64 = 0
+
+  public init() {}
+
+  /// True when anything went wrong: a bad connector file, a failed source, an item problem.
+  public var hasProblems: Bool {
+    !configErrors.isEmpty || sources.contains { $0.status != .ok }
+  }
+}

@@ -1,0 +1,224 @@
+import CtxConnectorCode
+import CtxConnectors
+import CtxCore
+import CtxStore
+import CtxWorkspace
+import Foundation
+
+/// Options of one `ctx index` run.
+public struct IndexOptions: Sendable {
+  /// Rebuild from nothing (`--full`).
+  public var full = false
+  /// Only these sources (`--source`); nil for all.
+  public var sources: [String]? = nil
+  public var code = CodeConnectorOptions()
+  /// Files per write transaction.
+  public var batchSize = 256
+
+  public init() {}
+}
+
+/// Receives progress while a crawl runs. Called from crawl tasks; implementations must be cheap.
+public protocol IndexProgress: Sendable {
+  func sourceStarted(_ name: String)
+  func listed(_ name: String, total: Int)
+  func advanced(_ name: String, done: Int, total: Int)
+  func sourceFinished(_ report: SourceReport)
+}
+
+/// Drives connectors into the store: one source after another, files in batches.
+public struct Indexer: Sendable {
+  public let workspace: Workspace
+  public let options: IndexOptions
+
+  public init(workspace: Workspace, options: IndexOptions) {
+    self.workspace = workspace
+    self.options = options
+  }
+
+  /// Indexes every source (or the chosen ones).
+  ///
+  /// - Throws: only when the index cannot be opened; a source that fails is reported in its
+  ///   `SourceReport` and the others still run.
+  public func run(progress: (any IndexProgress)? = nil) async throws -> IndexReport {
+    let clock = ContinuousClock.now
+    var report = IndexReport()
+    let (sources, configErrors) = workspace.loadSources()
+    report.configErrors = configErrors.map(\.description)
+    if let wanted = options.sources {
+      let known = Set(sources.map(\.name))
+      for name in wanted where !known.contains(name) {
+        throw CtxError(
+          .notFound, "no source named \(name); the sources are: \(sources.map(\.name).joined(separator: ", "))",
+          path: workspace.connectorsDirectory)
+      }
+    }
+    let store = try IndexStore(path: workspace.databasePath, mode: .readWrite, rebuild: options.full)
+    if options.sources == nil && configErrors.isEmpty {
+      // A source whose connector file was deleted leaves the index with it. Not when some
+      // connector file is unreadable: that source is then kept as it was.
+      report.removedSources = try await store.removeSources(notIn: Set(sources.map(\.name)))
+    }
+    for source in sources where options.sources?.contains(source.name) ?? true {
+      progress?.sourceStarted(source.name)
+      let sourceReport = await crawl(source, store: store, progress: progress)
+      progress?.sourceFinished(sourceReport)
+      report.sources.append(sourceReport)
+    }
+    try? store.checkpoint()
+    report.indexBytes = store.sizeOnDisk
+    report.seconds = (ContinuousClock.now - clock).seconds
+    return report
+  }
+
+  private func crawl(_ source: SourceConfig, store: IndexStore, progress: (any IndexProgress)?) async -> SourceReport {
+    let started = Date()
+    let clock = ContinuousClock.now
+    var report = SourceReport(name: source.name, kind: source.kind.rawValue)
+    do {
+      let sourceID = try await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: source.root)
+      let indexed = try store.indexedFiles(sourceID: sourceID)
+      let known = indexed.mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
+      let sink = IndexingSink(store: store, sourceID: sourceID, known: known, batchSize: options.batchSize, name: source.name, progress: progress)
+      let connector = CodeConnector(config: source, options: options.code)
+      try await connector.crawl(known: known, into: sink)
+      report = try await sink.finish(report)
+    } catch {
+      report.status = .failed
+      report.error = (error as? CtxError)?.description ?? "\(error)"
+    }
+    report.seconds = (ContinuousClock.now - clock).seconds
+    if report.status == .ok && !report.problems.isEmpty { report.status = .partial }
+    if let json = try? String(decoding: JSONEncoder().encode(report), as: UTF8.self) {
+      if let sourceID = try? await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: source.root) {
+        try? await store.recordRun(sourceID: sourceID, started: started, finished: Date(), status: report.status.rawValue, reportJSON: json)
+      }
+    }
+    return report
+  }
+}
+
+extension Duration {
+  var seconds: Double {
+    let (seconds, attoseconds) = components
+    return Double(seconds) + Double(attoseconds) / 1e18
+  }
+}
+
+/// Collects crawl events into write batches and keeps the run's counts.
+///
+/// `accept` does the per-file CPU work (identifier parts) on the calling crawl task, then
+/// hands the change to the `BatchCollector` actor. While one batch is being written, crawl
+/// tasks keep filling the next; a second full batch waits for the first (back-pressure), so
+/// memory is bounded by the batch size, not the repository.
+struct IndexingSink: DocumentSink {
+  let collector: BatchCollector
+
+  init(store: IndexStore, sourceID: Int64, known: [String: KnownFile], batchSize: Int, name: String, progress: (any IndexProgress)?) {
+    collector = BatchCollector(store: store, sourceID: sourceID, known: known, batchSize: batchSize, name: name, progress: progress)
+  }
+
+  func accept(_ event: CrawlEvent) async throws {
+    if case .file(let file) = event {
+      let parts = file.chunks.map { chunk in
+        IdentifierParts.expansion(of: (chunk.symbol ?? "") + " " + file.path + "\n" + chunk.text)
+      }
+      try await collector.add(.upsert(file, chunkParts: parts), event: event)
+    } else {
+      try await collector.add(nil, event: event)
+    }
+  }
+
+  func finish(_ report: SourceReport) async throws -> SourceReport {
+    try await collector.finish(report)
+  }
+}
+
+actor BatchCollector {
+  let store: IndexStore
+  let sourceID: Int64
+  let known: [String: KnownFile]
+  let batchSize: Int
+  let name: String
+  let progress: (any IndexProgress)?
+
+  private var batch: [FileChange] = []
+  private var batchBytes = 0
+  private var seen = Set<String>()
+  private var report: SourceReport
+  private var done = 0
+  private var total = 0
+
+  /// Problems after which the file's previous index entry is kept rather than dropped.
+  private static let keepsPrevious: Set<CrawlIssue.Kind> = [.unreadable, .ctagsFailed, .parseFailed, .symlinkLoop]
+
+  init(store: IndexStore, sourceID: Int64, known: [String: KnownFile], batchSize: Int, name: String, progress: (any IndexProgress)?) {
+    self.store = store
+    self.sourceID = sourceID
+    self.known = known
+    self.batchSize = batchSize
+    self.name = name
+    self.progress = progress
+    report = SourceReport(name: name, kind: "code")
+  }
+
+  func add(_ change: FileChange?, event: CrawlEvent) async throws {
+    switch event {
+    case .listed(let count):
+      total = count
+      report.listed = count
+      progress?.listed(name, total: count)
+      return
+    case .file(let file):
+      seen.insert(file.path)
+      if known[file.path] == nil { report.added += 1 } else { report.changed += 1 }
+      report.chunks += file.chunks.count
+      report.symbols += file.symbols.count
+      report.bytesRead += file.stamp.size
+      batchBytes += Int(file.stamp.size)
+      done += 1
+    case .unchanged(let path):
+      seen.insert(path)
+      report.unchanged += 1
+      done += 1
+    case .restamped(let path, let stamp):
+      seen.insert(path)
+      report.restamped += 1
+      report.bytesRead += stamp.size
+      batch.append(.restamp(path: path, stamp: stamp))
+      done += 1
+    case .issue(let issue):
+      report.record(issue)
+      if let path = issue.path, BatchCollector.keepsPrevious.contains(issue.kind) { seen.insert(path) }
+      if issue.path != nil && issue.kind != .excluded && issue.kind != .invalidUTF8 && issue.kind != .ctagsFailed { done += 1 }
+    }
+    if let change { batch.append(change) }
+    if done % 64 == 0 { progress?.advanced(name, done: done, total: total) }
+    if batch.count >= batchSize || batchBytes >= 16 << 20 { try await flush() }
+  }
+
+  private func flush() async throws {
+    guard !batch.isEmpty else { return }
+    let pending = batch
+    batch = []
+    batchBytes = 0
+    try await store.apply(pending, sourceID: sourceID)
+  }
+
+  /// Writes what is left and removes files that are gone. Only called after a complete
+  /// listing: an aborted crawl never deletes anything.
+  func finish(_ base: SourceReport) async throws -> SourceReport {
+    try await flush()
+    let gone = known.keys.filter { !seen.contains($0) }.sorted()
+    for start in stride(from: 0, to: gone.count, by: batchSize) {
+      let slice = gone[start..<min(start + batchSize, gone.count)]
+      try await store.apply(slice.map { .delete(path: $0) }, sourceID: sourceID)
+    }
+    report.deleted = gone.count
+    progress?.advanced(name, done: total, total: total)
+    var result = report
+    result.name = base.name
+    result.kind = base.kind
+    return result
+  }
+}

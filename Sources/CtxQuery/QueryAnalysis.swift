@@ -1,0 +1,146 @@
+import CtxCore
+
+/// A file named in the query text, as in a stack trace: `src/auth/session.ts:42`.
+public struct PathMention: Sendable, Hashable {
+  /// As written, without line and column (may be absolute or partial).
+  public var path: String
+  /// The last component: what the index is searched by.
+  public var name: String
+  public var line: Int?
+
+  public init(path: String, name: String, line: Int?) {
+    self.path = path
+    self.name = name
+    self.line = line
+  }
+}
+
+/// Free query text taken apart into what ranking uses. Pure: no IO, never throws.
+///
+/// A query can be two words or a whole bug report with a traceback and code. The analysis
+/// finds the words (stop words dropped), the identifiers as written (`validateSession`,
+/// `parse_args`), and the file paths with line numbers.
+public struct QueryAnalysis: Sendable {
+  public var text: String
+  /// Query terms in order, each distinct once: identifiers and words.
+  public var terms: [QueryTerm]
+  public var paths: [PathMention]
+  /// Identifiers written as code (mixed case, underscores, digits inside, or followed by `(`).
+  public var identifiers: [String]
+  /// The query is about tests, so test files are not ranked down.
+  public var mentionsTests: Bool
+
+  public init(_ text: String) {
+    self.text = text
+    paths = QueryAnalysis.findPaths(in: text)
+    var terms: [QueryTerm] = []
+    var seen = Set<String>()
+    var identifiers: [String] = []
+    var seenIdentifiers = Set<String>()
+    let pathNames = Set(paths.map(\.name))
+    for token in QueryAnalysis.tokens(of: text) {
+      let parts = IdentifierParts.split(token[...])
+      guard !parts.isEmpty else { continue }
+      let whole = parts.joined()
+      let looksLikeCode = parts.count > 1 || token.contains("_")
+      if looksLikeCode, !pathNames.contains(token), seenIdentifiers.insert(token).inserted {
+        identifiers.append(token)
+      }
+      if parts.count == 1 && QueryAnalysis.stopWords.contains(whole) { continue }
+      if seen.insert(whole).inserted {
+        terms.append(QueryTerm(whole: whole, parts: parts.count > 1 ? parts : []))
+      }
+    }
+    if terms.isEmpty {
+      // Only stop words ("how does it work"): keep them rather than search for nothing.
+      for token in QueryAnalysis.tokens(of: text) {
+        let whole = IdentifierParts.split(token[...]).joined()
+        if !whole.isEmpty && seen.insert(whole).inserted { terms.append(QueryTerm(whole: whole, parts: [])) }
+      }
+    }
+    self.terms = terms
+    self.identifiers = identifiers
+    let lower = text.lowercased()
+    mentionsTests = lower.contains("test") || lower.contains("spec")
+  }
+
+  /// Words as unicode61 would see them, but keeping `_` inside identifiers and splitting
+  /// nothing else: letters, digits and `_`.
+  static func tokens(of text: String) -> [String] {
+    var tokens: [String] = []
+    var current = ""
+    for character in text {
+      if character.isLetter || character.isNumber || character == "_" {
+        current.append(character)
+      } else if !current.isEmpty {
+        tokens.append(current)
+        current = ""
+      }
+    }
+    if !current.isEmpty { tokens.append(current) }
+    return tokens.filter { $0.contains(where: { $0 != "_" }) }
+  }
+
+  static let stopWords: Set<String> = [
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for", "from", "has", "have", "how",
+    "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "our", "so", "that", "the", "their",
+    "then", "there", "these", "this", "to", "was", "we", "were", "what", "when", "where", "which", "who", "why",
+    "will", "with", "you", "your", "should", "would", "could", "about", "after", "before", "there", "here", "also",
+    "some", "any", "all", "not", "no", "been", "being", "than", "too", "very", "just", "only", "out", "up", "down",
+  ]
+
+  /// Path-looking tokens: contain a `/` or end in a known source extension, optionally with
+  /// `:line[:column]` or followed by `, line N` (Python tracebacks).
+  static func findPaths(in text: String) -> [PathMention] {
+    var mentions: [PathMention] = []
+    var seen = Set<String>()
+    let separators: Set<Character> = [" ", "\t", "\n", "\r", "\"", "'", "`", "(", ")", "[", "]", "{", "}", ",", ";", "<", ">", "|"]
+    let pieces = text.split(whereSeparator: { separators.contains($0) })
+    for (index, piece) in pieces.enumerated() {
+      var token = Substring(piece)
+      while let last = token.last, last == "." || last == ":" { token = token.dropLast() }
+      var line: Int? = nil
+      // Strip ":line" and ":line:column".
+      let colonParts = token.split(separator: ":", omittingEmptySubsequences: false)
+      if colonParts.count >= 2, let number = Int(colonParts[1]) {
+        line = number
+        token = colonParts[0]
+      } else if colonParts.count >= 2 {
+        continue  // a URL or "key:value"
+      }
+      guard let name = token.split(separator: "/").last, name.contains(".") else { continue }
+      guard let dot = name.lastIndex(of: "."), name.index(after: dot) < name.endIndex else { continue }
+      let ext = name[name.index(after: dot)...].lowercased()
+      guard knownExtensions.contains(ext), name.first != "." || name.count > ext.count + 1 else { continue }
+      // Don't take "e.g" or a method call "self.run" for a file: the extension must be known.
+      if line == nil, index + 2 < pieces.count, pieces[index + 1] == "line", let number = Int(pieces[index + 2]) {
+        line = number
+      }
+      let path = String(token)
+      if seen.insert(path + ":" + String(line ?? 0)).inserted {
+        mentions.append(PathMention(path: path, name: String(name), line: line))
+      }
+    }
+    return mentions
+  }
+
+  static let knownExtensions: Set<String> = [
+    "swift", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "m", "mm", "go", "rs", "py", "pyi", "rb", "js", "mjs", "cjs", "jsx",
+    "ts", "tsx", "java", "kt", "kts", "scala", "cs", "php", "sh", "bash", "pl", "pm", "lua", "sql", "proto", "md", "yaml",
+    "yml", "toml", "json", "xml", "html", "css", "scss", "ex", "exs", "erl", "hs", "ml", "clj", "dart", "zig", "vue",
+    "svelte", "gradle", "txt", "rst", "cfg", "ini", "conf", "tf", "mk",
+  ]
+}
+
+/// One query term: a word, or an identifier with its parts.
+public struct QueryTerm: Sendable, Hashable {
+  /// Lower-cased, parts joined: `validatesession`.
+  public var whole: String
+  /// The words of a compound identifier (`["validate", "session"]`), empty for a plain word.
+  public var parts: [String]
+
+  public init(whole: String, parts: [String]) {
+    self.whole = whole
+    self.parts = parts
+  }
+}

@@ -1,0 +1,172 @@
+import CtxCore
+import Foundation
+import GRDB
+
+/// A file as the previous run indexed it.
+public struct IndexedFile: Sendable, Hashable {
+  public var path: String
+  public var stamp: FileStamp
+  public var contentHash: String
+}
+
+/// One change to a source's files, applied inside a batch transaction.
+public enum FileChange: Sendable {
+  /// New or changed content. `chunkParts[i]` is the identifier-parts text of `file.chunks[i]`
+  /// (computed by the caller, off the writer's thread).
+  case upsert(CodeFile, chunkParts: [String])
+  /// Same content, new size/modification time.
+  case restamp(path: String, stamp: FileStamp)
+  case delete(path: String)
+}
+
+extension IndexStore {
+  /// The source's row id, created on first use.
+  public func ensureSource(name: String, kind: String, root: String) async throws -> Int64 {
+    try await write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO source(name, kind, root) VALUES (?, ?, ?)
+          ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, root = excluded.root
+          """, arguments: [name, kind, root])
+      return try Int64.fetchOne(db, sql: "SELECT id FROM source WHERE name = ?", arguments: [name]) ?? 0
+    }
+  }
+
+  /// Every file the source has in the index, by path.
+  public func indexedFiles(sourceID: Int64) throws -> [String: IndexedFile] {
+    try read { db in
+      var files: [String: IndexedFile] = [:]
+      let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, content_hash FROM file WHERE source_id = ?", arguments: [sourceID])
+      while let row = try rows.next() {
+        let path: String = row[0]
+        files[path] = IndexedFile(path: path, stamp: FileStamp(size: row[1], mtimeNanos: row[2]), contentHash: row[3])
+      }
+      return files
+    }
+  }
+
+  /// Applies a batch of changes in one transaction: a file's chunks, full-text rows and
+  /// symbols are replaced together or not at all.
+  public func apply(_ changes: [FileChange], sourceID: Int64) async throws {
+    let now = Date().timeIntervalSince1970
+    try await write { db in
+      for change in changes {
+        switch change {
+        case .upsert(let file, let parts):
+          try IndexStore.upsert(file, parts: parts, sourceID: sourceID, now: now, db)
+        case .restamp(let path, let stamp):
+          try db.cachedStatement(sql: "UPDATE file SET size = ?, mtime_ns = ? WHERE source_id = ? AND path = ?")
+            .execute(arguments: [stamp.size, stamp.mtimeNanos, sourceID, path])
+        case .delete(let path):
+          if let fileID = try Int64.fetchOne(
+            db, sql: "SELECT id FROM file WHERE source_id = ? AND path = ?", arguments: [sourceID, path])
+          {
+            try IndexStore.removeContent(fileID: fileID, db)
+            try db.execute(sql: "DELETE FROM file WHERE id = ?", arguments: [fileID])
+          }
+        }
+      }
+    }
+  }
+
+  private static func upsert(_ file: CodeFile, parts: [String], sourceID: Int64, now: Double, _ db: Database) throws {
+    let name = file.path.split(separator: "/").last.map(String.init) ?? file.path
+    let fileID: Int64
+    if let existing = try Int64.fetchOne(
+      db, sql: "SELECT id FROM file WHERE source_id = ? AND path = ?", arguments: [sourceID, file.path])
+    {
+      fileID = existing
+      try removeContent(fileID: fileID, db)
+      try db.cachedStatement(
+        sql: "UPDATE file SET size = ?, mtime_ns = ?, content_hash = ?, language = ?, line_count = ?, indexed_at = ? WHERE id = ?"
+      ).execute(arguments: [file.stamp.size, file.stamp.mtimeNanos, file.contentHash, file.language, file.lineCount, now, fileID])
+    } else {
+      try db.cachedStatement(
+        sql: """
+          INSERT INTO file(source_id, path, name, size, mtime_ns, content_hash, language, line_count, indexed_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """
+      ).execute(arguments: [sourceID, file.path, name, file.stamp.size, file.stamp.mtimeNanos, file.contentHash, file.language, file.lineCount, now])
+      fileID = db.lastInsertedRowID
+    }
+    let insertChunk = try db.cachedStatement(
+      sql: "INSERT INTO chunk(file_id, start_line, end_line, path, symbol, kind, text, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    let insertText = try db.cachedStatement(sql: "INSERT INTO chunk_ft(rowid, path, symbol, text, parts) VALUES (?, ?, ?, ?, ?)")
+    for (index, chunk) in file.chunks.enumerated() {
+      let chunkParts = index < parts.count ? parts[index] : ""
+      try insertChunk.execute(arguments: [fileID, chunk.startLine, chunk.endLine, file.path, chunk.symbol, chunk.kind, chunk.text, chunkParts])
+      try insertText.execute(arguments: [db.lastInsertedRowID, file.path, chunk.symbol, chunk.text, chunkParts])
+    }
+    let insertSymbol = try db.cachedStatement(
+      sql: "INSERT INTO symbol(file_id, name, norm, kind, line, end_line, scope, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    for symbol in file.symbols {
+      try insertSymbol.execute(arguments: [fileID, symbol.name, IndexStore.normalizedSymbol(symbol.name), symbol.kind, symbol.line, symbol.endLine, symbol.scope, symbol.signature])
+    }
+  }
+
+  /// Removes a file's chunks (and their full-text rows, which external-content tables need
+  /// told explicitly, with the old values) and symbols.
+  private static func removeContent(fileID: Int64, _ db: Database) throws {
+    try db.cachedStatement(
+      sql: """
+        INSERT INTO chunk_ft(chunk_ft, rowid, path, symbol, text, parts)
+        SELECT 'delete', id, path, symbol, text, parts FROM chunk WHERE file_id = ?
+        """
+    ).execute(arguments: [fileID])
+    try db.cachedStatement(sql: "DELETE FROM chunk WHERE file_id = ?").execute(arguments: [fileID])
+    try db.cachedStatement(sql: "DELETE FROM symbol WHERE file_id = ?").execute(arguments: [fileID])
+  }
+
+  /// Records how a source's last crawl went, for `ctx status`.
+  public func recordRun(sourceID: Int64, started: Date, finished: Date, status: String, reportJSON: String) async throws {
+    try await write { db in
+      try db.execute(
+        sql: """
+          UPDATE source SET last_run_started = ?, last_run_finished = ?, last_run_seconds = ?,
+            last_run_status = ?, last_run_report = ? WHERE id = ?
+          """,
+        arguments: [
+          started.timeIntervalSince1970, finished.timeIntervalSince1970, finished.timeIntervalSince(started), status, reportJSON, sourceID,
+        ])
+    }
+  }
+
+  /// Drops sources whose connector file is gone, with all their content.
+  public func removeSources(notIn names: Set<String>) async throws -> [String] {
+    try await write { db in
+      let existing = try String.fetchAll(db, sql: "SELECT name FROM source")
+      var removed: [String] = []
+      for name in existing where !names.contains(name) {
+        guard let sourceID = try Int64.fetchOne(db, sql: "SELECT id FROM source WHERE name = ?", arguments: [name]) else { continue }
+        for fileID in try Int64.fetchAll(db, sql: "SELECT id FROM file WHERE source_id = ?", arguments: [sourceID]) {
+          try IndexStore.removeContent(fileID: fileID, db)
+        }
+        try db.execute(sql: "DELETE FROM file WHERE source_id = ?", arguments: [sourceID])
+        try db.execute(sql: "DELETE FROM source WHERE id = ?", arguments: [sourceID])
+        removed.append(name)
+      }
+      return removed
+    }
+  }
+
+  /// Runs FTS5's integrity check in the form that also catches external-content drift
+  /// (`rank = 1`), and SQLite's own. Returns the problems found (empty when healthy).
+  public func integrityProblems() throws -> [String] {
+    try writeSync { db in
+      var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+      do {
+        try db.execute(sql: "INSERT INTO chunk_ft(chunk_ft, rank) VALUES('integrity-check', 1)")
+      } catch {
+        problems.append("chunk_ft: \(error)")
+      }
+      return problems
+    }
+  }
+}
+
+extension IndexStore {
+  /// The form symbols are looked up by: lower-cased, without underscores.
+  public static func normalizedSymbol(_ name: String) -> String {
+    String(name.lowercased().filter { $0 != "_" })
+  }
+}

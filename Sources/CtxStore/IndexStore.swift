@@ -1,0 +1,149 @@
+import CtxCore
+import Foundation
+import GRDB
+
+/// The index database of one workspace: one `DatabasePool` per process, opened once.
+///
+/// WAL mode: readers (`ctx search`, `ctx serve`) run while `ctx index` writes. Writes are
+/// serialized by GRDB. Every GRDB error leaves this type as a `CtxError`.
+public final class IndexStore: Sendable {
+  public enum Mode: Sendable {
+    /// Create or migrate the database as needed.
+    case readWrite
+    /// Open an existing index for queries; never creates or migrates.
+    case readOnly
+  }
+
+  let pool: DatabasePool
+  public let path: String
+
+  /// Opens (and for `.readWrite`, creates or migrates) the index at `path`.
+  ///
+  /// - Parameter rebuild: erase everything first (`ctx index --full`), which is also the way
+  ///   out of an index written by a newer ctx.
+  /// - Throws: `.notFound` for a missing read-only index, `.schemaTooNew`, `.storeBusy`,
+  ///   `.storeFailed`.
+  public init(path: String, mode: Mode, rebuild: Bool = false) throws {
+    self.path = path
+    let exists = FileManager.default.fileExists(atPath: path)
+    if mode == .readOnly && !exists {
+      throw CtxError(.notFound, "there is no index yet at \(path); run `ctx index` first")
+    }
+    do {
+      if mode == .readWrite && !exists {
+        try IndexStore.create(path: path)
+      }
+      var configuration = Configuration()
+      configuration.busyMode = .timeout(10)
+      configuration.foreignKeysEnabled = true
+      configuration.prepareDatabase { db in
+        try db.execute(sql: "PRAGMA synchronous = NORMAL")
+      }
+      pool = try DatabasePool(path: path, configuration: configuration)
+      if rebuild {
+        try IndexStore.dropEverything(pool)
+      }
+      let found = try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+      if found > Schema.version {
+        throw CtxError(
+          .schemaTooNew,
+          "the index at \(path) was written by a newer ctx (schema \(found); this ctx knows \(Schema.version)). "
+            + "Upgrade ctx, or rebuild the index with `ctx index --full`.", path: path)
+      }
+      if mode == .readWrite {
+        try IndexStore.migrate(pool)
+      } else if found < Schema.version {
+        throw CtxError(.schemaTooNew, "the index at \(path) is from an older ctx (schema \(found)); run `ctx index` to upgrade it", path: path)
+      }
+    } catch let error as CtxError {
+      throw error
+    } catch {
+      throw IndexStore.wrap(error, "cannot open the index", path: path)
+    }
+  }
+
+  /// New files get 16 KiB pages (a smaller file for FTS data), set before WAL is on.
+  private static func create(path: String) throws {
+    let directory = (path as NSString).deletingLastPathComponent
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let queue = try DatabaseQueue(path: path)
+    try queue.writeWithoutTransaction { db in
+      try db.execute(sql: "PRAGMA page_size = 16384")
+      try db.execute(sql: "PRAGMA journal_mode = WAL")
+    }
+    try migrate(queue)
+    try queue.close()
+  }
+
+  private static func migrate(_ writer: any DatabaseWriter) throws {
+    try Schema.migrator.migrate(writer)
+    try writer.writeWithoutTransaction { db in
+      try db.execute(sql: "PRAGMA user_version = \(Schema.version)")
+    }
+  }
+
+  /// Empties the database in place (`--full`): the file is never deleted or renamed, since
+  /// another process may have it open.
+  private static func dropEverything(_ pool: DatabasePool) throws {
+    try pool.writeWithoutTransaction { db in
+      try db.inTransaction {
+        // Virtual tables first: dropping one drops its shadow tables.
+        let virtual = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")
+        for name in virtual { try db.execute(sql: "DROP TABLE IF EXISTS \(name.quotedDatabaseIdentifier)") }
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        for name in tables { try db.execute(sql: "DROP TABLE IF EXISTS \(name.quotedDatabaseIdentifier)") }
+        try db.execute(sql: "PRAGMA user_version = 0")
+        return .commit
+      }
+    }
+  }
+
+  /// Maps GRDB errors to `CtxError` codes: busy → `.storeBusy`, the rest → `.storeFailed`.
+  static func wrap(_ error: any Error, _ what: String, path: String? = nil) -> CtxError {
+    if let error = error as? CtxError { return error }
+    if let database = error as? DatabaseError {
+      if database.resultCode == .SQLITE_BUSY || database.resultCode == .SQLITE_LOCKED {
+        return CtxError(.storeBusy, "the index is being written by another ctx process; retry in a moment", path: path, cause: error)
+      }
+      if database.resultCode == .SQLITE_FULL {
+        return CtxError(.storeFailed, "\(what): the disk is full; free space and run again (the previous index is intact)", path: path, cause: error)
+      }
+      if database.resultCode == .SQLITE_READONLY || database.resultCode == .SQLITE_CANTOPEN || database.resultCode == .SQLITE_PERM {
+        return CtxError(.storeFailed, "\(what): \(database.message ?? "cannot write") (check the permissions of index/)", path: path, cause: error)
+      }
+      return CtxError(.storeFailed, "\(what): \(database.message ?? database.description)", path: path, cause: error)
+    }
+    return CtxError(.storeFailed, "\(what): \(error)", path: path, cause: error)
+  }
+
+  /// Runs `body` in a read transaction, converting errors.
+  func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+    do { return try pool.read(body) } catch { throw IndexStore.wrap(error, "cannot read the index", path: path) }
+  }
+
+  func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+    do { return try await pool.write(body) } catch { throw IndexStore.wrap(error, "cannot write the index", path: path) }
+  }
+
+  func writeSync<T>(_ body: (Database) throws -> T) throws -> T {
+    do { return try pool.write(body) } catch { throw IndexStore.wrap(error, "cannot write the index", path: path) }
+  }
+
+  /// Truncates the WAL so the main file holds everything (after a crawl).
+  public func checkpoint() throws {
+    do { _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) } } catch {
+      throw IndexStore.wrap(error, "cannot checkpoint the index", path: path)
+    }
+  }
+
+  /// The database file plus its WAL, in bytes.
+  public var sizeOnDisk: Int64 {
+    var total: Int64 = 0
+    for suffix in ["", "-wal", "-shm"] {
+      if let attributes = try? FileManager.default.attributesOfItem(atPath: path + suffix), let size = attributes[.size] as? NSNumber {
+        total += size.int64Value
+      }
+    }
+    return total
+  }
+}

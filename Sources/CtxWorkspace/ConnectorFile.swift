@@ -1,0 +1,178 @@
+import CtxCore
+import Foundation
+import Yams
+
+/// Parses one `connectors/NAME.yaml` file into a `SourceConfig`.
+///
+/// Every mistake names the file, the line and the fix: an unknown key lists the known ones, a
+/// wrong type shows the expected shape, and a missing source folder shows the resolved path.
+public enum ConnectorFile {
+  static let commonKeys = ["kind", "path", "include", "exclude", "description"]
+  static let codeKeys = ["max_file_size", "default_excludes", "max_chunk_lines", "use_git"]
+
+  static let starterCodeConnector = """
+    # The code in this workspace folder. See README.md, "Connectors", for every key.
+    kind: code
+    path: .
+    include: ["**"]
+    exclude: ["index/**"]
+
+    """
+
+  public static func parse(path: String, workspaceRoot: String) throws(CtxError) -> SourceConfig {
+    let text: String
+    do {
+      text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      throw CtxError(.invalidConfig, "cannot read the connector file: \(error.localizedDescription)", path: path, cause: error)
+    }
+    let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    let root: Node
+    do {
+      guard let node = try Yams.compose(yaml: text) else {
+        throw CtxError(.invalidConfig, "the connector file is empty; it needs at least `kind:` and `path:`", path: path, line: 1)
+      }
+      root = node
+    } catch let error as CtxError {
+      throw error
+    } catch let error as YamlError {
+      throw yamlError(error, path: path)
+    } catch {
+      throw CtxError(.invalidConfig, "not valid YAML: \(error)", path: path, cause: error)
+    }
+    guard let mapping = root.mapping else {
+      throw CtxError(.invalidConfig, "the connector file must be a mapping of keys such as `kind: code` and `path: .`", path: path, line: root.mark?.line)
+    }
+
+    var values: [String: Node] = [:]
+    var lines: [String: Int] = [:]
+    for (keyNode, valueNode) in mapping {
+      guard let key = keyNode.string else {
+        throw CtxError(.invalidConfig, "keys must be plain words such as `kind`", path: path, line: keyNode.mark?.line)
+      }
+      values[key] = valueNode
+      lines[key] = keyNode.mark?.line
+    }
+
+    guard let kindNode = values["kind"] else {
+      throw CtxError(.invalidConfig, "missing `kind:`; add `kind: code` (one of \(SourceConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")))", path: path, line: 1)
+    }
+    guard let kindText = kindNode.string, let kind = SourceConfig.Kind(rawValue: kindText) else {
+      throw CtxError(
+        .invalidConfig,
+        "`kind: \(kindNode.string ?? "?")` is not a connector kind; use one of \(SourceConfig.Kind.allCases.map(\.rawValue).joined(separator: ", "))",
+        path: path, line: kindNode.mark?.line)
+    }
+    guard kind == .code else {
+      throw CtxError(
+        .invalidConfig, "`kind: \(kind.rawValue)` is not supported by this version of ctx yet; only `kind: code` sources can be indexed",
+        path: path, line: kindNode.mark?.line)
+    }
+
+    let known = commonKeys + codeKeys
+    for (key, line) in lines.sorted(by: { ($0.value) < ($1.value) }) where !known.contains(key) {
+      let hint = known.min(by: { editDistance($0, key) < editDistance($1, key) }).map { " Did you mean `\($0)`?" } ?? ""
+      throw CtxError(
+        .invalidConfig, "unknown key `\(key)` for a \(kind.rawValue) connector.\(hint) Known keys: \(known.joined(separator: ", ")).",
+        path: path, line: line)
+    }
+
+    guard let pathNode = values["path"] else {
+      throw CtxError(.invalidConfig, "missing `path:`; add the folder to index, e.g. `path: .` or `path: ../payments`", path: path, line: 1)
+    }
+    guard let sourcePath = pathNode.string, !sourcePath.isEmpty else {
+      throw CtxError(.invalidConfig, "`path` must be a folder path string, e.g. `path: ../payments`", path: path, line: pathNode.mark?.line)
+    }
+    let resolved = Workspace.resolve(sourcePath, relativeTo: workspaceRoot)
+    guard Workspace.isDirectory(resolved) else {
+      throw CtxError(
+        .invalidConfig, "`path: \(sourcePath)` resolves to \(resolved), which is not a folder; fix the path (relative paths start at the workspace folder)",
+        path: path, line: pathNode.mark?.line)
+    }
+
+    var config = SourceConfig(name: name, kind: kind, root: resolved, configFile: path)
+    config.include = try stringList(values["include"], key: "include", path: path)
+    config.exclude = try stringList(values["exclude"], key: "exclude", path: path)
+    if let node = values["max_file_size"] {
+      config.code.maxFileSize = try byteSize(node, path: path)
+    }
+    if let node = values["default_excludes"] {
+      config.code.defaultExcludes = try bool(node, key: "default_excludes", path: path)
+    }
+    if let node = values["use_git"] {
+      config.code.useGit = try bool(node, key: "use_git", path: path)
+    }
+    if let node = values["max_chunk_lines"] {
+      guard let value = node.int, value >= 10 else {
+        throw CtxError(.invalidConfig, "`max_chunk_lines` must be a whole number of at least 10, e.g. `max_chunk_lines: 120`", path: path, line: node.mark?.line)
+      }
+      config.code.maxChunkLines = value
+    }
+    return config
+  }
+
+  private static func stringList(_ node: Node?, key: String, path: String) throws(CtxError) -> [String] {
+    guard let node else { return [] }
+    // A single pattern may be written without brackets; numbers and booleans are mistakes.
+    if let single = node.scalar?.string, node.int == nil, node.float == nil, node.bool == nil, node.null == nil {
+      return [single]
+    }
+    guard let sequence = node.sequence else {
+      throw CtxError(.invalidConfig, "`\(key)` must be a list of glob patterns, e.g. `\(key): [\"src/**\", \"*.md\"]`", path: path, line: node.mark?.line)
+    }
+    var result: [String] = []
+    for item in sequence {
+      guard let text = item.scalar?.string, !text.isEmpty else {
+        throw CtxError(.invalidConfig, "every `\(key)` entry must be a glob pattern string such as \"src/**\"", path: path, line: item.mark?.line)
+      }
+      result.append(text)
+    }
+    return result
+  }
+
+  private static func bool(_ node: Node, key: String, path: String) throws(CtxError) -> Bool {
+    guard let value = node.bool else {
+      throw CtxError(.invalidConfig, "`\(key)` must be true or false", path: path, line: node.mark?.line)
+    }
+    return value
+  }
+
+  /// `1048576`, `512KiB`, `1MiB`, `2MB`.
+  private static func byteSize(_ node: Node, path: String) throws(CtxError) -> Int64 {
+    if let value = node.int, value > 0 { return Int64(value) }
+    let text = (node.string ?? "").trimmingCharacters(in: .whitespaces)
+    let units: [(String, Int64)] = [("KiB", 1024), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("K", 1024), ("M", 1 << 20)]
+    for (suffix, factor) in units where text.hasSuffix(suffix) {
+      let number = text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
+      if let value = Double(number), value > 0 { return Int64(value * Double(factor)) }
+    }
+    throw CtxError(.invalidConfig, "`max_file_size` must be a size such as 1048576, 512KiB or 1MiB", path: path, line: node.mark?.line)
+  }
+
+  private static func yamlError(_ error: YamlError, path: String) -> CtxError {
+    switch error {
+    case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+      return CtxError(.invalidConfig, "not valid YAML: \(problem)", path: path, line: mark.line, cause: error)
+    case .duplicatedKeysInMapping(let duplicates, let context):
+      return CtxError(.invalidConfig, "duplicate key \(duplicates.joined(separator: ", ")); keep one", path: path, line: context.mark.line, cause: error)
+    default:
+      return CtxError(.invalidConfig, "not valid YAML: \(error)", path: path, cause: error)
+    }
+  }
+
+  private static func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a)
+    let b = Array(b)
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+      var previous = row[0]
+      row[0] = i
+      for j in stride(from: 1, through: b.count, by: 1) {
+        let saved = row[j]
+        row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+        previous = saved
+      }
+    }
+    return row[b.count]
+  }
+}

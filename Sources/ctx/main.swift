@@ -1,0 +1,4 @@
+import CtxCLI
+import Foundation
+
+exit(await Ctx.runMain())

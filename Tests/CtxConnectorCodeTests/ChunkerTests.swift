@@ -1,0 +1,66 @@
+import CtxConnectors
+import CtxCore
+import Testing
+
+@Suite struct ChunkerTests {
+  func lines(_ count: Int) -> TextLines {
+    TextLines(Array((1...count).map { "line \($0)" }.joined(separator: "\n").utf8))
+  }
+
+  @Test func cutsAtSymbolBoundariesWithExactLines() {
+    let text = lines(40)
+    let symbols = [
+      Symbol(name: "first", kind: "function", line: 3, endLine: 12),
+      Symbol(name: "second", kind: "function", line: 20, endLine: 30),
+    ]
+    let chunks = Chunker(maxLines: 120, windowLines: 60, leadingLines: 0).chunks(of: text, symbols: symbols)
+    #expect(chunks.map { [$0.startLine, $0.endLine] } == [[1, 2], [3, 12], [13, 19], [20, 30], [31, 40]])
+    #expect(chunks[1].symbol == "first")
+    #expect(chunks[1].text.hasPrefix("line 3\n"))
+    #expect(chunks[1].text.hasSuffix("line 12"))
+  }
+
+  @Test func splitsLongDefinitionsAtNestedOnes() {
+    let text = lines(300)
+    let symbols = [
+      Symbol(name: "Big", kind: "class", line: 1, endLine: 300),
+      Symbol(name: "a", kind: "method", line: 2, endLine: 100),
+      Symbol(name: "b", kind: "method", line: 101, endLine: 299),
+    ]
+    let chunks = Chunker(maxLines: 120, windowLines: 60).chunks(of: text, symbols: symbols)
+    // Header, method a whole, method b in windows (labelled b), closing line merged.
+    #expect(chunks.first?.symbol == "Big")
+    #expect(chunks.contains { $0.symbol == "a" && $0.startLine == 2 && $0.endLine == 100 })
+    #expect(chunks.filter { $0.symbol == "b" }.count >= 2)
+    // No overlap, nothing lost.
+    for (previous, next) in zip(chunks, chunks.dropFirst()) { #expect(previous.endLine < next.startLine) }
+    #expect(chunks.last?.endLine == 300)
+  }
+
+  @Test func windowsFilesWithoutSymbols() {
+    let chunks = Chunker(maxLines: 120, windowLines: 60).chunks(of: lines(130), symbols: [])
+    #expect(chunks.map { [$0.startLine, $0.endLine] } == [[1, 60], [61, 120], [121, 130]])
+    #expect(Chunker().chunks(of: TextLines([]), symbols: []).isEmpty)
+  }
+
+  @Test func docCommentsTravelWithTheirDefinition() {
+    let text = TextLines(Array("import X\n\n/// Docs.\n@attr\nfunc f() {\n}\n".utf8))
+    let chunks = Chunker().chunks(of: text, symbols: [Symbol(name: "f", kind: "function", line: 5, endLine: 6)])
+    #expect(chunks.last?.startLine == 3)
+    #expect(chunks.last?.symbol == "f")
+  }
+}
+
+@Suite struct InferredEndTests {
+  @Test func functionsWithoutEndLinesEndBeforeTheNextSymbol() {
+    let text = TextLines(Array("function a() {\n  x();\n}\n\nclass B {\n  m() {}\n}\n".utf8))
+    let symbols = [
+      Symbol(name: "a", kind: "function", line: 1),
+      Symbol(name: "B", kind: "class", line: 5),
+      Symbol(name: "m", kind: "method", line: 6, scope: "B"),
+    ]
+    let chunks = Chunker().chunks(of: text, symbols: symbols)
+    #expect(chunks.map { [$0.startLine, $0.endLine] } == [[1, 3], [5, 7]])
+    #expect(chunks.map(\.symbol) == ["a", "B"])
+  }
+}

@@ -1,0 +1,67 @@
+import CtxCore
+import Testing
+
+@Suite struct IdentifierPartsTests {
+  @Test(arguments: [
+    ("validateSession", ["validate", "session"]),
+    ("ValidateSession", ["validate", "session"]),
+    ("validate_session", ["validate", "session"]),
+    ("VALIDATE_SESSION", ["validate", "session"]),
+    ("parseHTTPHeader2", ["parse", "http", "header", "2"]),
+    ("HTTPServer", ["http", "server"]),
+    ("x", ["x"]),
+  ])
+  func splitsIdentifiers(input: String, expected: [String]) {
+    #expect(IdentifierParts.split(input[...]) == expected)
+  }
+
+  @Test func expansionListsCamelCasePartsOnce() {
+    let text = "func validateSession(token: SessionToken) { validateSession(x); snake_case }"
+    #expect(IdentifierParts.expansion(of: text) == "validate session token")
+  }
+
+  @Test func findsIdentifiers() {
+    #expect(IdentifierParts.identifiers(in: "a.b_c(1x2) + _d").map(String.init) == ["a", "b_c", "x2", "_d"])
+  }
+}
+
+@Suite struct GlobTests {
+  @Test(arguments: [
+    ("**/vendor/**", "vendor/a.go", true),
+    ("**/vendor/**", "x/vendor/y/z.go", true),
+    ("**/vendor/**", "vendors/a.go", false),
+    ("src/**", "src/a/b.ts", true),
+    ("src/**", "lib/src/a.ts", false),
+    ("*.min.js", "web/app.min.js", true),
+    ("*.md", "README.md", true),
+    ("docs/*.md", "docs/a/b.md", false),
+    ("docs/*.md", "docs/b.md", true),
+    ("vendor/", "vendor/x/y.c", true),
+    ("**/*.{js,ts}", "a/b/c.ts", true),
+    ("**/*.{js,ts}", "a/b/c.go", false),
+    ("file[0-9].txt", "file7.txt", true),
+    ("file[!0-9].txt", "file7.txt", false),
+    ("**", "anything/at/all", true),
+    ("a?c", "abc", true),
+    ("a?c", "a/c", false),
+  ])
+  func matches(pattern: String, path: String, expected: Bool) {
+    #expect(Glob(pattern).matches(path) == expected, "\(pattern) vs \(path)")
+  }
+
+  @Test func filterNeedsIncludeAndNoExclude() {
+    let filter = PathFilter(include: [Glob("src/**")], exclude: [Glob("**/gen/**")])
+    #expect(filter.admits("src/a.swift"))
+    #expect(!filter.admits("src/gen/a.swift"))
+    #expect(!filter.admits("other/a.swift"))
+  }
+}
+
+@Suite struct LanguageTests {
+  @Test func detectsByExtensionAndName() {
+    #expect(Language.detect(path: "Sources/a/b.swift") == "swift")
+    #expect(Language.detect(path: "x/Makefile") == "make")
+    #expect(Language.detect(path: "a.TS") == "typescript")
+    #expect(Language.detect(path: ".gitignore") == nil)
+  }
+}

@@ -1,0 +1,94 @@
+import CtxCore
+import CtxQuery
+import CtxStore
+import CtxTestSupport
+import Foundation
+import Testing
+
+@Suite struct QueryAnalysisTests {
+  @Test func findsPathsAndLinesInTracebacks() {
+    let text = """
+      Traceback (most recent call last):
+        File "/srv/app/auth/session.py", line 42, in validate
+      TypeError at Object.run (src/web/server.ts:10:5)
+      panic: runtime error [recovered] at /go/src/pkg/store.go:88 +0x1d
+      e.g. self.run() is not a file
+      """
+    let paths = QueryAnalysis(text).paths
+    #expect(paths.contains(PathMention(path: "/srv/app/auth/session.py", name: "session.py", line: 42)))
+    #expect(paths.contains(PathMention(path: "src/web/server.ts", name: "server.ts", line: 10)))
+    #expect(paths.contains(PathMention(path: "/go/src/pkg/store.go", name: "store.go", line: 88)))
+    #expect(!paths.contains { $0.name == "self.run" })
+  }
+
+  @Test func identifiersAndStopWords() {
+    let query = QueryAnalysis("how does validateSession handle the parse_args flag")
+    #expect(query.identifiers == ["validateSession", "parse_args"])
+    #expect(query.terms.map(\.whole) == ["validatesession", "handle", "parseargs", "flag"])
+    #expect(query.terms.first?.parts == ["validate", "session"])
+  }
+
+  @Test func expressionsQuoteEverything() {
+    let term = QueryTerm(whole: "a\"b", parts: [])
+    #expect(FTSExpression.group(term) == "\"a\"\"b\"")
+    #expect(FTSExpression.all(QueryAnalysis("validateSession").terms) == "(\"validatesession\" OR (\"validate\" AND \"session\"))")
+  }
+}
+
+@Suite struct CodeSearchTests {
+  /// A real store holding four spellings of one idea and some noise.
+  func makeStore(_ scratch: ScratchDirectory) async throws -> IndexStore {
+    let store = try IndexStore(path: scratch.path + "/ctx.sqlite", mode: .readWrite)
+    let source = try await store.ensureSource(name: "code", kind: "code", root: scratch.path)
+    let files: [(String, String, String)] = [
+      ("auth/session.ts", "validateSession", "export function validateSession(token) {\n  return check(token);\n}"),
+      ("auth/legacy.py", "validate_session", "def validate_session(token):\n    return True"),
+      ("auth/Consts.java", "VALIDATE_SESSION", "static final int VALIDATE_SESSION = 1;"),
+      ("auth/Api.cs", "ValidateSession", "public bool ValidateSession(string t) { return true; }"),
+      ("auth/other.ts", "callers", "import { validateSession } from './session';\nvalidateSession(t); validateSession(u);"),
+      ("tests/session_test.ts", "testValidate", "test('validateSession', () => validateSession(x));"),
+    ]
+    var changes: [FileChange] = []
+    for (path, symbol, text) in files {
+      let lines = text.split(separator: "\n").count
+      let file = CodeFile(
+        path: path, stamp: FileStamp(size: 1, mtimeNanos: 1), contentHash: path, language: nil, lineCount: lines,
+        symbols: [Symbol(name: symbol, kind: "function", line: 1, endLine: lines)],
+        chunks: [Chunk(startLine: 1, endLine: lines, symbol: symbol, kind: "function", text: text)])
+      changes.append(.upsert(file, chunkParts: [IdentifierParts.expansion(of: symbol + " " + path + "\n" + text)]))
+    }
+    try await store.apply(changes, sourceID: source)
+    return store
+  }
+
+  @Test(arguments: ["validate session", "validateSession", "ValidateSession", "validate_session", "VALIDATE_SESSION"])
+  func everySpellingFindsEveryDefinition(query: String) async throws {
+    let scratch = ScratchDirectory()
+    let hits = try CodeSearch(store: try await makeStore(scratch)).search(query, limit: 10)
+    let top4 = Set(hits.prefix(4).map(\.chunk.path))
+    #expect(top4 == ["auth/session.ts", "auth/legacy.py", "auth/Consts.java", "auth/Api.cs"], "\(hits.map(\.chunk.path))")
+  }
+
+  @Test func exactIdentifierRanksItsDefinitionFirst() async throws {
+    let scratch = ScratchDirectory()
+    let hits = try CodeSearch(store: try await makeStore(scratch)).search("validate_session", limit: 10)
+    #expect(hits.first?.chunk.path == "auth/legacy.py")
+    #expect(hits.first?.reasons.contains { $0.contains("definition of `validate_session`") } == true)
+  }
+
+  @Test func pathInTheQueryIsAStrongSignal() async throws {
+    let scratch = ScratchDirectory()
+    let hits = try CodeSearch(store: try await makeStore(scratch)).search("TypeError at check (src/auth/other.ts:2:1)", limit: 10)
+    #expect(hits.first?.chunk.path == "auth/other.ts")
+  }
+
+  /// Hostile and huge text never reaches FTS5 as syntax.
+  @Test(arguments: [
+    "\"unbalanced", "AND OR NOT", "NEAR(a b)", "col:value", "a*", "-minus", "^caret", "(((", "💥 émoji", "",
+    String(repeating: "session token expired while refreshing ", count: 400),
+  ])
+  func freeTextNeverThrows(query: String) async throws {
+    let scratch = ScratchDirectory()
+    _ = try CodeSearch(store: try await makeStore(scratch)).search(query, limit: 10)
+  }
+}

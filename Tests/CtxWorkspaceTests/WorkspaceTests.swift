@@ -1,0 +1,86 @@
+import CtxCore
+import CtxTestSupport
+import CtxWorkspace
+import Foundation
+import Testing
+
+@Suite struct WorkspaceTests {
+  @Test func initMakesTheLayoutAndDiscoveryWalksUp() throws {
+    let scratch = ScratchDirectory()
+    let created = try Workspace.create(at: scratch.path + "/ws")
+    #expect(created.contains { $0.hasSuffix("connectors/code.yaml") })
+    #expect(FileManager.default.fileExists(atPath: scratch.path + "/ws/index/.gitignore"))
+    try scratch.write(["ws/deep/er/file.txt": "x"])
+    let found = try Workspace.locate(explicit: nil, environment: [:], currentDirectory: scratch.path + "/ws/deep/er")
+    #expect(found.root.hasSuffix("/ws"))
+    let viaEnvironment = try Workspace.locate(explicit: nil, environment: ["CTX_WORKSPACE": scratch.path + "/ws"], currentDirectory: "/")
+    #expect(viaEnvironment.root == found.root)
+    let (sources, errors) = found.loadSources()
+    #expect(errors.isEmpty)
+    #expect(sources.map(\.name) == ["code"])
+  }
+
+  @Test func missingWorkspaceSaysWhatToDo() throws {
+    let scratch = ScratchDirectory()
+    #expect {
+      try Workspace.locate(explicit: nil, environment: [:], currentDirectory: scratch.path)
+    } throws: { error in
+      guard let error = error as? CtxError else { return false }
+      return error.code == .invalidWorkspace && error.message.contains("ctx init")
+    }
+    #expect(throws: CtxError.self) {
+      try Workspace.locate(explicit: scratch.path, environment: [:], currentDirectory: "/")
+    }
+  }
+
+  /// Each bad connector file names its file, its line and the fix.
+  @Test(arguments: [
+    ("kind: code\npath: .\nincldue: [\"src/**\"]\n", 3, "Did you mean `include`"),
+    ("kind: code\npath: .\ninclude: 42\n", 3, "must be a list of glob patterns"),
+    ("kind: code\npath: ./does-not-exist\n", 2, "which is not a folder"),
+    ("kind: code\n", 1, "missing `path:`"),
+    ("kind: cod\npath: .\n", 1, "is not a connector kind"),
+    ("kind: code\npath: .\ndefault_excludes: maybe\n", 3, "must be true or false"),
+    ("kind: code\npath: [.\n", 3, "not valid YAML"),
+    ("kind: code\npath: .\nmax_file_size: lots\n", 3, "must be a size"),
+  ])
+  func badConnectorFilesAreNamedWithLine(yaml: String, line: Int, fragment: String) throws {
+    let scratch = ScratchDirectory()
+    try scratch.write(["connectors/bad.yaml": yaml])
+    let workspace = Workspace(root: scratch.path)
+    let (sources, errors) = workspace.loadSources()
+    #expect(sources.isEmpty)
+    let error = try #require(errors.first)
+    #expect(error.code == .invalidConfig)
+    #expect(error.path?.hasSuffix("connectors/bad.yaml") == true)
+    #expect(error.line == line, "\(error)")
+    #expect(error.message.contains(fragment), "\(error)")
+  }
+
+  @Test func parsesEveryCodeOption() throws {
+    let scratch = ScratchDirectory()
+    try scratch.write([
+      "src/a.c": "int a;",
+      "connectors/app.yaml": """
+        kind: code
+        path: src
+        include: ["**/*.c"]
+        exclude: "gen/**"
+        max_file_size: 512KiB
+        default_excludes: false
+        max_chunk_lines: 80
+        use_git: false
+        """,
+    ])
+    let (sources, errors) = Workspace(root: scratch.path).loadSources()
+    #expect(errors.isEmpty)
+    let source = try #require(sources.first)
+    #expect(source.root == scratch.path + "/src")
+    #expect(source.include == ["**/*.c"])
+    #expect(source.exclude == ["gen/**"])
+    #expect(source.code.maxFileSize == 512 * 1024)
+    #expect(source.code.defaultExcludes == false)
+    #expect(source.code.maxChunkLines == 80)
+    #expect(source.code.useGit == false)
+  }
+}
