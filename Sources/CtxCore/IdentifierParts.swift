@@ -72,19 +72,72 @@ public enum IdentifierParts {
   /// The words of every camel-case identifier in `text`, each distinct word once, space
   /// separated, in first-seen order. Words unicode61 already sees (snake_case parts) are not
   /// repeated. This is what the index stores in the `parts` column.
+  ///
+  /// Runs over every byte the index stores, so it works on UTF-8 bytes and allocates only for
+  /// identifiers that really have a case change inside (most words do not).
   public static func expansion(of text: String, limit: Int = 4096) -> String {
-    var seen = Set<String>()
-    var output: [String] = []
-    var outputBytes = 0
-    for identifier in identifiers(in: text) where isCamelCase(identifier) {
-      for part in split(identifier) where part.count > 1 && seen.insert(part).inserted {
-        output.append(part)
-        outputBytes += part.utf8.count + 1
-        if outputBytes >= limit { return output.joined(separator: " ") }
+    var text = text
+    return text.withUTF8 { bytes -> String in
+      var seen = Set<ArraySlice<UInt8>>()
+      var output: [UInt8] = []
+      var partsBuffer: [UInt8] = []
+      var index = 0
+      let count = bytes.count
+      while index < count {
+        let byte = bytes[index]
+        guard isIdentifierStart(byte) else {
+          index += 1
+          continue
+        }
+        let start = index
+        var sawLower = false
+        var sawInnerUpper = false
+        while index < count, isIdentifierStart(bytes[index]) || isDigit(bytes[index]) {
+          let current = bytes[index]
+          if isLower(current) { sawLower = true } else if isUpper(current) && index > start { sawInnerUpper = true }
+          index += 1
+        }
+        guard sawLower && sawInnerUpper else { continue }
+        // Split this identifier into lower-cased words (the rules of `split`).
+        partsBuffer.removeAll(keepingCapacity: true)
+        var partStart = 0
+        func emitPart() {
+          let part = partsBuffer[partStart...]
+          if part.count > 1 && seen.insert(part).inserted && output.count < limit {
+            if !output.isEmpty { output.append(0x20) }
+            output.append(contentsOf: part)
+          }
+          partStart = partsBuffer.count
+        }
+        var previous: UInt8 = 0
+        for position in start..<index {
+          let current = bytes[position]
+          if current == 0x5F {
+            emitPart()
+            previous = current
+            continue
+          }
+          if partsBuffer.count > partStart {
+            let boundary =
+              (isUpper(current) && (isLower(previous) || isDigit(previous)))
+              || (isUpper(current) && isUpper(previous) && position + 1 < index && isLower(bytes[position + 1]))
+              || (isDigit(current) != isDigit(previous))
+            if boundary { emitPart() }
+          }
+          partsBuffer.append(isUpper(current) ? current + 32 : current)
+          previous = current
+        }
+        emitPart()
+        if output.count >= limit { break }
       }
+      return String(decoding: output, as: UTF8.self)
     }
-    return output.joined(separator: " ")
   }
+
+  @inline(__always) static func isUpper(_ byte: UInt8) -> Bool { byte >= 65 && byte <= 90 }
+  @inline(__always) static func isLower(_ byte: UInt8) -> Bool { byte >= 97 && byte <= 122 }
+  @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
+  @inline(__always) static func isIdentifierStart(_ byte: UInt8) -> Bool { isUpper(byte) || isLower(byte) || byte == 0x5F }
 
   /// Identifier-shaped runs (`[A-Za-z_][A-Za-z0-9_]*`) in `text`.
   public static func identifiers(in text: String) -> [Substring] {

@@ -65,3 +65,15 @@ import Testing
     #expect(Language.detect(path: ".gitignore") == nil)
   }
 }
+
+@Suite struct ExpansionTests {
+  @Test(arguments: [
+    ("parseHTTPHeader2 fooBar", "parse http header foo bar"),
+    ("snake_case SCREAMING_CASE plain Word", ""),
+    ("é validateSession(ünïcode) x.getUserID", "validate session get user id"),
+    ("XMLHttpRequest xmlHTTP", "xml http request"),
+  ])
+  func expandsOnlyCamelCase(text: String, expected: String) {
+    #expect(IdentifierParts.expansion(of: text) == expected)
+  }
+}

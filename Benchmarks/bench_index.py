@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Benchmarks ctx's code index against baselines run side by side, on any repository.
+
+Usage: Benchmarks/bench_index.py REPO [--ctx PATH] [--runs N] [--out DIR]
+
+Measures, on the same files:
+  full index      ctx index --full       vs  universal-ctags JSON over the files
+                                             + raw SQLite FTS5 ingest of their text (one transaction)
+  no-change run   ctx index (nothing changed, process start included)  vs  git status -uno
+  search          ctx search (whole warm process) vs rg -n WORD . , median over 20 queries
+  size / memory   index bytes / source bytes; peak RSS of ctx index
+and prints each figure with its ratio and the issue's target.
+"""
+import argparse, json, os, resource, shutil, sqlite3, statistics, subprocess, sys, tempfile, time
+
+QUERIES = [
+    # very common words
+    "error", "return", "context", "func", "test",
+    # identifiers and their parts
+    "NewClient", "new client", "ContainerCreate", "container create", "validate config",
+    # phrases an engineer types
+    "network sandbox", "image pull progress", "volume mount options", "restart policy",
+    "log driver", "health check timeout", "swarm node", "exec attach stdin",
+    # a path and a stack-trace style query
+    "daemon/daemon.go", "panic in daemon.go:120 restoring containers",
+]
+RG_WORDS = ["error", "return", "context", "func", "test", "NewClient", "client", "ContainerCreate", "container",
+            "config", "sandbox", "progress", "mount", "restart", "driver", "timeout", "swarm", "attach", "daemon", "panic"]
+
+
+def timed(cmd, cwd=None, env=None, stdout=subprocess.DEVNULL):
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    return time.perf_counter() - start, result
+
+
+def peak_rss_of(cmd, cwd=None):
+    """Runs cmd under /usr/bin/time and returns (seconds, peak KiB, exit status)."""
+    start = time.perf_counter()
+    result = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - start
+    lines = [l for l in result.stderr.strip().splitlines() if l.strip().isdigit()]
+    return seconds, int(lines[-1]) if lines else -1, result.returncode
+
+
+def median_time(cmd, runs, cwd=None):
+    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm
+    return statistics.median(timed(cmd, cwd=cwd)[0] for _ in range(runs))
+
+
+def raw_fts_ingest(root, paths, db_path):
+    """The baseline: the same text, 60-line chunks, one FTS5 table, one transaction."""
+    start = time.perf_counter()
+    con = sqlite3.connect(db_path)
+    con.execute("CREATE VIRTUAL TABLE t USING fts5(path, body)")
+    with con:
+        for path in paths:
+            try:
+                with open(os.path.join(root, path), "rb") as f:
+                    text = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            lines = text.split("\n")
+            for i in range(0, len(lines), 60):
+                con.execute("INSERT INTO t VALUES (?, ?)", (path, "\n".join(lines[i:i + 60])))
+    con.close()
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("repo")
+    parser.add_argument("--ctx", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "ctx"))
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    repo = os.path.abspath(args.repo)
+    ctx = os.path.abspath(args.ctx)
+    work = args.out or tempfile.mkdtemp(prefix="ctx-bench-")
+    os.makedirs(work, exist_ok=True)
+    workspace = os.path.join(work, "ws")
+    shutil.rmtree(workspace, ignore_errors=True)
+    subprocess.run([ctx, "init", workspace], check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(workspace, "connectors", "code.yaml"), "w") as f:
+        f.write(f"kind: code\npath: {repo}\ndefault_excludes: false\n")
+
+    results = {}
+    # Full index (twice: the first warms the page cache for everyone).
+    subprocess.run([ctx, "index", "--full", "--quiet", "--workspace", workspace], stdout=subprocess.DEVNULL)
+    full_seconds, peak_kib, status = peak_rss_of([ctx, "index", "--full", "--quiet", "--workspace", workspace])
+    db = os.path.join(workspace, "index", "ctx.sqlite")
+    con = sqlite3.connect(db)
+    paths = [row[0] for row in con.execute("SELECT path FROM file ORDER BY path")]
+    source_bytes = con.execute("SELECT sum(size) FROM file").fetchone()[0]
+    chunks = con.execute("SELECT count(*) FROM chunk").fetchone()[0]
+    symbols = con.execute("SELECT count(*) FROM symbol").fetchone()[0]
+    con.close()
+    index_bytes = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
+
+    list_file = os.path.join(work, "files.txt")
+    with open(list_file, "w") as f:
+        f.write("\n".join(paths) + "\n")
+    ctags_seconds, _ = timed(["ctags", "--output-format=json", "--fields=+neKS", "-L", list_file, "-o", "-"], cwd=repo)
+    raw_db = os.path.join(work, "raw.sqlite")
+    if os.path.exists(raw_db):
+        os.remove(raw_db)
+    fts_seconds = raw_fts_ingest(repo, paths, raw_db)
+    baseline = ctags_seconds + fts_seconds
+
+    # No-change re-index vs git status -uno (median of runs, process start-up included).
+    nochange = median_time([ctx, "index", "--quiet", "--workspace", workspace], args.runs)
+    git_status = median_time(["git", "status", "-uno", "--porcelain"], args.runs, cwd=repo)
+
+    # Search: whole warm processes.
+    ctx_times = [median_time([ctx, "search", q, "--workspace", workspace, "--limit", "20"], args.runs) for q in QUERIES]
+    rg_times = [median_time(["rg", "-n", w, "."], args.runs, cwd=repo) for w in RG_WORDS]
+
+    results = {
+        "repo": repo, "files": len(paths), "source_bytes": source_bytes, "chunks": chunks, "symbols": symbols,
+        "full_index_s": full_seconds, "ctags_s": ctags_seconds, "raw_fts_ingest_s": fts_seconds,
+        "full_ratio": full_seconds / baseline,
+        "nochange_s": nochange, "git_status_s": git_status, "nochange_ratio": nochange / git_status,
+        "search_median_s": statistics.median(ctx_times), "rg_median_s": statistics.median(rg_times),
+        "search_ratio": statistics.median(ctx_times) / statistics.median(rg_times),
+        "search_max_s": max(ctx_times), "search_each_s": dict(zip(QUERIES, ctx_times)),
+        "index_bytes": index_bytes, "size_ratio": index_bytes / source_bytes, "peak_rss_mib": peak_kib / 1024,
+    }
+    print(f"repository      {repo}: {len(paths)} files, {source_bytes / 1e6:.1f} MB, {chunks} chunks, {symbols} symbols")
+    print(f"full index      ctx {full_seconds:.2f} s  vs  ctags {ctags_seconds:.2f} s + raw FTS5 {fts_seconds:.2f} s = {baseline:.2f} s"
+          f"  -> {results['full_ratio']:.2f}x (target <= 1.5x)")
+    print(f"no-change run   ctx {nochange * 1000:.0f} ms  vs  git status -uno {git_status * 1000:.0f} ms  -> {results['nochange_ratio']:.1f}x (target <= 10x)")
+    print(f"search          ctx median {results['search_median_s'] * 1000:.0f} ms (max {max(ctx_times) * 1000:.0f})  vs  rg median {results['rg_median_s'] * 1000:.0f} ms"
+          f"  -> {results['search_ratio']:.2f}x (target <= 0.5x)")
+    print(f"index size      {index_bytes / 1e6:.1f} MB for {source_bytes / 1e6:.1f} MB of source -> {results['size_ratio']:.2f}x (target <= 2.5x)")
+    print(f"peak memory     {results['peak_rss_mib']:.0f} MiB while indexing (target <= 500 MiB)")
+    with open(os.path.join(work, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    print(f"details         {os.path.join(work, 'results.json')}")
+
+
+if __name__ == "__main__":
+    main()
