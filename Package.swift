@@ -100,6 +100,23 @@ let package = Package(
       ]
     ),
 
+    .target(
+      name: "CtxConnectorGit",
+      dependencies: [
+        "CtxConnectors",
+        "CtxCore",
+        "CtxGit",
+      ]
+    ),
+    .testTarget(
+      name: "CtxConnectorGitTests",
+      dependencies: [
+        "CtxConnectorGit",
+        "CtxConnectors",
+        "CtxTestSupport",
+      ]
+    ),
+
     // MARK: Store
     .target(
       name: "CtxStore",
@@ -122,6 +139,7 @@ let package = Package(
       name: "CtxIndexer",
       dependencies: [
         "CtxConnectorCode",
+        "CtxConnectorGit",
         "CtxConnectors",
         "CtxCore",
         "CtxStore",
@@ -134,6 +152,7 @@ let package = Package(
       name: "CtxQuery",
       dependencies: [
         "CtxCore",
+        "CtxGit",
         "CtxStore",
       ]
     ),
@@ -166,9 +185,12 @@ let package = Package(
       name: "CtxCLITests",
       dependencies: [
         "CtxCLI",
+        "CtxCore",
         "CtxIndexer",
+        "CtxQuery",
         "CtxStore",
         "CtxTestSupport",
+        "CtxWorkspace",
       ]
     ),
 

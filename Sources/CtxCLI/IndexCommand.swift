@@ -62,7 +62,14 @@ enum IndexSummary {
         lines.append("\(source.name): FAILED: \(error) (its previous index is kept)")
         continue
       }
-      if !quiet {
+      if !quiet, let history = source.history {
+        var line = "\(source.name): \(history.commitsAdded) new commit(s), \(history.commitsRemoved) removed"
+        if history.rewritten { line += " (history was rewritten)" }
+        line += "; \(history.commitsTotal) in the index; \(history.filesChanged) file changes, line counts for \(history.lineCounted); "
+          + String(format: "%.2f s", source.seconds)
+        lines.append(line)
+        for note in source.notes { lines.append("  note: \(note)") }
+      } else if !quiet {
         let indexed = source.added + source.changed
         lines.append(
           "\(source.name): \(source.listed) files; \(indexed) indexed (\(source.added) new, \(source.changed) changed), "
@@ -101,6 +108,7 @@ final class ProgressPrinter: IndexProgress, @unchecked Sendable {
   private let lock = NSLock()
   private var started = Date()
   private var lastPrint = Date.distantPast
+  private var unit = "files"
   private let formatter = ISO8601DateFormatter()
 
   init(terminal: Bool) {
@@ -114,8 +122,11 @@ final class ProgressPrinter: IndexProgress, @unchecked Sendable {
     }
   }
 
-  func listed(_ name: String, total: Int) {
-    lock.withLock { if !terminal { emit("\(name): \(total) files to check") } }
+  func listed(_ name: String, total: Int, unit: String) {
+    lock.withLock {
+      self.unit = unit
+      if !terminal { emit("\(name): \(total) \(unit) to check") }
+    }
   }
 
   func advanced(_ name: String, done: Int, total: Int) {
@@ -131,9 +142,9 @@ final class ProgressPrinter: IndexProgress, @unchecked Sendable {
         let width = 24
         let filled = total > 0 ? min(width, width * done / total) : 0
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        Output.errorRaw(String(format: "\r\u{1B}[K%@ [%@] %d/%d files  %.0f/s  ETA %.0fs", name, bar, done, total, rate, remaining))
+        Output.errorRaw(String(format: "\r\u{1B}[K%@ [%@] %d/%d %@  %.0f/s  ETA %.0fs", name, bar, done, total, unit, rate, remaining))
       } else {
-        emit(String(format: "%@: %d/%d files, %.0f files/s, about %.0f s left", name, done, total, rate, remaining))
+        emit(String(format: "%@: %d/%d %@, %.0f/s, about %.0f s left", name, done, total, unit, rate, remaining))
       }
     }
   }

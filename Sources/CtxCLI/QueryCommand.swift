@@ -41,16 +41,17 @@ extension Ctx {
       let workspace = try workspaceOptions.locate()
       let store = try IndexStore(path: workspace.databasePath, mode: .readOnly)
       let wanted = Set(layers.flatMap { $0.split(separator: ",") }.map(String.init))
-      var hits: [CodeHit] = []
-      if wanted.isEmpty || wanted.contains(LayerName.code.rawValue) {
-        hits = try CodeSearch(store: store).search(query, limit: 40)
+      func wants(_ layer: LayerName) -> Bool { wanted.isEmpty || wanted.contains(layer.rawValue) }
+      let hits = wants(.code) ? try CodeSearch(store: store).search(query, limit: 40) : []
+      let history = HistorySearch(store: store)
+      let bundle = try ContextBundle(query: query, codeHits: hits, budget: budget) { chunks in
+        wants(.history) ? try history.explain(code: chunks, query: query, limit: 12) : []
       }
-      let bundle = CodeBundle(query: query, hits: hits, budget: budget)
       switch format {
       case .markdown: Output.write(bundle.markdown())
       case .json: try Output.json(BundleJSON(bundle))
       }
-      if bundle.items.isEmpty { throw ExitCode(1) }
+      if bundle.isEmpty { throw ExitCode(1) }
     }
   }
 }
@@ -75,30 +76,62 @@ struct BundleJSON: Encodable {
     var code: String
   }
 
+  struct HistoryItem: Encodable {
+    struct Change: Encodable {
+      var status: String
+      var path: String
+      var oldPath: String?
+      var added: Int?
+      var removed: Int?
+    }
+    var source: String
+    var ref: String
+    var commit: String
+    var summary: String
+    var body: String
+    var bodyTruncated: Bool
+    var author: String
+    var date: String
+    var filesChanged: Int
+    var paths: [Change]
+    var score: Double
+    var why: [String]
+  }
+
   struct Layers: Encodable {
     var code: [CodeItem]
+    var history: [HistoryItem]
   }
 
   var schemaVersion = BundleJSON.currentSchemaVersion
   var query: String
   var budget: Int
   var usedTokens: Int
-  var omitted: Int
+  var omitted: [String: Int]
   var layers: Layers
 
-  init(_ bundle: CodeBundle) {
+  init(_ bundle: ContextBundle) {
     query = bundle.query
     budget = bundle.budget
     usedTokens = bundle.usedTokens
     omitted = bundle.omitted
     layers = Layers(
-      code: bundle.items.map { item in
+      code: bundle.code.map { item in
         let chunk = item.hit.chunk
         return CodeItem(
           source: chunk.source, ref: "\(chunk.path):\(chunk.startLine)-\(chunk.endLine)", path: chunk.path,
           startLine: chunk.startLine, endLine: chunk.endLine, shownStartLine: item.shownStart, shownEndLine: item.shownEnd,
           truncated: item.truncated, symbol: chunk.symbol, kind: chunk.kind, score: (item.hit.score * 1000).rounded() / 1000,
           why: item.hit.reasons, code: item.code)
+      },
+      history: bundle.history.map { item in
+        let commit = item.hit.commit
+        return HistoryItem(
+          source: commit.source, ref: commit.sha, commit: commit.sha, summary: commit.summary, body: item.body,
+          bodyTruncated: item.bodyTruncated, author: commit.authorName, date: ISODate.string(commit.time),
+          filesChanged: commit.filesChanged,
+          paths: item.hit.changes.map { HistoryItem.Change(status: $0.status.rawValue, path: $0.path, oldPath: $0.oldPath, added: $0.added, removed: $0.removed) },
+          score: (item.hit.score * 1000).rounded() / 1000, why: item.hit.reasons)
       })
   }
 }

@@ -17,10 +17,11 @@ public struct SourceConfig: Sendable, Hashable {
   public var include: [String]
   public var exclude: [String]
   public var code: CodeOptions
+  public var git: GitOptions
 
   public init(
     name: String, kind: Kind, root: String, configFile: String, include: [String] = [],
-    exclude: [String] = [], code: CodeOptions = CodeOptions()
+    exclude: [String] = [], code: CodeOptions = CodeOptions(), git: GitOptions = GitOptions()
   ) {
     self.name = name
     self.kind = kind
@@ -29,6 +30,25 @@ public struct SourceConfig: Sendable, Hashable {
     self.include = include
     self.exclude = exclude
     self.code = code
+    self.git = git
+  }
+}
+
+/// Options of `kind: git` sources.
+public struct GitOptions: Sendable, Hashable {
+  /// The refs whose history is indexed (`refs`, default `HEAD`).
+  public var refs: [String]
+  /// Open a repository owned by another user (`trust_owner`), as `safe.directory` would.
+  public var trustOwner: Bool
+  /// How many of the newest new commits get line counts per run (`line_counts`); older ones
+  /// are counted when shown. Counting reads every changed blob, which costs far more than the
+  /// walk itself (docs/history.md, "Line counts").
+  public var lineCountsPerRun: Int
+
+  public init(refs: [String] = ["HEAD"], trustOwner: Bool = false, lineCountsPerRun: Int = 200) {
+    self.refs = refs
+    self.trustOwner = trustOwner
+    self.lineCountsPerRun = lineCountsPerRun
   }
 }
 

@@ -35,6 +35,10 @@ public struct SourceReport: Sendable, Codable {
   public var problems: [CrawlIssue] = []
   /// Why the whole source failed, when it did.
   public var error: String?
+  /// For `kind: git` sources: what the history walk did.
+  public var history: HistoryCounts?
+  /// Facts that are not problems: an empty repository, a shallow clone.
+  public var notes: [String] = []
 
   public init(name: String, kind: String) {
     self.name = name
@@ -53,6 +57,21 @@ public struct SourceReport: Sendable, Codable {
       }
     }
   }
+}
+
+/// What a git source's run did.
+public struct HistoryCounts: Sendable, Codable {
+  public var commitsAdded = 0
+  public var commitsRemoved = 0
+  /// A ref's previous tip was no longer its ancestor (force-push, rebase).
+  public var rewritten = false
+  public var filesChanged = 0
+  /// Commits given line counts in this run (the newest; see docs/history.md).
+  public var lineCounted = 0
+  /// Commits in the index after the run.
+  public var commitsTotal = 0
+
+  public init() {}
 }
 
 /// What a whole `ctx index` run did.

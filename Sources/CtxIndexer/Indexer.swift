@@ -21,7 +21,8 @@ public struct IndexOptions: Sendable {
 /// Receives progress while a crawl runs. Called from crawl tasks; implementations must be cheap.
 public protocol IndexProgress: Sendable {
   func sourceStarted(_ name: String)
-  func listed(_ name: String, total: Int)
+  /// The crawl knows how many items it will look at; `unit` names them ("files", "commits").
+  func listed(_ name: String, total: Int, unit: String)
   func advanced(_ name: String, done: Int, total: Int)
   func sourceFinished(_ report: SourceReport)
 }
@@ -77,12 +78,14 @@ public struct Indexer: Sendable {
     var report = SourceReport(name: source.name, kind: source.kind.rawValue)
     do {
       let sourceID = try await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: source.root)
-      let indexed = try store.indexedFiles(sourceID: sourceID)
-      let known = indexed.mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
-      let sink = IndexingSink(store: store, sourceID: sourceID, known: known, batchSize: options.batchSize, name: source.name, progress: progress)
-      let connector = CodeConnector(config: source, options: options.code)
-      try await connector.crawl(known: known, into: sink)
-      report = try await sink.finish(report)
+      switch source.kind {
+      case .code:
+        report = try await crawlCode(source, sourceID: sourceID, store: store, report: report, progress: progress)
+      case .git:
+        report = try await crawlHistory(source, sourceID: sourceID, store: store, report: report, progress: progress)
+      case .docs, .chat:
+        throw CtxError(.invalidConfig, "`kind: \(source.kind.rawValue)` sources are not supported yet", path: source.configFile)
+      }
     } catch {
       report.status = .failed
       report.error = (error as? CtxError)?.description ?? "\(error)"
@@ -95,6 +98,17 @@ public struct Indexer: Sendable {
       }
     }
     return report
+  }
+}
+
+extension Indexer {
+  func crawlCode(_ source: SourceConfig, sourceID: Int64, store: IndexStore, report: SourceReport, progress: (any IndexProgress)?) async throws -> SourceReport {
+    let indexed = try store.indexedFiles(sourceID: sourceID)
+    let known = indexed.mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
+    let sink = IndexingSink(store: store, sourceID: sourceID, known: known, batchSize: options.batchSize, name: source.name, progress: progress)
+    let connector = CodeConnector(config: source, options: options.code)
+    try await connector.crawl(known: known, into: sink)
+    return try await sink.finish(report)
   }
 }
 
@@ -167,7 +181,7 @@ actor BatchCollector {
     case .listed(let count):
       total = count
       report.listed = count
-      progress?.listed(name, total: count)
+      progress?.listed(name, total: count, unit: "files")
       return
     case .file(let file):
       seen.insert(file.path)

@@ -12,15 +12,8 @@ public enum TokenEstimate {
   }
 }
 
-/// The code layer of a bundle, fitted to a token budget and rendered as Markdown.
-public struct CodeBundle: Sendable {
-  public var query: String
-  public var budget: Int
-  public var items: [Item] = []
-  /// Hits left out because the budget was spent.
-  public var omitted = 0
-  public var usedTokens = 0
-
+/// Code items of a bundle: how one is cut to fit and rendered as Markdown.
+public enum CodeBundle {
   public struct Item: Sendable {
     public var hit: CodeHit
     /// The code shown: the whole chunk, or its first lines when it had to be cut.
@@ -28,29 +21,6 @@ public struct CodeBundle: Sendable {
     public var shownStart: Int
     public var shownEnd: Int
     public var truncated: Bool
-  }
-
-  /// Takes hits in rank order while they fit in `budget` tokens (the rendered Markdown,
-  /// headers included). The first hit is cut to fit rather than dropped.
-  public init(query: String, hits: [CodeHit], budget: Int) {
-    self.query = query
-    self.budget = budget
-    usedTokens = TokenEstimate.of(header())
-    for hit in hits {
-      let full = Item(hit: hit, code: hit.chunk.text, shownStart: hit.chunk.startLine, shownEnd: hit.chunk.endLine, truncated: false)
-      let cost = TokenEstimate.of(CodeBundle.render(full))
-      if usedTokens + cost <= budget {
-        items.append(full)
-        usedTokens += cost
-        continue
-      }
-      if items.isEmpty, let cut = CodeBundle.cut(full, toFit: budget - usedTokens) {
-        items.append(cut)
-        usedTokens += TokenEstimate.of(CodeBundle.render(cut))
-        continue
-      }
-      omitted += 1
-    }
   }
 
   /// The longest head of the item's lines that fits in `tokens`.
@@ -66,23 +36,6 @@ public struct CodeBundle: Sendable {
       count = count > 40 ? count * 3 / 4 : count - 1
     }
     return nil
-  }
-
-  func header() -> String {
-    "# Context for: \(CodeBundle.inline(query))\n\n## Code\n\n"
-  }
-
-  public func markdown() -> String {
-    var output = header()
-    if items.isEmpty {
-      output += "_No code matched._\n"
-      return output
-    }
-    for item in items { output += CodeBundle.render(item) }
-    var footer = "_\(items.count) code item(s), about \(usedTokens) of \(budget) tokens"
-    if omitted > 0 { footer += "; \(omitted) more left out to fit the budget (raise --budget)" }
-    output += footer + "._\n"
-    return output
   }
 
   static func render(_ item: Item) -> String {

@@ -142,6 +142,7 @@ extension IndexStore {
           try IndexStore.removeContent(fileID: fileID, db)
         }
         try db.execute(sql: "DELETE FROM file WHERE source_id = ?", arguments: [sourceID])
+        try IndexStore.removeHistory(sourceID: sourceID, db)
         try db.execute(sql: "DELETE FROM source WHERE id = ?", arguments: [sourceID])
         removed.append(name)
       }
@@ -154,10 +155,12 @@ extension IndexStore {
   public func integrityProblems() throws -> [String] {
     try writeSync { db in
       var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
-      do {
-        try db.execute(sql: "INSERT INTO chunk_ft(chunk_ft, rank) VALUES('integrity-check', 1)")
-      } catch {
-        problems.append("chunk_ft: \(error)")
+      for table in IndexStore.fullTextTables {
+        do {
+          try db.execute(sql: "INSERT INTO \(table)(\(table), rank) VALUES('integrity-check', 1)")
+        } catch {
+          problems.append("\(table): \(error)")
+        }
       }
       return problems
     }
@@ -165,6 +168,9 @@ extension IndexStore {
 }
 
 extension IndexStore {
+  /// Every FTS5 table, for integrity checks.
+  static let fullTextTables = ["chunk_ft", "commit_ft"]
+
   /// The form symbols are looked up by: lower-cased, without underscores.
   public static func normalizedSymbol(_ name: String) -> String {
     String(name.lowercased().filter { $0 != "_" })

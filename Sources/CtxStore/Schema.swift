@@ -7,7 +7,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 1
+  static let version = 2
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -81,6 +81,82 @@ enum Schema {
           CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_ft, 'row');
           """)
     }
+    migrator.registerMigration("v2-history") { db in
+      try db.execute(sql: historySchema)
+    }
     return migrator
   }
+
+  /// Column weights for `bm25(commit_ft, …)`: summary, body, paths, parts.
+  static let commitWeights = "6.0, 1.0, 2.0, 1.0"
+
+  /// The history layer (docs/history.md): commits, the files each changed, ref cursors for
+  /// incremental walks, and per-file signals for ranking.
+  static let historySchema = """
+    -- Paths stored once per source; changes refer to them by id (the history of a large
+    -- repository names the same paths hundreds of thousands of times).
+    CREATE TABLE git_path (
+      id INTEGER PRIMARY KEY,
+      source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+      path TEXT NOT NULL,
+      UNIQUE (source_id, path)
+    );
+    CREATE TABLE git_commit (
+      id INTEGER PRIMARY KEY,
+      source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+      sha TEXT NOT NULL,
+      parents TEXT NOT NULL,
+      author_name TEXT NOT NULL,
+      author_email TEXT NOT NULL,
+      author_time INTEGER NOT NULL,
+      author_offset INTEGER NOT NULL,
+      committer_name TEXT NOT NULL,
+      committer_email TEXT NOT NULL,
+      commit_time INTEGER NOT NULL,
+      summary TEXT NOT NULL,
+      body TEXT NOT NULL,
+      -- Changed paths, one per line (capped), and identifier parts: full-text columns.
+      paths TEXT NOT NULL,
+      parts TEXT NOT NULL,
+      files_changed INTEGER NOT NULL,
+      lines_added INTEGER,
+      lines_removed INTEGER,
+      is_merge INTEGER NOT NULL,
+      changes_complete INTEGER NOT NULL,
+      UNIQUE (source_id, sha)
+    );
+    CREATE INDEX git_commit_time ON git_commit(source_id, commit_time);
+    CREATE TABLE git_change (
+      commit_id INTEGER NOT NULL,
+      path_id INTEGER NOT NULL,
+      old_path_id INTEGER,
+      status TEXT NOT NULL,
+      added INTEGER,
+      removed INTEGER
+    );
+    CREATE INDEX git_change_commit ON git_change(commit_id);
+    CREATE INDEX git_change_path ON git_change(path_id, commit_id);
+    -- Where each configured ref pointed when it was last indexed: the next run walks only
+    -- commits added since, and a tip that is no longer an ancestor means history was rewritten.
+    CREATE TABLE git_ref (
+      source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+      name TEXT NOT NULL,
+      tip TEXT NOT NULL,
+      PRIMARY KEY (source_id, name)
+    );
+    -- Ranking signals per path: last change and churn (non-merge commits that touched it).
+    CREATE TABLE file_signal (
+      path_id INTEGER PRIMARY KEY,
+      source_id INTEGER NOT NULL,
+      last_commit_id INTEGER NOT NULL,
+      last_time INTEGER NOT NULL,
+      changes INTEGER NOT NULL
+    );
+    CREATE VIRTUAL TABLE commit_ft USING fts5(
+      summary, body, paths, parts,
+      content='git_commit', content_rowid='id',
+      tokenize='porter unicode61 remove_diacritics 2'
+    );
+    INSERT INTO commit_ft(commit_ft, rank) VALUES('hashsize', 16777216);
+    """
 }

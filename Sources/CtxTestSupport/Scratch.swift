@@ -112,8 +112,9 @@ package struct GitRepoFixture: Sendable {
   }
 
   @discardableResult
-  package func run(_ arguments: [String]) throws -> String {
-    let result = try Run.program(GitRepoFixture.git, ["-c", "commit.gpgsign=false"] + arguments, in: path, environment: GitRepoFixture.environment)
+  package func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> String {
+    let environment = GitRepoFixture.environment.merging(extra) { _, new in new }
+    let result = try Run.program(GitRepoFixture.git, ["-c", "commit.gpgsign=false"] + arguments, in: path, environment: environment)
     guard result.status == 0 else {
       throw FixtureError(message: "git \(arguments.joined(separator: " ")) failed: \(result.stderr)")
     }
@@ -123,6 +124,20 @@ package struct GitRepoFixture: Sendable {
   package func commitAll(_ message: String) throws {
     try run(["add", "-A"])
     try run(["commit", "-q", "-m", message])
+  }
+
+  /// Commits everything with a given date (ISO 8601) and, optionally, another author.
+  package func commitAll(_ message: String, date: String, author: String = "Ada Tester", email: String = "ada@example.com") throws {
+    let environment = [
+      "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": email,
+    ]
+    try run(["add", "-A"], environment: environment)
+    try run(["commit", "-q", "--allow-empty", "-m", message], environment: environment)
+  }
+
+  /// The commit id a revision names.
+  package func sha(_ revision: String = "HEAD") throws -> String {
+    try run(["rev-parse", revision]).trimmingCharacters(in: .whitespacesAndNewlines)
   }
 }
 

@@ -9,6 +9,15 @@ import Yams
 public enum ConnectorFile {
   static let commonKeys = ["kind", "path", "include", "exclude", "description"]
   static let codeKeys = ["max_file_size", "default_excludes", "max_chunk_lines", "use_git"]
+  static let gitKeys = ["refs", "trust_owner", "line_counts"]
+
+  static func keys(for kind: SourceConfig.Kind) -> [String] {
+    switch kind {
+    case .code: commonKeys + codeKeys
+    case .git: commonKeys + gitKeys
+    case .docs, .chat: commonKeys
+    }
+  }
 
   static let starterCodeConnector = """
     # The code in this workspace folder. See README.md, "Connectors", for every key.
@@ -63,13 +72,13 @@ public enum ConnectorFile {
         "`kind: \(kindNode.string ?? "?")` is not a connector kind; use one of \(SourceConfig.Kind.allCases.map(\.rawValue).joined(separator: ", "))",
         path: path, line: kindNode.mark?.line)
     }
-    guard kind == .code else {
+    guard kind == .code || kind == .git else {
       throw CtxError(
-        .invalidConfig, "`kind: \(kind.rawValue)` is not supported by this version of ctx yet; only `kind: code` sources can be indexed",
+        .invalidConfig, "`kind: \(kind.rawValue)` is not supported by this version of ctx yet; use `kind: code` or `kind: git`",
         path: path, line: kindNode.mark?.line)
     }
 
-    let known = commonKeys + codeKeys
+    let known = keys(for: kind)
     for (key, line) in lines.sorted(by: { ($0.value) < ($1.value) }) where !known.contains(key) {
       let hint = known.min(by: { editDistance($0, key) < editDistance($1, key) }).map { " Did you mean `\($0)`?" } ?? ""
       throw CtxError(
@@ -101,6 +110,22 @@ public enum ConnectorFile {
     }
     if let node = values["use_git"] {
       config.code.useGit = try bool(node, key: "use_git", path: path)
+    }
+    if let node = values["refs"] {
+      let refs = try stringList(node, key: "refs", path: path)
+      guard !refs.isEmpty else {
+        throw CtxError(.invalidConfig, "`refs` must name at least one ref, e.g. `refs: [HEAD]` or `refs: [main, release]`", path: path, line: node.mark?.line)
+      }
+      config.git.refs = refs
+    }
+    if let node = values["trust_owner"] {
+      config.git.trustOwner = try bool(node, key: "trust_owner", path: path)
+    }
+    if let node = values["line_counts"] {
+      guard let value = node.int, value >= 0 else {
+        throw CtxError(.invalidConfig, "`line_counts` must be a whole number of commits (0 or more), e.g. `line_counts: 200`", path: path, line: node.mark?.line)
+      }
+      config.git.lineCountsPerRun = value
     }
     if let node = values["max_chunk_lines"] {
       guard let value = node.int, value >= 10 else {

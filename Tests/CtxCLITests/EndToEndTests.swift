@@ -115,4 +115,46 @@ import Testing
     let usage = try CtxBinary.run(["search", "x", "--limit", "0"], in: scratch.path)
     #expect(usage.status == 2)
   }
+
+  @Test func historyLayerThroughTheBinary() throws {
+    let scratch = ScratchDirectory()
+    let (workspace, repo) = try makeWorkspace(scratch)
+    try scratch.write(["repo/src/auth/session.ts": "export function validateSession(token: string): boolean {\n  return token.length > 8;\n}\n"])
+    try repo.commitAll("Require longer session tokens\n\nShort tokens were guessable.", date: "2024-05-01T12:00:00Z", author: "Bo Reviewer", email: "bo@example.com")
+    try scratch.write(["ws/connectors/history.yaml": "kind: git\npath: ../repo\nrefs: [HEAD]\n"])
+    let index = try CtxBinary.run(["index"], in: workspace)
+    #expect(index.status == 0, "\(index.stdout)\(index.stderr)")
+    #expect(index.stdout.contains("history: 2 new commit(s)"), "\(index.stdout)")
+
+    let search = try CtxBinary.run(["search", "guessable tokens", "--layer", "history", "--json"], in: workspace)
+    #expect(search.status == 0, "\(search.stderr)")
+    let hit = try #require((try json(search.stdout)["hits"] as? [[String: Any]])?.first)
+    #expect(hit["layer"] as? String == "history")
+    #expect(hit["commit"] as? String == (try repo.sha()))
+    #expect(hit["ref"] as? String == (try repo.sha()))
+    #expect(hit["summary"] as? String == "Require longer session tokens")
+    #expect(hit["author"] as? String == "Bo Reviewer")
+    #expect(hit["date"] as? String == "2024-05-01T12:00:00Z")
+    #expect(hit["paths"] as? [String] == ["src/auth/session.ts"])
+    #expect(hit["source"] as? String == "history")
+
+    // All layers at once: each layer's best hit comes first.
+    let mixed = try json(try CtxBinary.run(["search", "session", "--json"], in: workspace).stdout)
+    let layers = Set((mixed["hits"] as? [[String: Any]] ?? []).compactMap { $0["layer"] as? String })
+    #expect(layers == ["code", "history"])
+
+    let query = try CtxBinary.run(["query", "validateSession"], in: workspace)
+    #expect(query.status == 0)
+    #expect(query.stdout.contains("## History"), "\(query.stdout)")
+    #expect(query.stdout.contains("last changed `src/auth/session.ts`"), "\(query.stdout)")
+    let bundle = try json(try CtxBinary.run(["query", "validateSession", "--format", "json"], in: workspace).stdout)
+    let history = try #require((bundle["layers"] as? [String: Any])?["history"] as? [[String: Any]])
+    #expect(history.first?["commit"] as? String == (try repo.sha()))
+
+    // A typo in a git connector is an error with the file and line.
+    try scratch.write(["ws/connectors/history.yaml": "kind: git\npath: ../repo\nref: [main]\n"])
+    let bad = try CtxBinary.run(["index"], in: workspace)
+    #expect(bad.status == 2)
+    #expect(bad.stdout.contains("history.yaml:3: unknown key `ref` for a git connector. Did you mean `refs`?"), "\(bad.stdout)")
+  }
 }

@@ -1,0 +1,173 @@
+import CtxConnectors
+import CtxCore
+import CtxGit
+import Foundation
+
+/// What the git connector decided before reading any commit.
+public struct HistoryPlan: Sendable {
+  /// Commits to read and add, newest first.
+  public var newCommits: Int
+  /// Indexed commits that no ref reaches any more (history was rewritten, or a ref removed).
+  public var removedCommits: Int
+  /// True when a ref's previous tip is no longer an ancestor of its tip (force-push, rebase).
+  public var rewritten: Bool
+  /// Facts worth telling the user that are not problems: an empty repository, a shallow clone.
+  public var notes: [String]
+  /// What the commits' paths are relative to: the work tree root (no trailing `/`), or the
+  /// git folder of a bare repository.
+  public var repositoryRoot: String
+}
+
+/// What the git connector reports while it crawls, in this order: the plan, the removals, the
+/// new commits in batches, and last the ref tips to remember.
+public enum HistoryEvent: Sendable {
+  case plan(HistoryPlan)
+  case removed([String])
+  case commits([GitCommitRecord])
+  case issue(CrawlIssue)
+  /// Everything is written: the cursors may move to these tips.
+  case finished(refs: [String: String])
+}
+
+public protocol HistorySink: Sendable {
+  func accept(_ event: HistoryEvent) async throws
+}
+
+/// The `kind: git` connector: every commit reachable from the configured refs, through
+/// libgit2, incrementally (docs/history.md).
+///
+/// Invariant kept with the store: the indexed commits are exactly those reachable from the
+/// remembered ref tips. So when every old tip is an ancestor of its ref's new tip, the walk
+/// can stop at indexed commits; otherwise (force-push, rebase, a ref dropped from the config)
+/// a full walk of commit ids decides what to add and what to remove.
+public struct GitConnector: Sendable {
+  public let config: SourceConfig
+  /// Commits per `.commits` event.
+  public var batchSize = 1000
+  /// Commits read at once by one reader.
+  var chunkSize = 256
+  /// Parallel readers (one libgit2 repository handle each).
+  public var workers = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+
+  public init(config: SourceConfig) {
+    self.config = config
+  }
+
+  public func crawl(indexedRefs: [String: String], indexed: Set<String>, into sink: any HistorySink) async throws {
+    let history = try GitHistory(path: config.root, trustOwner: config.git.trustOwner)
+    var notes: [String] = []
+    var tips: [String: String] = [:]
+    for ref in config.git.refs {
+      if let sha = try history.resolve(ref) {
+        tips[ref] = sha
+      } else if ref == "HEAD" {
+        notes.append("the repository has no commits yet (HEAD is unborn)")
+      } else {
+        try await sink.accept(
+          .issue(CrawlIssue(kind: .listingFailed, path: ref, message: "ref `\(ref)` does not exist in \(config.root); fix `refs:` in \(config.name).yaml")))
+      }
+    }
+    if history.isShallow {
+      notes.append("shallow clone: history stops at \(history.shallowBoundary.count) commit(s) whose parents are not in the clone; their changes are not recorded")
+    }
+
+    // Fast-forward only? Then the indexed commits are all still reachable.
+    var rewritten = false
+    for (ref, oldTip) in indexedRefs {
+      guard let newTip = tips[ref] else {
+        rewritten = true  // the ref was dropped from the config or deleted
+        continue
+      }
+      if !history.isAncestor(oldTip, of: newTip) { rewritten = true }
+    }
+    if indexedRefs.isEmpty && !indexed.isEmpty { rewritten = true }  // cursors lost: reconcile
+
+    let walk: GitHistory.Walk
+    var removed: [String] = []
+    if rewritten {
+      walk = history.walk(from: Array(Set(tips.values)))
+      let reachable = Set(walk.commits)
+      removed = indexed.filter { !reachable.contains($0) }.sorted()
+    } else {
+      walk = history.walk(from: Array(Set(tips.values)), stop: { indexed.contains($0) })
+    }
+    for missing in walk.missing {
+      try await sink.accept(
+        .issue(CrawlIssue(kind: .unreadable, path: missing, message: "commit \(missing) is missing from the object database (corrupt or partial clone); history below it is not indexed")))
+    }
+    let fresh = walk.commits.filter { !indexed.contains($0) }
+    try await sink.accept(.plan(HistoryPlan(newCommits: fresh.count, removedCommits: removed.count, rewritten: rewritten, notes: notes,
+          repositoryRoot: String((history.workdir ?? history.gitDirectory).reversed().drop { $0 == "/" }.reversed()))))
+    if !removed.isEmpty { try await sink.accept(.removed(removed)) }
+
+    let filter = PathFilter(include: config.include.map(Glob.init), exclude: config.exclude.map(Glob.init))
+    let filtersPaths = !config.include.isEmpty || !config.exclude.isEmpty
+    // Commits are read in chunks by one repository handle per core (libgit2 handles are not
+    // shareable), and emitted in walk order.
+    var readers = [CommitReader(history: history)]
+    for _ in 1..<max(1, min(workers, fresh.count / 256 + 1)) {
+      readers.append(CommitReader(history: try GitHistory(path: config.root, trustOwner: config.git.trustOwner)))
+    }
+    let chunks = stride(from: 0, to: fresh.count, by: chunkSize).map { Array(fresh[$0..<min($0 + chunkSize, fresh.count)]) }
+    var inFlight: [Task<[CommitReader.Outcome], Never>] = []
+    var next = 0
+    var batch: [GitCommitRecord] = []
+    while next < chunks.count || !inFlight.isEmpty {
+      while next < chunks.count && inFlight.count < readers.count * 2 {
+        let reader = readers[next % readers.count]
+        let chunk = chunks[next]
+        // Line counts for the newest commits only: they read every changed blob.
+        let counted = max(0, min(chunk.count, config.git.lineCountsPerRun - next * chunkSize))
+        inFlight.append(Task { await reader.read(chunk, countingLinesOfFirst: counted) })
+        next += 1
+      }
+      for outcome in await inFlight.removeFirst().value {
+        switch outcome {
+        case .commit(var record):
+          if filtersPaths { record.changes = record.changes.filter { filter.admits($0.path) } }
+          if !record.changesComplete && !record.isMerge && !history.shallowBoundary.contains(record.sha) {
+            try await sink.accept(
+              .issue(CrawlIssue(kind: .unreadable, path: record.sha, message: "commit \(record.sha): a tree or parent could not be read (missing or corrupt object); its file list is partial")))
+          }
+          batch.append(record)
+        case .failed(let sha, let error):
+          try await sink.accept(.issue(CrawlIssue(kind: .unreadable, path: sha, message: error.description)))
+        }
+        if batch.count >= batchSize {
+          try await sink.accept(.commits(batch))
+          batch = []
+        }
+      }
+    }
+    if !batch.isEmpty { try await sink.accept(.commits(batch)) }
+
+    try await sink.accept(.finished(refs: tips))
+  }
+}
+
+/// One repository handle and the serial queue it is used on: libgit2 objects are not shared
+/// between threads, so each reader owns its own.
+final class CommitReader: @unchecked Sendable {
+  enum Outcome: Sendable {
+    case commit(GitCommitRecord)
+    case failed(String, CtxError)
+  }
+
+  private let history: GitHistory
+  private let queue = DispatchQueue(label: "ctx.git.reader")
+
+  init(history: GitHistory) {
+    self.history = history
+  }
+
+  func read(_ shas: [String], countingLinesOfFirst counted: Int) async -> [Outcome] {
+    await withCheckedContinuation { continuation in
+      queue.async {
+        continuation.resume(
+          returning: shas.enumerated().map { index, sha in
+            do { return .commit(try self.history.commit(sha, countLines: index < counted)) } catch { return .failed(sha, error as? CtxError ?? CtxError(.gitFailed, "\(error)")) }
+          })
+      }
+    }
+  }
+}

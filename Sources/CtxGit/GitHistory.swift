@@ -1,0 +1,353 @@
+import CLibGit2
+import CtxCore
+import Foundation
+
+/// Read-only access to a repository's history through libgit2: refs, the commit graph, and
+/// what each commit changed.
+///
+/// Works on work trees and bare repositories alike. Owns its `git_repository` and every
+/// object it looks up; no C pointer leaves this type. Not thread-safe: one per task.
+public final class GitHistory {
+  private let repository: OpaquePointer
+  /// The repository's `.git` folder (or the bare repository itself).
+  public let gitDirectory: String
+  /// The work tree root with a trailing `/`, nil for a bare repository.
+  public let workdir: String?
+  /// Commits whose parents this clone does not have (from `.git/shallow`).
+  public let shallowBoundary: Set<String>
+
+  /// Opens the repository at `path` (its work tree, any folder inside it, or a bare repository).
+  ///
+  /// - Parameter trustOwner: skip libgit2's ownership check, for a repository owned by another
+  ///   user (the cron account case). Off by default, as in git.
+  /// - Throws: `.gitFailed` with a message naming the fix: not a repository, owned by another
+  ///   user, unreadable.
+  public init(path: String, trustOwner: Bool = false) throws(CtxError) {
+    GitLibrary.ensureInitialized()
+    GitLibrary.configureForHistory()
+    if trustOwner { _ = ctx_git_set_owner_validation(0) }
+    defer { if trustOwner { _ = ctx_git_set_owner_validation(1) } }
+    var handle: OpaquePointer? = nil
+    let code = git_repository_open_ext(&handle, path, 0, nil)
+    // libgit2 1.5 reports an ownership refusal as "not found" (and a misleading message), so
+    // look for the repository ourselves and compare its owner.
+    if code == GIT_EOWNER.rawValue || (code == GIT_ENOTFOUND.rawValue && GitHistory.repositoryOwnedByAnotherUser(containing: path)) {
+      throw CtxError(
+        .gitFailed,
+        "the repository at \(path) is owned by another user, and libgit2 refuses such repositories by default. If you trust it, add `trust_owner: true` to the connector file, or run `git config --global --add safe.directory \(path)` as the user that runs ctx",
+        path: path)
+    }
+    if code == GIT_ENOTFOUND.rawValue {
+      throw CtxError(.gitFailed, "\(path) is not a git repository (no .git folder found in it or above it); point `path:` at a repository", path: path)
+    }
+    try GitLibrary.check(code, "cannot open the git repository at \(path)", path: path)
+    guard let repository = handle else {
+      throw CtxError(.gitFailed, "cannot open the git repository at \(path)", path: path)
+    }
+    self.repository = repository
+    gitDirectory = String(cString: git_repository_path(repository))
+    workdir = git_repository_workdir(repository).map { String(cString: $0) }
+    shallowBoundary = GitHistory.readShallowFile(gitDirectory + "shallow")
+  }
+
+  deinit {
+    git_repository_free(repository)
+  }
+
+  /// Whether a `.git` (or a bare repository) at or above `path` belongs to another user.
+  static func repositoryOwnedByAnotherUser(containing path: String) -> Bool {
+    var directory = URL(fileURLWithPath: path).standardizedFileURL.path
+    let manager = FileManager.default
+    while true {
+      for candidate in [directory + "/.git", directory] {
+        let isRepository = candidate.hasSuffix("/.git")
+          ? manager.fileExists(atPath: candidate)
+          : manager.fileExists(atPath: candidate + "/HEAD") && manager.fileExists(atPath: candidate + "/objects")
+        if isRepository, let owner = (try? manager.attributesOfItem(atPath: candidate))?[.ownerAccountID] as? NSNumber {
+          return owner.uint32Value != geteuid()
+        }
+      }
+      if directory == "/" || directory.isEmpty { return false }
+      directory = (directory as NSString).deletingLastPathComponent
+    }
+  }
+
+  private static func readShallowFile(_ path: String) -> Set<String> {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    return Set(text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.count == 40 })
+  }
+
+  public var isShallow: Bool { !shallowBoundary.isEmpty || git_repository_is_shallow(repository) == 1 }
+
+  /// The commit a ref or revision names (`HEAD`, `main`, `origin/main`, `v1.2`, a sha), or nil
+  /// when it does not exist (an unborn `HEAD` in an empty repository, a deleted branch).
+  public func resolve(_ revision: String) throws(CtxError) -> String? {
+    var object: OpaquePointer? = nil
+    let code = git_revparse_single(&object, repository, revision)
+    if code == GIT_ENOTFOUND.rawValue || code == GIT_EUNBORNBRANCH.rawValue || code == GIT_EINVALIDSPEC.rawValue { return nil }
+    try GitLibrary.check(code, "cannot resolve `\(revision)`", path: gitDirectory)
+    guard let object else { return nil }
+    defer { git_object_free(object) }
+    var peeled: OpaquePointer? = nil
+    try GitLibrary.check(git_object_peel(&peeled, object, GIT_OBJECT_COMMIT), "`\(revision)` does not name a commit", path: gitDirectory)
+    defer { git_object_free(peeled) }
+    return ContentHash.hex(git_object_id(peeled).pointee)
+  }
+
+  /// Whether `ancestor` is reachable from `descendant` (or is it).
+  public func isAncestor(_ ancestor: String, of descendant: String) -> Bool {
+    if ancestor == descendant { return true }
+    guard var a = GitHistory.oid(ancestor), var d = GitHistory.oid(descendant) else { return false }
+    return git_graph_descendant_of(repository, &d, &a) == 1
+  }
+
+  public func hasCommit(_ sha: String) -> Bool {
+    guard var id = GitHistory.oid(sha) else { return false }
+    var commit: OpaquePointer? = nil
+    guard git_commit_lookup(&commit, repository, &id) == 0 else { return false }
+    git_commit_free(commit)
+    return true
+  }
+
+  static func oid(_ hex: String) -> git_oid? {
+    var id = git_oid()
+    return git_oid_fromstr(&id, hex) == 0 ? id : nil
+  }
+
+  // MARK: Walking the graph
+
+  /// What a walk found: commits newest first, and what it could not read.
+  public struct Walk: Sendable {
+    /// Newest first by committer date (parents after children where dates allow).
+    public var commits: [String] = []
+    /// Commits that are named as parents but missing from the object database.
+    public var missing: [String] = []
+    /// Shallow-boundary commits reached: history stops there.
+    public var boundaryReached: [String] = []
+  }
+
+  /// Every commit reachable from `tips`, not descending past commits for which `stop`
+  /// returns true (already indexed), newest first by committer time.
+  ///
+  /// A hand-rolled walk rather than `git_revwalk`: it treats shallow-boundary commits as
+  /// roots and records missing parents instead of failing the whole walk.
+  public func walk(from tips: [String], stop: (String) -> Bool = { _ in false }) -> Walk {
+    var result = Walk()
+    var queued = Set<String>()
+    var heap = CommitHeap()
+    for tip in tips where !stop(tip) && queued.insert(tip).inserted {
+      if let time = commitTime(tip) { heap.push(tip, time) } else { result.missing.append(tip) }
+    }
+    while let (sha, _) = heap.pop() {
+      result.commits.append(sha)
+      if shallowBoundary.contains(sha) {
+        result.boundaryReached.append(sha)
+        continue
+      }
+      for parent in parentIDs(sha) where !stop(parent) && queued.insert(parent).inserted {
+        if let time = commitTime(parent) { heap.push(parent, time) } else { result.missing.append(parent) }
+      }
+    }
+    return result
+  }
+
+  private func withCommit<T>(_ sha: String, _ body: (OpaquePointer) -> T) -> T? {
+    guard var id = GitHistory.oid(sha) else { return nil }
+    var commit: OpaquePointer? = nil
+    guard git_commit_lookup(&commit, repository, &id) == 0, let commit else { return nil }
+    defer { git_commit_free(commit) }
+    return body(commit)
+  }
+
+  private func commitTime(_ sha: String) -> Int64? {
+    withCommit(sha) { git_commit_time($0) }
+  }
+
+  private func parentIDs(_ sha: String) -> [String] {
+    withCommit(sha) { commit in
+      (0..<git_commit_parentcount(commit)).compactMap { index in
+        git_commit_parent_id(commit, index).map { ContentHash.hex($0.pointee) }
+      }
+    } ?? []
+  }
+
+  // MARK: Reading one commit
+
+  /// The commit's metadata and the files it changed against its first parent.
+  ///
+  /// Merges record no file changes (their changes are on the commits they merged), and a
+  /// shallow-boundary commit records none either (its parent is not in the clone). A missing
+  /// or corrupt tree or blob marks the result `changesComplete = false` rather than failing.
+  ///
+  /// - Parameter countLines: also count lines added and removed per file, from the blobs
+  ///   (xdiff, as `git log --numstat`; binary files get none). This reads every changed blob
+  ///   and costs several times the rest (docs/history.md, "Line counts").
+  public func commit(_ sha: String, countLines: Bool = false) throws(CtxError) -> GitCommitRecord {
+    guard var id = GitHistory.oid(sha) else { throw CtxError(.gitFailed, "`\(sha)` is not a commit id", path: gitDirectory) }
+    var handle: OpaquePointer? = nil
+    try GitLibrary.check(git_commit_lookup(&handle, repository, &id), "cannot read commit \(sha)", path: gitDirectory)
+    guard let commit = handle else { throw CtxError(.gitFailed, "cannot read commit \(sha)", path: gitDirectory) }
+    defer { git_commit_free(commit) }
+
+    let parents = (0..<git_commit_parentcount(commit)).compactMap { index in
+      git_commit_parent_id(commit, index).map { ContentHash.hex($0.pointee) }
+    }
+    let message = git_commit_message(commit).map { String(cString: $0) } ?? ""
+    let (summary, body) = GitHistory.split(message: message)
+    var record = GitCommitRecord(
+      sha: sha, parents: parents, author: GitHistory.signature(git_commit_author(commit)),
+      committer: GitHistory.signature(git_commit_committer(commit)), summary: summary, body: body, changes: [])
+    guard parents.count <= 1, !shallowBoundary.contains(sha) else {
+      record.changesComplete = parents.count > 1
+      return record
+    }
+    var newTree = git_oid()
+    newTree = git_commit_tree_id(commit).pointee
+    var oldTree: git_oid? = nil
+    if parents.count == 1 {
+      var parent: OpaquePointer? = nil
+      if git_commit_parent(&parent, commit, 0) == 0, let parent {
+        oldTree = git_commit_tree_id(parent).pointee
+        git_commit_free(parent)
+      } else {
+        record.changesComplete = false
+        return record
+      }
+    }
+    var differ = TreeDiffer(repository: repository)
+    differ.diff(old: oldTree, new: newTree)
+    record.changes = differ.changes()
+    record.changesComplete = !differ.incomplete
+    if countLines {
+      var counts: [String: (added: Int, removed: Int)] = [:]
+      for entry in differ.blobPairs() {
+        if let count = GitHistory.lineCount(repository, old: entry.old, new: entry.new) { counts[entry.path] = count }
+      }
+      for index in record.changes.indices {
+        if let count = counts[record.changes[index].path] {
+          record.changes[index].added = count.added
+          record.changes[index].removed = count.removed
+        }
+      }
+    }
+    return record
+  }
+
+  private static func lineCount(_ repository: OpaquePointer, old: git_oid?, new: git_oid?) -> (added: Int, removed: Int)? {
+    func lookup(_ id: git_oid?) -> OpaquePointer?? {
+      guard var id else { return .some(nil) }
+      var blob: OpaquePointer? = nil
+      guard git_blob_lookup(&blob, repository, &id) == 0 else { return nil }
+      return .some(blob)
+    }
+    guard let oldBlob = lookup(old), let newBlob = lookup(new) else { return nil }
+    defer {
+      git_blob_free(oldBlob)
+      git_blob_free(newBlob)
+    }
+    if let oldBlob, git_blob_is_binary(oldBlob) == 1 { return nil }
+    if let newBlob, git_blob_is_binary(newBlob) == 1 { return nil }
+    var patch: OpaquePointer? = nil
+    guard git_patch_from_blobs(&patch, oldBlob, nil, newBlob, nil, nil) == 0, let patch else { return nil }
+    defer { git_patch_free(patch) }
+    var context = 0
+    var additions = 0
+    var deletions = 0
+    guard git_patch_line_stats(&context, &additions, &deletions, patch) == 0 else { return nil }
+    return (additions, deletions)
+  }
+
+  static func signature(_ pointer: UnsafePointer<git_signature>?) -> GitSignature {
+    guard let signature = pointer?.pointee else { return GitSignature(name: "", email: "", time: 0, offsetMinutes: 0) }
+    return GitSignature(
+      name: signature.name.map { String(cString: $0) } ?? "", email: signature.email.map { String(cString: $0) } ?? "",
+      time: signature.when.time, offsetMinutes: Int(signature.when.offset))
+  }
+
+  /// git's summary (the first paragraph, joined onto one line) and the rest. Byte-level:
+  /// Foundation's trimming was 14% of a full history walk.
+  static func split(message: String) -> (summary: String, body: String) {
+    let bytes = Array(message.utf8)
+    func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
+    var lines: [Range<Int>] = []
+    var start = 0
+    for (index, byte) in bytes.enumerated() where byte == 0x0A {
+      lines.append(start..<index)
+      start = index + 1
+    }
+    lines.append(start..<bytes.count)
+    func trimmed(_ range: Range<Int>) -> Range<Int> {
+      var lower = range.lowerBound
+      var upper = range.upperBound
+      while lower < upper && isSpace(bytes[lower]) { lower += 1 }
+      while upper > lower && isSpace(bytes[upper - 1]) { upper -= 1 }
+      return lower..<upper
+    }
+    var index = 0
+    while index < lines.count, trimmed(lines[index]).isEmpty { index += 1 }
+    var summary: [UInt8] = []
+    while index < lines.count, case let line = trimmed(lines[index]), !line.isEmpty {
+      if !summary.isEmpty { summary.append(0x20) }
+      summary.append(contentsOf: bytes[line])
+      index += 1
+    }
+    while index < lines.count, trimmed(lines[index]).isEmpty { index += 1 }
+    var end = lines.count
+    while end > index, trimmed(lines[end - 1]).isEmpty { end -= 1 }
+    let body = index < end ? String(decoding: bytes[lines[index].lowerBound..<trimmed(lines[end - 1]).upperBound], as: UTF8.self) : ""
+    return (String(decoding: summary, as: UTF8.self), body)
+  }
+}
+
+/// A max-heap of commits by committer time, for a newest-first walk.
+struct CommitHeap {
+  private var items: [(sha: String, time: Int64)] = []
+
+  mutating func push(_ sha: String, _ time: Int64) {
+    items.append((sha, time))
+    var child = items.count - 1
+    while child > 0 {
+      let parent = (child - 1) / 2
+      guard items[child].time > items[parent].time else { break }
+      items.swapAt(child, parent)
+      child = parent
+    }
+  }
+
+  mutating func pop() -> (String, Int64)? {
+    guard !items.isEmpty else { return nil }
+    items.swapAt(0, items.count - 1)
+    let top = items.removeLast()
+    var parent = 0
+    while true {
+      let left = 2 * parent + 1
+      let right = left + 1
+      var largest = parent
+      if left < items.count && items[left].time > items[largest].time { largest = left }
+      if right < items.count && items[right].time > items[largest].time { largest = right }
+      if largest == parent { break }
+      items.swapAt(parent, largest)
+      parent = largest
+    }
+    return (top.sha, top.time)
+  }
+}
+
+extension GitLibrary {
+  /// History walks read each object once or twice, in order: skip the per-read hash check
+  /// (30-40% of the time), keep the object cache tiny (measured on moby: at 32 MiB, evicting
+  /// from it took more time than it saved; a near-empty cache is cleared wholesale, which is
+  /// cheap), and cap the memory-mapped pack windows (8 GiB by default, all resident once
+  /// touched) so memory is bounded by them, not by the history.
+  static let historyConfigured: Bool = {
+    _ = ctx_git_set_strict_hash_verification(0)
+    _ = ctx_git_set_cache_max_size(1 << 20)
+    _ = ctx_git_set_mwindow_size(128 << 20)
+    _ = ctx_git_set_mwindow_mapped_limit(256 << 20)
+    return true
+  }()
+
+  static func configureForHistory() {
+    _ = historyConfigured
+  }
+}

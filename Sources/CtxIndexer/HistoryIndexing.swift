@@ -1,0 +1,106 @@
+import CtxConnectorGit
+import CtxConnectors
+import CtxCore
+import CtxStore
+
+extension Indexer {
+  /// Brings a `kind: git` source up to date: new commits added, unreachable ones removed,
+  /// signals recomputed, and the ref cursors moved last (docs/history.md).
+  func crawlHistory(_ source: SourceConfig, sourceID: Int64, store: IndexStore, report: SourceReport, progress: (any IndexProgress)?) async throws
+    -> SourceReport
+  {
+    let state = try store.historyState(sourceID: sourceID)
+    let writer = try HistoryWriter(store: store, sourceID: sourceID)
+    let sink = HistoryCollector(writer: writer, name: source.name, progress: progress, report: report)
+    try await GitConnector(config: source).crawl(indexedRefs: state.refs, indexed: state.indexed, into: sink)
+    // Commit paths are relative to the repository root, which may lie above `path:`.
+    if let root = await sink.repositoryRoot {
+      _ = try await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: root)
+    }
+    var result = try await sink.finish()
+    result.history?.commitsTotal = try store.commitCount(sourceID: sourceID)
+    return result
+  }
+}
+
+/// Receives history events and writes them, one batch in flight while the walk reads the
+/// next (the walk and the writer each keep a core busy).
+actor HistoryCollector: HistorySink {
+  let writer: HistoryWriter
+  let name: String
+  let progress: (any IndexProgress)?
+  private var report: SourceReport
+  private var counts = HistoryCounts()
+  private var pending: Task<Void, any Error>?
+  private var total = 0
+  private var done = 0
+  private(set) var repositoryRoot: String?
+
+  init(writer: HistoryWriter, name: String, progress: (any IndexProgress)?, report: SourceReport) {
+    self.writer = writer
+    self.name = name
+    self.progress = progress
+    self.report = report
+  }
+
+  nonisolated func accept(_ event: HistoryEvent) async throws {
+    // Full-text columns are computed here, on the walking task, not in the writer.
+    if case .commits(let commits) = event {
+      let prepared = commits.map(HistoryWriter.prepare)
+      await countLines(commits)
+      try await enqueue(prepared, count: commits.count, files: commits.reduce(0) { $0 + $1.changes.count })
+    } else {
+      try await handle(event)
+    }
+  }
+
+  private func enqueue(_ prepared: [HistoryWriter.Prepared], count: Int, files: Int) async throws {
+    try await pending?.value
+    let writer = self.writer
+    pending = Task { try await writer.add(prepared) }
+    counts.commitsAdded += count
+    counts.filesChanged += files
+    done += count
+    progress?.advanced(name, done: done, total: total)
+  }
+
+  private func countLines(_ commits: [GitCommitRecord]) {
+    counts.lineCounted += commits.filter { $0.changes.contains { $0.added != nil } }.count
+  }
+
+  private func handle(_ event: HistoryEvent) async throws {
+    switch event {
+    case .plan(let plan):
+      total = plan.newCommits
+      report.listed = plan.newCommits
+      report.notes += plan.notes
+      counts.rewritten = plan.rewritten
+      repositoryRoot = plan.repositoryRoot
+      progress?.listed(name, total: plan.newCommits, unit: "new commits")
+    case .removed(let shas):
+      try await pending?.value
+      pending = nil
+      try await writer.remove(shas)
+      counts.commitsRemoved += shas.count
+    case .commits:
+      break  // handled in accept
+    case .issue(let issue):
+      report.record(issue)
+    case .finished(let refs):
+      try await pending?.value
+      pending = nil
+      try await writer.finish(refs: refs)
+    }
+  }
+
+  func finish() async throws -> SourceReport {
+    try await pending?.value
+    pending = nil
+    var result = report
+    result.added = counts.commitsAdded
+    result.deleted = counts.commitsRemoved
+    result.history = counts
+    progress?.advanced(name, done: total, total: total)
+    return result
+  }
+}

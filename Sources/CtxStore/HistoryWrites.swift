@@ -1,0 +1,201 @@
+import CtxCore
+import Foundation
+import GRDB
+
+/// What the index holds of one git source: where each ref pointed, and which commits it has.
+public struct HistoryState: Sendable {
+  public var refs: [String: String]
+  public var indexed: Set<String>
+}
+
+extension IndexStore {
+  public func historyState(sourceID: Int64) throws -> HistoryState {
+    try read { db in
+      var refs: [String: String] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT name, tip FROM git_ref WHERE source_id = ?", arguments: [sourceID]) {
+        refs[row[0]] = row[1]
+      }
+      var indexed = Set<String>()
+      let cursor = try String.fetchCursor(db, sql: "SELECT sha FROM git_commit WHERE source_id = ?", arguments: [sourceID])
+      while let sha = try cursor.next() { indexed.insert(sha) }
+      return HistoryState(refs: refs, indexed: indexed)
+    }
+  }
+}
+
+extension IndexStore {
+  public func commitCount(sourceID: Int64) throws -> Int {
+    try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM git_commit WHERE source_id = ?", arguments: [sourceID]) ?? 0 }
+  }
+}
+
+/// Writes one git source's commits. Keeps the source's path ids in memory, so the hundreds of
+/// thousands of changes in a large history cost no index lookups; used by one task at a time.
+public final class HistoryWriter: @unchecked Sendable {
+  let store: IndexStore
+  let sourceID: Int64
+  private var pathIDs: [String: Int64] = [:]
+  /// Paths whose signals must be recomputed at the end of the run.
+  private var touched = Set<Int64>()
+  private var removedAny = false
+
+  /// The `paths` column lists at most this many changed files (a mass change names thousands).
+  static let pathsColumnLimit = 200
+
+  public init(store: IndexStore, sourceID: Int64) throws {
+    self.store = store
+    self.sourceID = sourceID
+    pathIDs = try store.read { db in
+      var ids: [String: Int64] = [:]
+      let rows = try Row.fetchCursor(db, sql: "SELECT path, id FROM git_path WHERE source_id = ?", arguments: [sourceID])
+      while let row = try rows.next() { ids[row[0]] = row[1] }
+      return ids
+    }
+  }
+
+  /// A commit with its full-text columns computed (off the writer's thread).
+  public struct Prepared: Sendable {
+    var record: GitCommitRecord
+    var paths: String
+    var parts: String
+  }
+
+  /// Computes the full-text columns of a commit; call from crawl tasks, not the writer.
+  public static func prepare(_ commit: GitCommitRecord) -> Prepared {
+    var listed = commit.changes.prefix(pathsColumnLimit).map(\.path)
+    for change in commit.changes.prefix(pathsColumnLimit) { if let old = change.oldPath { listed.append(old) } }
+    var paths = listed.joined(separator: "\n")
+    if commit.changes.count > pathsColumnLimit { paths += "\n… and \(commit.changes.count - pathsColumnLimit) more files" }
+    let parts = IdentifierParts.expansion(of: commit.summary + "\n" + commit.body + "\n" + paths)
+    return Prepared(record: commit, paths: paths, parts: parts)
+  }
+
+  /// Adds commits (and their changes and full-text rows) in one transaction. A commit already
+  /// in the index is left as it is.
+  public func add(_ commits: [Prepared]) async throws {
+    let sourceID = self.sourceID
+    // Path ids: assign new ones in the same transaction, remember them after it commits.
+    var known = pathIDs
+    let result: ([String: Int64], Set<Int64>) = try await store.write { [known] db in
+      var ids = known
+      var touched = Set<Int64>()
+      let insertPath = try db.cachedStatement(sql: "INSERT INTO git_path(source_id, path) VALUES (?, ?)")
+      func idOf(_ path: String) throws -> Int64 {
+        if let id = ids[path] { return id }
+        try insertPath.execute(arguments: [sourceID, path])
+        let id = db.lastInsertedRowID
+        ids[path] = id
+        return id
+      }
+      let insertCommit = try db.cachedStatement(
+        sql: """
+          INSERT OR IGNORE INTO git_commit(source_id, sha, parents, author_name, author_email, author_time, author_offset,
+            committer_name, committer_email, commit_time, summary, body, paths, parts, files_changed,
+            lines_added, lines_removed, is_merge, changes_complete)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """)
+      let insertText = try db.cachedStatement(sql: "INSERT INTO commit_ft(rowid, summary, body, paths, parts) VALUES (?, ?, ?, ?, ?)")
+      let insertChange = try db.cachedStatement(
+        sql: "INSERT INTO git_change(commit_id, path_id, old_path_id, status, added, removed) VALUES (?, ?, ?, ?, ?, ?)")
+      for prepared in commits {
+        let commit = prepared.record
+        let counted = commit.changes.filter { $0.added != nil || $0.removed != nil }
+        let added: Int? = counted.isEmpty ? nil : counted.reduce(0) { $0 + ($1.added ?? 0) }
+        let removed: Int? = counted.isEmpty ? nil : counted.reduce(0) { $0 + ($1.removed ?? 0) }
+        try insertCommit.execute(arguments: [
+          sourceID, commit.sha, commit.parents.joined(separator: " "), commit.author.name, commit.author.email,
+          commit.author.time, commit.author.offsetMinutes, commit.committer.name, commit.committer.email,
+          commit.committer.time, commit.summary, commit.body, prepared.paths, prepared.parts, commit.changes.count,
+          added, removed, commit.isMerge, commit.changesComplete,
+        ])
+        guard db.changesCount > 0 else { continue }  // already indexed
+        let commitID = db.lastInsertedRowID
+        try insertText.execute(arguments: [commitID, commit.summary, commit.body, prepared.paths, prepared.parts])
+        for change in commit.changes {
+          let pathID = try idOf(change.path)
+          touched.insert(pathID)
+          let oldID = try change.oldPath.map(idOf)
+          try insertChange.execute(arguments: [commitID, pathID, oldID, change.status.rawValue, change.added, change.removed])
+        }
+      }
+      return (ids, touched)
+    }
+    known = result.0
+    pathIDs = known
+    touched.formUnion(result.1)
+  }
+
+  /// Removes commits that are no longer reachable (history was rewritten).
+  public func remove(_ shas: [String]) async throws {
+    guard !shas.isEmpty else { return }
+    removedAny = true
+    let sourceID = self.sourceID
+    let paths: Set<Int64> = try await store.write { db in
+      var touched = Set<Int64>()
+      let find = try db.cachedStatement(sql: "SELECT id FROM git_commit WHERE source_id = ? AND sha = ?")
+      for sha in shas {
+        guard let id = try Int64.fetchOne(find, arguments: [sourceID, sha]) else { continue }
+        touched.formUnion(try Int64.fetchAll(db, sql: "SELECT path_id FROM git_change WHERE commit_id = ?", arguments: [id]))
+        try db.execute(
+          sql: """
+            INSERT INTO commit_ft(commit_ft, rowid, summary, body, paths, parts)
+            SELECT 'delete', id, summary, body, paths, parts FROM git_commit WHERE id = ?
+            """, arguments: [id])
+        try db.execute(sql: "DELETE FROM git_change WHERE commit_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM git_commit WHERE id = ?", arguments: [id])
+      }
+      return touched
+    }
+    touched.formUnion(paths)
+  }
+
+  /// Recomputes the signals of every path the run touched, and moves the ref cursors, in one
+  /// transaction: until it commits, the next run sees the old cursors and redoes the walk
+  /// (commits already stored are skipped).
+  public func finish(refs: [String: String]) async throws {
+    let sourceID = self.sourceID
+    let touched = self.touched
+    let everything = touched.count > 5000 || removedAny
+    try await store.write { db in
+      // SQLite takes a bare column (g.id) from the row that holds max(): the newest commit.
+      let select = """
+        SELECT c.path_id, ?, g.id, max(g.commit_time), count(*)
+        FROM git_change c JOIN git_commit g ON g.id = c.commit_id
+        """
+      if everything {
+        try db.execute(sql: "DELETE FROM file_signal WHERE source_id = ?", arguments: [sourceID])
+        try db.execute(
+          sql: "INSERT INTO file_signal(path_id, source_id, last_commit_id, last_time, changes) " + select
+            + " WHERE g.source_id = ? GROUP BY c.path_id", arguments: [sourceID, sourceID])
+      } else {
+        let recompute = try db.cachedStatement(
+          sql: "INSERT INTO file_signal(path_id, source_id, last_commit_id, last_time, changes) " + select
+            + " WHERE c.path_id = ? GROUP BY c.path_id")
+        for pathID in touched {
+          try db.execute(sql: "DELETE FROM file_signal WHERE path_id = ?", arguments: [pathID])
+          try recompute.execute(arguments: [sourceID, pathID])
+        }
+      }
+      try db.execute(sql: "DELETE FROM git_ref WHERE source_id = ?", arguments: [sourceID])
+      for (name, tip) in refs {
+        try db.execute(sql: "INSERT INTO git_ref(source_id, name, tip) VALUES (?, ?, ?)", arguments: [sourceID, name, tip])
+      }
+    }
+  }
+}
+
+extension IndexStore {
+  /// Removes everything a git source holds that foreign keys do not cascade to.
+  static func removeHistory(sourceID: Int64, _ db: Database) throws {
+    try db.execute(
+      sql: """
+        INSERT INTO commit_ft(commit_ft, rowid, summary, body, paths, parts)
+        SELECT 'delete', id, summary, body, paths, parts FROM git_commit WHERE source_id = ?
+        """, arguments: [sourceID])
+    try db.execute(sql: "DELETE FROM git_change WHERE commit_id IN (SELECT id FROM git_commit WHERE source_id = ?)", arguments: [sourceID])
+    try db.execute(sql: "DELETE FROM file_signal WHERE source_id = ?", arguments: [sourceID])
+    try db.execute(sql: "DELETE FROM git_commit WHERE source_id = ?", arguments: [sourceID])
+    try db.execute(sql: "DELETE FROM git_path WHERE source_id = ?", arguments: [sourceID])
+    try db.execute(sql: "DELETE FROM git_ref WHERE source_id = ?", arguments: [sourceID])
+  }
+}
