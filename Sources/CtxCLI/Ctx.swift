@@ -9,8 +9,9 @@ public struct Ctx: AsyncParsableCommand {
     commandName: "ctx",
     abstract: "Index code, history, documents and chat into one local index, and answer with layered context bundles.",
     discussion: """
-      Exit codes: 0 success; 1 a search or query found nothing; 2 an error, or an index run \
-      with problems (see README.md, "Exit codes").
+      Exit codes: 0 success; 1 nothing found (search, query) or something stale (status); \
+      2 an error; 3 an index run with item problems; 75 another ctx index is running; \
+      78 no workspace or an invalid connector file (README.md, "Exit codes").
       """,
     version: CtxVersion.current,
     subcommands: [Init.self, Index.self, Search.self, Query.self]
@@ -32,7 +33,7 @@ public struct Ctx: AsyncParsableCommand {
       return 0
     } catch let error as CtxError {
       Output.error(error)
-      return 2
+      return CtxExit.code(for: error)
     } catch {
       let code = exitCode(for: error)
       if code == .success {
@@ -43,6 +44,29 @@ public struct Ctx: AsyncParsableCommand {
       if let exit = error as? ExitCode { return exit.rawValue }
       Output.errorLine(fullMessage(for: error))
       return 2
+    }
+  }
+}
+
+/// Exit codes, the same for every command (README.md, "Exit codes").
+public enum CtxExit {
+  public static let success: Int32 = 0
+  /// A search or query found nothing; `ctx status`: something is stale.
+  public static let nothing: Int32 = 1
+  /// An error: bad flags, an index that cannot be opened, a source that failed.
+  public static let error: Int32 = 2
+  /// `ctx index` ran every source, but some items had problems (named in the summary).
+  public static let partial: Int32 = 3
+  /// Another `ctx index` holds the workspace lock (EX_TEMPFAIL: try again later).
+  public static let locked: Int32 = 75
+  /// No workspace, or a connector file is invalid (EX_CONFIG).
+  public static let invalidWorkspace: Int32 = 78
+
+  static func code(for error: CtxError) -> Int32 {
+    switch error.code {
+    case .locked: locked
+    case .invalidWorkspace, .invalidConfig: invalidWorkspace
+    default: CtxExit.error
     }
   }
 }

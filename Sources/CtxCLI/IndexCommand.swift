@@ -9,7 +9,11 @@ extension Ctx {
   struct Index: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Bring every source up to date (incrementally unless --full).",
-      discussion: "Exit codes: 0 everything indexed; 2 a source failed, a connector file is invalid, or some items had problems (named in the summary).")
+      discussion: """
+        Exit codes: 0 everything indexed; 3 every source ran but some items had problems (named in the summary); \
+        2 a source failed (its previous index is kept); 78 a connector file is invalid (the other sources are indexed); \
+        75 another ctx index is running on this workspace.
+        """)
 
     @OptionGroup var workspaceOptions: WorkspaceOptions
 
@@ -34,6 +38,8 @@ extension Ctx {
 
     func run() async throws {
       let workspace = try workspaceOptions.locate()
+      let lock = try IndexLock.acquire(workspace)
+      defer { withExtendedLifetime(lock) {} }
       var options = IndexOptions()
       options.full = full
       options.sources = source.isEmpty ? nil : source
@@ -46,7 +52,9 @@ extension Ctx {
       } else {
         Output.write(IndexSummary.render(report, workspace: workspace, quiet: quiet))
       }
-      if report.hasProblems { throw ExitCode(2) }
+      if !report.configErrors.isEmpty { throw ExitCode(CtxExit.invalidWorkspace) }
+      if report.sources.contains(where: { $0.status == .failed }) { throw ExitCode(CtxExit.error) }
+      if report.hasProblems { throw ExitCode(CtxExit.partial) }
     }
   }
 }

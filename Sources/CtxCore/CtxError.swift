@@ -17,6 +17,8 @@ public struct CtxError: Error, Sendable, CustomStringConvertible {
     case io
     case toolMissing
     case conflict
+    /// Another process holds the workspace's index lock.
+    case locked
   }
 
   public var code: Code

@@ -9,17 +9,16 @@ extension Indexer {
   func crawlHistory(_ source: SourceConfig, sourceID: Int64, store: IndexStore, report: SourceReport, progress: (any IndexProgress)?) async throws
     -> SourceReport
   {
-    let state = try store.historyState(sourceID: sourceID)
-    let writer = try HistoryWriter(store: store, sourceID: sourceID)
+    // Read before anything is written in this source's transaction (reads see committed data).
+    let state = options.full ? HistoryState(refs: [:], indexed: []) : try store.historyState(sourceID: sourceID)
+    let writer = try HistoryWriter(store: store, sourceID: sourceID, fresh: options.full)
     let sink = HistoryCollector(writer: writer, name: source.name, progress: progress, report: report)
     try await GitConnector(config: source).crawl(indexedRefs: state.refs, indexed: state.indexed, into: sink)
     // Commit paths are relative to the repository root, which may lie above `path:`.
     if let root = await sink.repositoryRoot {
       _ = try await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: root)
     }
-    var result = try await sink.finish()
-    result.history?.commitsTotal = try store.commitCount(sourceID: sourceID)
-    return result
+    return try await sink.finish()
   }
 }
 

@@ -77,7 +77,11 @@ public struct Indexer: Sendable {
     let clock = ContinuousClock.now
     var report = SourceReport(name: source.name, kind: source.kind.rawValue)
     do {
+      // One transaction per source: readers, and a run killed at any moment, see either the
+      // source's previous state or its new one, never a mix.
+      try await store.beginSource()
       let sourceID = try await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: source.root)
+      if options.full { try await store.clearSource(sourceID) }
       switch source.kind {
       case .code:
         report = try await crawlCode(source, sourceID: sourceID, store: store, report: report, progress: progress)
@@ -86,7 +90,10 @@ public struct Indexer: Sendable {
       case .docs, .chat:
         throw CtxError(.invalidConfig, "`kind: \(source.kind.rawValue)` sources are not supported yet", path: source.configFile)
       }
+      try await store.commitSource()
+      if source.kind == .git { report.history?.commitsTotal = try store.commitCount(sourceID: sourceID) }
     } catch {
+      await store.rollbackSource()
       report.status = .failed
       report.error = (error as? CtxError)?.description ?? "\(error)"
     }
@@ -103,7 +110,8 @@ public struct Indexer: Sendable {
 
 extension Indexer {
   func crawlCode(_ source: SourceConfig, sourceID: Int64, store: IndexStore, report: SourceReport, progress: (any IndexProgress)?) async throws -> SourceReport {
-    let indexed = try store.indexedFiles(sourceID: sourceID)
+    // Read before anything is written in this source's transaction (reads see committed data).
+    let indexed = options.full ? [:] : try store.indexedFiles(sourceID: sourceID)
     let known = indexed.mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
     let sink = IndexingSink(store: store, sourceID: sourceID, known: known, batchSize: options.batchSize, name: source.name, progress: progress)
     let connector = CodeConnector(config: source, options: options.code)

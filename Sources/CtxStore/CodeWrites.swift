@@ -131,6 +131,18 @@ extension IndexStore {
     }
   }
 
+  /// Removes everything a source holds, keeping the source row (`ctx index --full`, inside the
+  /// source's transaction).
+  public func clearSource(_ sourceID: Int64) async throws {
+    try await write { db in
+      for fileID in try Int64.fetchAll(db, sql: "SELECT id FROM file WHERE source_id = ?", arguments: [sourceID]) {
+        try IndexStore.removeContent(fileID: fileID, db)
+      }
+      try db.execute(sql: "DELETE FROM file WHERE source_id = ?", arguments: [sourceID])
+      try IndexStore.removeHistory(sourceID: sourceID, db)
+    }
+  }
+
   /// Drops sources whose connector file is gone, with all their content.
   public func removeSources(notIn names: Set<String>) async throws -> [String] {
     try await write { db in

@@ -6,6 +6,11 @@ import GRDB
 public struct HistoryState: Sendable {
   public var refs: [String: String]
   public var indexed: Set<String>
+
+  public init(refs: [String: String], indexed: Set<String>) {
+    self.refs = refs
+    self.indexed = indexed
+  }
 }
 
 extension IndexStore {
@@ -42,9 +47,11 @@ public final class HistoryWriter: @unchecked Sendable {
   /// The `paths` column lists at most this many changed files (a mass change names thousands).
   static let pathsColumnLimit = 200
 
-  public init(store: IndexStore, sourceID: Int64) throws {
+  /// - Parameter fresh: the source was just cleared (a full run): known path ids are stale.
+  public init(store: IndexStore, sourceID: Int64, fresh: Bool = false) throws {
     self.store = store
     self.sourceID = sourceID
+    guard !fresh else { return }
     pathIDs = try store.read { db in
       var ids: [String: Int64] = [:]
       let rows = try Row.fetchCursor(db, sql: "SELECT path, id FROM git_path WHERE source_id = ?", arguments: [sourceID])

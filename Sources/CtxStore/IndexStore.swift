@@ -19,8 +19,10 @@ public final class IndexStore: Sendable {
 
   /// Opens (and for `.readWrite`, creates or migrates) the index at `path`.
   ///
-  /// - Parameter rebuild: erase everything first (`ctx index --full`), which is also the way
-  ///   out of an index written by a newer ctx.
+  /// - Parameter rebuild: erase everything first, the way out of an index written by a newer
+  ///   ctx (`ctx index --full`). With a current schema nothing is erased here: a full run
+  ///   replaces each source inside that source's own transaction, so a reader (or a crash)
+  ///   never sees it half rebuilt.
   /// - Throws: `.notFound` for a missing read-only index, `.schemaTooNew`, `.storeBusy`,
   ///   `.storeFailed`.
   public init(path: String, mode: Mode, rebuild: Bool = false) throws {
@@ -35,6 +37,9 @@ public final class IndexStore: Sendable {
       }
       var configuration = Configuration()
       configuration.busyMode = .timeout(10)
+      // A source is crawled inside one transaction spanning many writes (beginSource ...
+      // commitSource), so a crash or a reader sees its previous state or its new one.
+      configuration.allowsUnsafeTransactions = true
       configuration.foreignKeysEnabled = true
       configuration.prepareDatabase { db in
         try db.execute(sql: "PRAGMA synchronous = NORMAL")
@@ -43,10 +48,11 @@ public final class IndexStore: Sendable {
         try db.execute(sql: "PRAGMA cache_size = -65536")
       }
       pool = try DatabasePool(path: path, configuration: configuration)
-      if rebuild {
+      var found = try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+      if rebuild && found > Schema.version {
         try IndexStore.dropEverything(pool)
+        found = 0
       }
-      let found = try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
       if found > Schema.version {
         throw CtxError(
           .schemaTooNew,
@@ -124,12 +130,46 @@ public final class IndexStore: Sendable {
     do { return try pool.read(body) } catch { throw IndexStore.wrap(error, "cannot read the index", path: path) }
   }
 
+  /// Runs `body` atomically: in a savepoint, which nests inside a source transaction when one
+  /// is open and is a transaction of its own otherwise.
   func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
-    do { return try await pool.write(body) } catch { throw IndexStore.wrap(error, "cannot write the index", path: path) }
+    do {
+      return try await pool.writeWithoutTransaction { db in
+        var result: T? = nil
+        try db.inSavepoint {
+          result = try body(db)
+          return .commit
+        }
+        return result!
+      }
+    } catch { throw IndexStore.wrap(error, "cannot write the index", path: path) }
   }
 
   func writeSync<T>(_ body: (Database) throws -> T) throws -> T {
     do { return try pool.write(body) } catch { throw IndexStore.wrap(error, "cannot write the index", path: path) }
+  }
+
+  // MARK: Source transactions
+
+  /// Opens the transaction a whole source is written in. Readers keep seeing the previous
+  /// state until `commitSource`; a crash before it leaves that state untouched.
+  public func beginSource() async throws {
+    do { try await pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") } } catch {
+      throw IndexStore.wrap(error, "cannot start writing the index", path: path)
+    }
+  }
+
+  public func commitSource() async throws {
+    do { try await pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") } } catch {
+      throw IndexStore.wrap(error, "cannot commit to the index", path: path)
+    }
+  }
+
+  /// Abandons the source's changes (after a failure); never throws.
+  public func rollbackSource() async {
+    _ = try? await pool.writeWithoutTransaction { db in
+      if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+    }
   }
 
   /// Truncates the WAL so the main file holds everything (after a crawl).

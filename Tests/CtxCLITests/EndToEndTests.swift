@@ -87,26 +87,26 @@ import Testing
     #expect(((full["sources"] as? [[String: Any]])?.first?["added"] as? Int) == 5)
   }
 
-  @Test func badConnectorAndProblemsExitWithTwo() throws {
+  @Test func badConnectorAndProblemsHaveTheirExitCodes() throws {
     let scratch = ScratchDirectory()
     let (workspace, _) = try makeWorkspace(scratch)
     try scratch.write(["ws/connectors/broken.yaml": "kind: code\npath: ../repo\nexlude: [x]\n"])
     let run = try CtxBinary.run(["index"], in: workspace)
-    #expect(run.status == 2)
+    #expect(run.status == 78)
     #expect(run.stdout.contains("connectors/broken.yaml:3: unknown key `exlude`"), "\(run.stdout)")
     #expect(run.stdout.contains("code: 5 files"))  // the good source is still indexed
     // ctags missing is a problem named in the summary.
     try scratch.remove("ws/connectors/broken.yaml")
     try scratch.write(["repo/src/extra.c": "int extra(void) { return 1; }\n"])
     let noCtags = try CtxBinary.run(["index"], in: workspace, environment: ["CTX_CTAGS": "/nonexistent/ctags"])
-    #expect(noCtags.status == 2)
+    #expect(noCtags.status == 3)
     #expect(noCtags.stdout.contains("ctags-missing"))
   }
 
   @Test func noWorkspaceAndNoIndexAreClearErrors() throws {
     let scratch = ScratchDirectory()
     let none = try CtxBinary.run(["search", "x"], in: scratch.path)
-    #expect(none.status == 2)
+    #expect(none.status == 78)
     #expect(none.stderr.contains("ctx init"))
     try CtxBinary.run(["init"], in: scratch.path)
     let empty = try CtxBinary.run(["search", "x"], in: scratch.path)
@@ -154,7 +154,34 @@ import Testing
     // A typo in a git connector is an error with the file and line.
     try scratch.write(["ws/connectors/history.yaml": "kind: git\npath: ../repo\nref: [main]\n"])
     let bad = try CtxBinary.run(["index"], in: workspace)
-    #expect(bad.status == 2)
+    #expect(bad.status == 78)
     #expect(bad.stdout.contains("history.yaml:3: unknown key `ref` for a git connector. Did you mean `refs`?"), "\(bad.stdout)")
+  }
+
+  @Test func oneWriterAtATimeAndTheLockDiesWithItsHolder() throws {
+    let scratch = ScratchDirectory()
+    let (workspace, _) = try makeWorkspace(scratch)
+    let lockPath = workspace + "/index/lock"
+    try FileManager.default.createDirectory(atPath: workspace + "/index", withIntermediateDirectories: true)
+    // Another process holds the lock (as a running `ctx index` would), then dies by SIGKILL.
+    let holder = Process()
+    holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    holder.arguments = [
+      "python3", "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
+      lockPath,
+    ]
+    let pipe = Pipe()
+    holder.standardOutput = pipe
+    try holder.run()
+    _ = pipe.fileHandleForReading.availableData  // "locked": the holder has the lock
+    let locked: ProcessResult? = try CtxBinary.run(["index"], in: workspace)
+    #expect(locked?.status == 75)
+    let refused = try #require(locked)
+    #expect(refused.stderr.contains("another ctx index is already running"), "\(refused.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: workspace + "/index/ctx.sqlite"))
+    kill(holder.processIdentifier, SIGKILL)
+    holder.waitUntilExit()
+    let after = try CtxBinary.run(["index"], in: workspace)
+    #expect(after.status == 0, "\(after.stderr)")
   }
 }
