@@ -43,7 +43,10 @@ public struct CodeSearch: Sendable {
     guard !candidates.isEmpty else { return [] }
 
     // Fetch the strongest few hundred, then apply the file-level adjustments.
-    let shortlisted = candidates.sorted { $0.value.score > $1.value.score }.prefix(max(limit * 4, 60))
+    // Ties broken by chunk id: dictionary order differs from process to process, and the same
+    // index must always give the same answers.
+    let shortlisted = candidates.sorted { $0.value.score != $1.value.score ? $0.value.score > $1.value.score : $0.key < $1.key }
+      .prefix(max(limit * 4, 60))
     let records = try store.chunks(ids: shortlisted.map(\.key))
     var hits: [CodeHit] = []
     for record in records {
@@ -109,7 +112,7 @@ public struct CodeSearch: Sendable {
       let kept = ranked.filter { $0.1 <= total / 4 }
       if !kept.isEmpty { ranked = kept }
     }
-    ranked.sort { $0.1 < $1.1 }
+    ranked = ranked.enumerated().sorted { $0.element.1 != $1.element.1 ? $0.element.1 < $1.element.1 : $0.offset < $1.offset }.map(\.element)
     return ranked.prefix(keep).map(\.0)
   }
 

@@ -56,7 +56,10 @@ public struct HistorySearch: Sendable {
     guard !terms.isEmpty else { return }
     if terms.count > 8 {
       let frequencies = try store.commitTermFrequencies(terms.map(\.whole))
-      terms = terms.sorted { (frequencies[$0.whole] ?? 0) < (frequencies[$1.whole] ?? 0) }.prefix(12).map { $0 }
+      terms = terms.enumerated().sorted {
+        let (a, b) = (frequencies[$0.element.whole] ?? 0, frequencies[$1.element.whole] ?? 0)
+        return a != b ? a < b : $0.offset < $1.offset
+      }.prefix(12).map(\.element)
     }
     var found = 0
     if terms.count <= 8, let all = FTSExpression.all(terms) {
@@ -168,7 +171,10 @@ public struct HistorySearch: Sendable {
       }
       hits.append(HistoryHit(commit: commit, changes: [], score: candidate.score, reasons: candidate.reasons))
     }
-    hits.sort { $0.score != $1.score ? $0.score > $1.score : $0.commit.time > $1.commit.time }
+    hits.sort {
+      if $0.score != $1.score { return $0.score > $1.score }
+      return $0.commit.time != $1.commit.time ? $0.commit.time > $1.commit.time : $0.commit.sha < $1.commit.sha
+    }
     hits = Array(hits.prefix(limit))
     var repositories: [String: GitHistory?] = [:]
     for index in hits.indices {
