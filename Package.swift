@@ -131,7 +131,8 @@ let package = Package(
         "CtxStore",
         "CtxTestSupport",
         .product(name: "GRDB", package: "GRDB.swift"),
-      ]
+      ],
+      resources: [.copy("Fixtures")]
     ),
 
     // MARK: Indexer

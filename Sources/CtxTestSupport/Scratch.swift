@@ -143,6 +143,11 @@ package struct GitRepoFixture: Sendable {
 
 package struct FixtureError: Error, CustomStringConvertible {
   package var message: String
+
+  package init(message: String) {
+    self.message = message
+  }
+
   package var description: String { message }
 }
 
