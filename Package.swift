@@ -170,10 +170,13 @@ let package = Package(
       name: "CtxCLI",
       dependencies: [
         "CtxConnectorCode",
+        "CtxConnectorGit",
         "CtxCore",
         "CtxIndexer",
         "CtxQuery",
+        "CtxGit",
         "CtxStore",
+        "CtxSymbols",
         "CtxWorkspace",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]

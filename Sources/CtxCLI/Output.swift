@@ -41,6 +41,7 @@ enum Output {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.dateEncodingStrategy = .iso8601
     let data = try encoder.encode(value)
     write(String(decoding: data, as: UTF8.self) + "\n")
   }

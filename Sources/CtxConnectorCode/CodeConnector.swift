@@ -139,3 +139,36 @@ actor WorkQueue<Item: Sendable> {
     return items[position]
   }
 }
+
+/// How far a source's files are from what the index holds, found by listing and `stat` alone
+/// (nothing is read): what `ctx status` reports as "behind".
+public struct PendingFiles: Sendable, Codable, Hashable {
+  public var added = 0
+  /// Size or modification time differs (the content may still be the same).
+  public var changed = 0
+  public var deleted = 0
+
+  public var total: Int { added + changed + deleted }
+}
+
+extension CodeConnector {
+  public func pendingChanges(known: [String: KnownFile]) throws -> PendingFiles {
+    let listing = try listFiles()
+    let filter = self.filter
+    var pending = PendingFiles()
+    var seen = Set<String>()
+    for entry in listing.entries where filter.admits(entry.path) && !entry.isSymlink {
+      guard case .regular(let stamp) = FileSystem.lstatKind(config.root + "/" + entry.path) else { continue }
+      guard stamp.size <= config.code.maxFileSize, stamp.size > 0 else { continue }
+      seen.insert(entry.path)
+      if let previous = known[entry.path] {
+        if previous.stamp != stamp { pending.changed += 1 }
+      } else {
+        pending.added += 1
+      }
+    }
+    // Known files no longer listed; files skipped by policy (binary, ...) were never known.
+    pending.deleted = known.keys.filter { !seen.contains($0) }.count
+    return pending
+  }
+}

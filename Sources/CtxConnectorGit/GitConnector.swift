@@ -171,3 +171,36 @@ final class CommitReader: @unchecked Sendable {
     }
   }
 }
+
+/// How far a repository is from what the index holds: what `ctx status` reports as "behind".
+public struct PendingCommits: Sendable, Codable, Hashable {
+  /// Commits the refs have that the index does not (summed over refs).
+  public var newCommits = 0
+  /// A ref's indexed tip is no longer its ancestor (force-push, rebase).
+  public var rewritten = false
+  /// Configured refs that were never indexed, or no longer exist.
+  public var refsChanged: [String] = []
+}
+
+extension GitConnector {
+  public func pendingCommits(indexedRefs: [String: String]) throws -> PendingCommits {
+    let history = try GitHistory(path: config.root, trustOwner: config.git.trustOwner)
+    var pending = PendingCommits()
+    for ref in config.git.refs {
+      let tip = try history.resolve(ref)
+      guard let tip, let old = indexedRefs[ref] else {
+        if tip != nil || indexedRefs[ref] != nil { pending.refsChanged.append(ref) }
+        continue
+      }
+      guard tip != old else { continue }
+      if history.isAncestor(old, of: tip), let counts = history.aheadBehind(tip, old) {
+        pending.newCommits += counts.ahead
+      } else {
+        pending.rewritten = true
+        pending.newCommits += history.aheadBehind(tip, old)?.ahead ?? 0
+      }
+    }
+    for ref in indexedRefs.keys where !config.git.refs.contains(ref) { pending.refsChanged.append(ref) }
+    return pending
+  }
+}

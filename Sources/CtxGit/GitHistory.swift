@@ -101,6 +101,15 @@ public final class GitHistory {
     return git_graph_descendant_of(repository, &d, &a) == 1
   }
 
+  /// Commits reachable from `tip` but not from `base` (and the other way round).
+  public func aheadBehind(_ tip: String, _ base: String) -> (ahead: Int, behind: Int)? {
+    guard var local = GitHistory.oid(tip), var upstream = GitHistory.oid(base) else { return nil }
+    var ahead = 0
+    var behind = 0
+    guard git_graph_ahead_behind(&ahead, &behind, repository, &local, &upstream) == 0 else { return nil }
+    return (ahead, behind)
+  }
+
   public func hasCommit(_ sha: String) -> Bool {
     guard var id = GitHistory.oid(sha) else { return false }
     var commit: OpaquePointer? = nil

@@ -120,16 +120,26 @@ extension IndexStore {
   /// Records how a source's last crawl went, for `ctx status`.
   public func recordRun(sourceID: Int64, started: Date, finished: Date, status: String, reportJSON: String) async throws {
     try await write { db in
+      let arguments: StatementArguments = [
+        started.timeIntervalSince1970, finished.timeIntervalSince1970, finished.timeIntervalSince(started), status, reportJSON, sourceID,
+      ]
       try db.execute(
         sql: """
           UPDATE source SET last_run_started = ?, last_run_finished = ?, last_run_seconds = ?,
             last_run_status = ?, last_run_report = ? WHERE id = ?
-          """,
-        arguments: [
-          started.timeIntervalSince1970, finished.timeIntervalSince1970, finished.timeIntervalSince(started), status, reportJSON, sourceID,
-        ])
+          """, arguments: arguments)
+      try db.execute(
+        sql: "INSERT INTO source_run(started, finished, seconds, status, report, source_id) VALUES (?, ?, ?, ?, ?, ?)", arguments: arguments)
+      try db.execute(
+        sql: """
+          DELETE FROM source_run WHERE source_id = ? AND id NOT IN
+            (SELECT id FROM source_run WHERE source_id = ? ORDER BY finished DESC LIMIT \(IndexStore.runsKept))
+          """, arguments: [sourceID, sourceID])
     }
   }
+
+  /// Runs kept per source in `source_run`.
+  static let runsKept = 30
 
   /// Removes everything a source holds, keeping the source row (`ctx index --full`, inside the
   /// source's transaction).

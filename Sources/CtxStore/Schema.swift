@@ -7,7 +7,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 2
+  static let version = 3
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -83,6 +83,23 @@ enum Schema {
     }
     migrator.registerMigration("v2-history") { db in
       try db.execute(sql: historySchema)
+    }
+    migrator.registerMigration("v3-runs") { db in
+      // Every run of every source (the newest few kept), for `ctx status`: the last run may
+      // have failed while an earlier one succeeded.
+      try db.execute(
+        sql: """
+          CREATE TABLE source_run (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+            started REAL NOT NULL,
+            finished REAL NOT NULL,
+            seconds REAL NOT NULL,
+            status TEXT NOT NULL,
+            report TEXT NOT NULL
+          );
+          CREATE INDEX source_run_source ON source_run(source_id, finished);
+          """)
     }
     return migrator
   }
