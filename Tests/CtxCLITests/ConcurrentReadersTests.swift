@@ -19,29 +19,57 @@ import Testing
     try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n", "ws/connectors/history.yaml": "kind: git\npath: ../repo\n"])
     #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
 
-    // A writer rebuilding over and over, and readers in parallel, counting failures.
-    let deadline = Date().addingTimeInterval(6)
-    async let writes: Int = {
-      var runs = 0
-      while Date() < deadline {
-        let result = try CtxBinary.run(["index", "--full", "--quiet"], in: workspace)
-        if result.status != 0 { throw FixtureError(message: "ctx index failed: \(result.stderr)") }
-        runs += 1
-      }
-      return runs
-    }()
+    // A writer rebuilding three times on its own thread, and readers in parallel until it is
+    // done, counting failures.
+    let writer = WriterLoop(workspace: workspace, runs: 3)
+    writer.start()
     var readerErrors: [String] = []
     var reads = 0
-    while Date() < deadline {
+    repeat {
       for arguments in [["search", "handler session", "--json"], ["query", "handler_7_3", "--budget", "1000"], ["search", "initial", "--layer", "history"]] {
         let result = try CtxBinary.run(arguments, in: workspace)
         reads += 1
         if result.status != 0 { readerErrors.append("\(arguments.joined(separator: " ")): \(result.status) \(result.stderr)") }
       }
-    }
-    let runs = try await writes
-    #expect(runs >= 1)
+    } while !writer.isFinished
+    let (runs, writerErrors) = writer.result
+    #expect(writerErrors.isEmpty, "\(writerErrors)")
+    #expect(runs == 3)
     #expect(reads > 10)
     #expect(readerErrors.isEmpty, "\(readerErrors.count) of \(reads) reads failed during \(runs) index runs: \(readerErrors.prefix(3))")
   }
+}
+
+/// Runs `ctx index --full` a number of times on a thread of its own.
+final class WriterLoop: @unchecked Sendable {
+  private let workspace: String
+  private let runs: Int
+  private let lock = NSLock()
+  private var finished = false
+  private var completed = 0
+  private var errors: [String] = []
+
+  init(workspace: String, runs: Int) {
+    self.workspace = workspace
+    self.runs = runs
+  }
+
+  func start() {
+    Thread.detachNewThread {
+      for _ in 0..<self.runs {
+        do {
+          let result = try CtxBinary.run(["index", "--full", "--quiet"], in: self.workspace)
+          self.lock.withLock {
+            if result.status == 0 { self.completed += 1 } else { self.errors.append(result.stderr) }
+          }
+        } catch {
+          self.lock.withLock { self.errors.append("\(error)") }
+        }
+      }
+      self.lock.withLock { self.finished = true }
+    }
+  }
+
+  var isFinished: Bool { lock.withLock { finished } }
+  var result: (Int, [String]) { lock.withLock { (completed, errors) } }
 }
