@@ -99,6 +99,25 @@ let package = Package(
         "CtxTestSupport",
       ]
     ),
+    .target(
+      name: "CtxConnectorDocs",
+      dependencies: [
+        "CtxConnectors",
+        "CtxCore",
+        "CtxGit",
+        .product(name: "Yams", package: "Yams"),
+      ]
+    ),
+    .testTarget(
+      name: "CtxConnectorDocsTests",
+      dependencies: [
+        "CtxConnectorDocs",
+        "CtxConnectors",
+        "CtxGit",
+        "CtxTestSupport",
+      ],
+      exclude: ["Fixtures"]
+    ),
 
     // MARK: Store
     .target(
