@@ -206,6 +206,47 @@ import Testing
     #expect(result.issues(for: "general/2024-01-05.json").first?.kind == .tooLarge)
   }
 
+  /// Odd shapes and wrong types are skipped or tolerated, never a crash.
+  @Test func oddMessagesNeverCrash() async throws {
+    let scratch = ScratchDirectory()
+    let export = try Fixture.copy("slack", into: scratch)
+    let odd = """
+      [
+        {"type": "message", "user": "U01ADA", "ts": 1704500000.5, "text": 42},
+        {"type": "message", "user": ["U01ADA"], "ts": "1704500001.000100", "text": "odd user", "files": "nope", "attachments": [1, "x", {"fallback": "fallback text"}]},
+        {"type": "message", "ts": "1704500002.000100", "text": "ref <#G01SECRET> and <#C02ENGINEER> and <@U99NOBODY|ghost> <broken"},
+        {"type": "message", "subtype": "message_changed", "message": "not an object"},
+        {"type": "message", "subtype": "message_deleted", "deleted_ts": "1704500003.000100"},
+        {"type": "message", "user": "U01ADA", "ts": "1704500004.000100", "text": "to be deleted"},
+        {"type": "message", "subtype": "message_deleted", "deleted_ts": "1704500004.000100"},
+        {"type": "message", "user": "U01ADA", "text": "no ts"},
+        "not an object",
+        null,
+        {"type": "presence_change", "ts": "1704500005.000100", "text": "not a message"}
+      ]
+      """
+    try odd.write(toFile: export + "/general/2024-01-10.json", atomically: true, encoding: .utf8)
+    try "{\"not\": \"an array\"}".write(toFile: export + "/general/2024-01-11.json", atomically: true, encoding: .utf8)
+    let result = try await ChatExportReader.read(config: options(export))
+    let day = result.messages.filter { $0.file == "general/2024-01-10.json" }
+    #expect(day.map(\.text).contains("odd user\n> fallback text"))
+    let refs = try #require(day.first { $0.text.hasPrefix("ref") })
+    // A private channel id is never resolved to its name; public ones are.
+    #expect(refs.text == "ref #G01SECRET and #engineering and @ghost <broken")
+    #expect(!day.contains { $0.text.contains("to be deleted") || $0.text.contains("not a message") })
+    #expect(result.issues(for: "general/2024-01-10.json").map(\.message) == ["4 item(s) are not messages (no `ts`, or not an object); skipped"])
+    #expect(result.issues(for: "general/2024-01-11.json").first?.kind == .parseFailed)
+  }
+
+  @Test func starNamesEveryConversationOfAKind() async throws {
+    var config = options()
+    config.includeDMs = ["*"]
+    let result = try await ChatExportReader.read(config: config)
+    #expect(result.message(containing: "ZEBRADIRECT") != nil)
+    #expect(result.message(containing: "ZEBRAPRIVATE") == nil)
+    #expect(result.skippedConversations == [.privateChannel: 1, .groupDirectMessage: 1, .unlisted: 1])
+  }
+
   @Test func wrappedExportFolderIsFound() async throws {
     let scratch = ScratchDirectory()
     _ = try Fixture.copy("slack", into: scratch, as: "outer/My Workspace Slack export")
