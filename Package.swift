@@ -17,6 +17,7 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.0"),
     .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.0"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
   targets: [
     // MARK: Core values
@@ -98,6 +99,43 @@ let package = Package(
         "CtxConnectors",
         "CtxTestSupport",
       ]
+    ),
+    .target(
+      name: "CtxConnectorDocs",
+      dependencies: [
+        "CtxConnectors",
+        "CtxCore",
+        "CtxGit",
+        .product(name: "Yams", package: "Yams"),
+      ]
+    ),
+    .testTarget(
+      name: "CtxConnectorDocsTests",
+      dependencies: [
+        "CtxConnectorDocs",
+        "CtxConnectors",
+        "CtxGit",
+        "CtxTestSupport",
+      ],
+      exclude: ["Fixtures"]
+    ),
+    .target(
+      name: "CtxConnectorChat",
+      dependencies: [
+        "CtxConnectors",
+        "CtxCore",
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ]
+    ),
+    .testTarget(
+      name: "CtxConnectorChatTests",
+      dependencies: [
+        "CtxConnectorChat",
+        "CtxConnectors",
+        "CtxTestSupport",
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
+      exclude: ["Fixtures"]
     ),
 
     .target(
