@@ -1,0 +1,70 @@
+import CtxCore
+import CtxStore
+import Foundation
+
+/// The layers of the index (DESIGN.md), as `--layer`, `--layers` and the MCP tools name them.
+public enum Layer: String, CaseIterable, Sendable, Codable {
+  case code, history, docs, chat, annotations
+}
+
+/// The query service: one entry point for ranked hits and bundles, used by the command line
+/// and by `ctx serve` alike. Read-only; safe to keep open while `ctx index` writes.
+public struct QueryService: Sendable {
+  public let store: IndexStore
+
+  public init(store: IndexStore) {
+    self.store = store
+  }
+
+  /// Opens the workspace's index read-only.
+  public init(databasePath: String) throws {
+    store = try IndexStore(path: databasePath, mode: .readOnly)
+  }
+
+  /// The layers that have at least one indexed source.
+  public func indexedLayers() -> Set<Layer> {
+    var layers = Set<Layer>()
+    for (_, source) in (try? store.sourceRoots()) ?? [:] {
+      switch source.kind {
+      case "code": layers.insert(.code)
+      case "git": layers.insert(.history)
+      case "docs": layers.insert(.docs)
+      case "chat": layers.insert(.chat)
+      default: break
+      }
+    }
+    return layers
+  }
+
+  /// Ranked hits of one layer, or of every layer merged by each hit's score relative to the
+  /// best hit of its own layer (layers rank on different scales).
+  public func search(_ text: String, layer: Layer?, limit: Int) throws -> [SearchHit] {
+    var hits: [(relative: Double, hit: SearchHit)] = []
+    if layer == nil || layer == .code {
+      let code = try CodeSearch(store: store).search(text, limit: limit)
+      let best = max(code.first?.score ?? 1, 0.001)
+      hits += code.map { ($0.score / best, SearchHit($0)) }
+    }
+    if layer == nil || layer == .history {
+      let history = try HistorySearch(store: store).search(text, limit: limit)
+      let best = max(history.first?.score ?? 1, 0.001)
+      hits += history.map { ($0.score / best, SearchHit($0)) }
+    }
+    if layer == nil {
+      // Stable: equal relative scores keep layer order.
+      hits = hits.enumerated().sorted { $0.element.relative != $1.element.relative ? $0.element.relative > $1.element.relative : $0.offset < $1.offset }
+        .map(\.element)
+    }
+    return hits.prefix(limit).map(\.hit)
+  }
+
+  /// A layered bundle fitted to `budget` tokens; an empty `layers` means every layer.
+  public func bundle(_ text: String, budget: Int, layers: Set<Layer> = []) throws -> ContextBundle {
+    func wants(_ layer: Layer) -> Bool { layers.isEmpty || layers.contains(layer) }
+    let hits = wants(.code) ? try CodeSearch(store: store).search(text, limit: 40) : []
+    let history = HistorySearch(store: store)
+    return try ContextBundle(query: text, codeHits: hits, budget: budget) { chunks in
+      wants(.history) ? try history.explain(code: chunks, query: text, limit: 12) : []
+    }
+  }
+}

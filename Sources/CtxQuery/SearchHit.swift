@@ -1,0 +1,97 @@
+import CtxCore
+import CtxStore
+import Foundation
+
+/// One hit as `ctx search --json` prints it: the names DESIGN.md promises programs. Every hit
+/// has `layer`, `score`, `source`, `ref` and `why`; the other fields depend on the layer, and
+/// the ones a layer defines are always present (null when empty).
+public struct SearchHit: Encodable, Sendable {
+  public var layer: String
+  public var score: Double
+  public var source: String
+  public var ref: String
+  public var why: [String]
+  /// The layer's own fields (DESIGN.md): code `path`, `start_line`, `end_line`, `symbol`,
+  /// `kind`; history `commit`, `summary`, `author`, `date`, `paths`; ...
+  public var fields: [String: JSONValue]
+  /// One line for people (`ctx search` without `--json`).
+  public var line: String
+
+  public init(_ hit: CodeHit) {
+    layer = Layer.code.rawValue
+    score = (hit.score * 1000).rounded() / 1000
+    source = hit.chunk.source
+    ref = "\(hit.chunk.path):\(hit.chunk.startLine)-\(hit.chunk.endLine)"
+    why = hit.reasons
+    fields = [
+      "path": .string(hit.chunk.path), "start_line": .int(hit.chunk.startLine), "end_line": .int(hit.chunk.endLine),
+      "symbol": hit.chunk.symbol.map(JSONValue.string) ?? .null, "kind": hit.chunk.kind.map(JSONValue.string) ?? .null,
+    ]
+    line = "\(hit.chunk.path):\(hit.chunk.startLine)-\(hit.chunk.endLine)"
+    if let symbol = hit.chunk.symbol { line += "  \(symbol)" + (hit.chunk.kind.map { " (\($0))" } ?? "") }
+    line += "  [\(hit.chunk.source)]  " + String(format: "%.2f", hit.score)
+  }
+
+  public init(_ hit: HistoryHit) {
+    layer = Layer.history.rawValue
+    score = (hit.score * 1000).rounded() / 1000
+    source = hit.commit.source
+    ref = hit.commit.sha
+    why = hit.reasons
+    fields = [
+      "commit": .string(hit.commit.sha), "summary": .string(hit.commit.summary), "author": .string(hit.commit.authorName),
+      "date": .string(ISODate.string(hit.commit.time)), "paths": .array(hit.changes.map { .string($0.path) }),
+    ]
+    line = "\(hit.commit.sha.prefix(12))  \(ISODate.string(hit.commit.time).prefix(10))  \(hit.commit.authorName): \(hit.commit.summary)  [\(hit.commit.source)]  "
+      + String(format: "%.2f", hit.score)
+  }
+
+  struct Key: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: Key.self)
+    try container.encode(layer, forKey: Key(stringValue: "layer"))
+    try container.encode(score, forKey: Key(stringValue: "score"))
+    try container.encode(source, forKey: Key(stringValue: "source"))
+    try container.encode(ref, forKey: Key(stringValue: "ref"))
+    try container.encode(why, forKey: Key(stringValue: "why"))
+    for (key, value) in fields { try container.encode(value, forKey: Key(stringValue: key)) }
+  }
+}
+
+/// A JSON value for fields whose set depends on the layer.
+public enum JSONValue: Encodable, Sendable, Hashable {
+  case string(String)
+  case int(Int)
+  case double(Double)
+  case bool(Bool)
+  case array([JSONValue])
+  case null
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    switch self {
+    case .string(let value): try container.encode(value)
+    case .int(let value): try container.encode(value)
+    case .double(let value): try container.encode(value)
+    case .bool(let value): try container.encode(value)
+    case .array(let values): try container.encode(values)
+    case .null: try container.encodeNil()
+    }
+  }
+}
+
+/// Dates in JSON and Markdown: ISO 8601, UTC, to the second.
+public enum ISODate {
+  public static func string(_ seconds: Int64) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+  }
+}
+
