@@ -114,6 +114,7 @@ let package = Package(
       dependencies: [
         "CtxConnectorDocs",
         "CtxConnectors",
+        "CtxCore",
         "CtxGit",
         "CtxTestSupport",
       ],
@@ -132,6 +133,7 @@ let package = Package(
       dependencies: [
         "CtxConnectorChat",
         "CtxConnectors",
+        "CtxCore",
         "CtxTestSupport",
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ],

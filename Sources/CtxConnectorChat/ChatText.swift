@@ -1,3 +1,4 @@
+import CtxCore
 import Foundation
 
 /// Slack's message markup made readable.

@@ -1,3 +1,4 @@
+import CtxCore
 import Foundation
 
 /// Slack-shaped timestamps: `"<seconds>.<fraction>"`.

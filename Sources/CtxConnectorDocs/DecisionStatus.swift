@@ -1,3 +1,4 @@
+import CtxCore
 import CtxConnectors
 import Foundation
 

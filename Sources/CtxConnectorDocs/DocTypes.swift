@@ -175,15 +175,3 @@ public struct DocParseError: Error, Sendable, Hashable, CustomStringConvertible 
   }
 }
 
-/// Knobs of document parsing.
-public struct DocParseOptions: Sendable, Hashable {
-  /// Sections longer than this many lines are split into parts (`max_section_lines`).
-  public var maxSectionLines: Int
-  /// Plain text is grouped into paragraphs of at most about this many lines (`text_group_lines`).
-  public var textGroupLines: Int
-
-  public init(maxSectionLines: Int = 200, textGroupLines: Int = 60) {
-    self.maxSectionLines = max(10, maxSectionLines)
-    self.textGroupLines = max(5, textGroupLines)
-  }
-}

@@ -1,3 +1,4 @@
+import CtxCore
 import CtxConnectors
 
 /// Turns one document's bytes into sections. Pure: no file system, no database.

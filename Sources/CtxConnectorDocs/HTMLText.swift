@@ -1,3 +1,4 @@
+import CtxCore
 import CtxConnectors
 
 /// HTML reduced to readable text lines with its headings, by a small forward-only tag

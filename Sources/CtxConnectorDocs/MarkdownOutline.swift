@@ -1,3 +1,4 @@
+import CtxCore
 import CtxConnectors
 
 /// A heading found in a document: where it starts and ends, its level and plain text.

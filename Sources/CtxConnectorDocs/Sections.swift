@@ -1,3 +1,4 @@
+import CtxCore
 import CtxConnectors
 
 /// The lines sections are cut from: the file's own lines (Markdown, text), or the reduced

@@ -18,10 +18,14 @@ public struct SourceConfig: Sendable, Hashable {
   public var exclude: [String]
   public var code: CodeOptions
   public var git: GitOptions
+  public var docs: DocsOptions
+  /// For `kind: chat`: the format and the privacy choices (`path` is `root`).
+  public var chat: ChatOptions?
 
   public init(
     name: String, kind: Kind, root: String, configFile: String, include: [String] = [],
-    exclude: [String] = [], code: CodeOptions = CodeOptions(), git: GitOptions = GitOptions()
+    exclude: [String] = [], code: CodeOptions = CodeOptions(), git: GitOptions = GitOptions(), docs: DocsOptions = DocsOptions(),
+    chat: ChatOptions? = nil
   ) {
     self.name = name
     self.kind = kind
@@ -31,6 +35,8 @@ public struct SourceConfig: Sendable, Hashable {
     self.exclude = exclude
     self.code = code
     self.git = git
+    self.docs = docs
+    self.chat = chat
   }
 }
 

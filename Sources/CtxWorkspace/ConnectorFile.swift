@@ -10,12 +10,18 @@ public enum ConnectorFile {
   static let commonKeys = ["kind", "path", "include", "exclude", "description"]
   static let codeKeys = ["max_file_size", "default_excludes", "max_chunk_lines", "use_git"]
   static let gitKeys = ["refs", "trust_owner", "line_counts"]
+  static let docsKeys = ["max_file_size", "default_excludes", "use_git", "max_section_lines", "text_group_lines"]
+  static let chatKeys = [
+    "format", "channels", "include_private", "include_dms", "include_group_dms", "include_unlisted", "include_bots", "keep_subtypes",
+    "max_message_bytes", "max_file_size", "zip_max_entries", "zip_max_total_bytes", "zip_max_ratio",
+  ]
 
   static func keys(for kind: SourceConfig.Kind) -> [String] {
     switch kind {
     case .code: commonKeys + codeKeys
     case .git: commonKeys + gitKeys
-    case .docs, .chat: commonKeys
+    case .docs: commonKeys + docsKeys
+    case .chat: ["kind", "path", "description"] + chatKeys
     }
   }
 
@@ -72,12 +78,6 @@ public enum ConnectorFile {
         "`kind: \(kindNode.string ?? "?")` is not a connector kind; use one of \(SourceConfig.Kind.allCases.map(\.rawValue).joined(separator: ", "))",
         path: path, line: kindNode.mark?.line)
     }
-    guard kind == .code || kind == .git else {
-      throw CtxError(
-        .invalidConfig, "`kind: \(kind.rawValue)` is not supported by this version of ctx yet; use `kind: code` or `kind: git`",
-        path: path, line: kindNode.mark?.line)
-    }
-
     let known = keys(for: kind)
     for (key, line) in lines.sorted(by: { ($0.value) < ($1.value) }) where !known.contains(key) {
       let hint = known.min(by: { editDistance($0, key) < editDistance($1, key) }).map { " Did you mean `\($0)`?" } ?? ""
@@ -93,7 +93,14 @@ public enum ConnectorFile {
       throw CtxError(.invalidConfig, "`path` must be a folder path string, e.g. `path: ../payments`", path: path, line: pathNode.mark?.line)
     }
     let resolved = Workspace.resolve(sourcePath, relativeTo: workspaceRoot)
-    guard Workspace.isDirectory(resolved) else {
+    // A chat export may be a folder, a .zip or one file; every other kind is a folder.
+    if kind == .chat {
+      guard FileManager.default.fileExists(atPath: resolved) else {
+        throw CtxError(
+          .invalidConfig, "`path: \(sourcePath)` resolves to \(resolved), which does not exist; point it at the export folder, .zip or file",
+          path: path, line: pathNode.mark?.line)
+      }
+    } else if !Workspace.isDirectory(resolved) {
       throw CtxError(
         .invalidConfig, "`path: \(sourcePath)` resolves to \(resolved), which is not a folder; fix the path (relative paths start at the workspace folder)",
         path: path, line: pathNode.mark?.line)
@@ -102,6 +109,14 @@ public enum ConnectorFile {
     var config = SourceConfig(name: name, kind: kind, root: resolved, configFile: path)
     config.include = try stringList(values["include"], key: "include", path: path)
     config.exclude = try stringList(values["exclude"], key: "exclude", path: path)
+    if kind == .docs {
+      try parseDocs(values, into: &config, path: path)
+      return config
+    }
+    if kind == .chat {
+      config.chat = try parseChat(values, root: resolved, path: path, formatLine: lines["format"])
+      return config
+    }
     if let node = values["max_file_size"] {
       config.code.maxFileSize = try byteSize(node, path: path)
     }
@@ -136,19 +151,65 @@ public enum ConnectorFile {
     return config
   }
 
-  private static func stringList(_ node: Node?, key: String, path: String) throws(CtxError) -> [String] {
+  private static func parseDocs(_ values: [String: Node], into config: inout SourceConfig, path: String) throws(CtxError) {
+    if config.include.isEmpty { config.include = DocsOptions.defaultInclude }
+    if let node = values["max_file_size"] { config.docs.maxFileSize = try byteSize(node, path: path) }
+    if let node = values["default_excludes"] { config.docs.defaultExcludes = try bool(node, key: "default_excludes", path: path) }
+    if let node = values["use_git"] { config.docs.useGit = try bool(node, key: "use_git", path: path) }
+    if let node = values["max_section_lines"] {
+      config.docs.parse.maxSectionLines = try count(node, key: "max_section_lines", minimum: 10, path: path)
+    }
+    if let node = values["text_group_lines"] {
+      config.docs.parse.textGroupLines = try count(node, key: "text_group_lines", minimum: 5, path: path)
+    }
+  }
+
+  private static func parseChat(_ values: [String: Node], root: String, path: String, formatLine: Int?) throws(CtxError) -> ChatOptions {
+    let formats = ChatFormat.allCases.map(\.rawValue).joined(separator: ", ")
+    guard let formatNode = values["format"] else {
+      throw CtxError(.invalidConfig, "missing `format:`; a chat source names its export format, one of \(formats)", path: path, line: 1)
+    }
+    guard let text = formatNode.string, let format = ChatFormat(rawValue: text) else {
+      throw CtxError(
+        .invalidConfig, "`format: \(formatNode.string ?? "?")` is not a chat export format; use one of \(formats)", path: path,
+        line: formatNode.mark?.line)
+    }
+    var options = ChatOptions(format: format, path: root)
+    options.channels = try stringList(values["channels"], key: "channels", path: path, what: "channel names")
+    options.includePrivate = try stringList(values["include_private"], key: "include_private", path: path, what: "channel names")
+    options.includeDMs = try stringList(values["include_dms"], key: "include_dms", path: path, what: "user names or conversation ids")
+    options.includeGroupDMs = try stringList(values["include_group_dms"], key: "include_group_dms", path: path, what: "group DM names")
+    options.includeUnlisted = try stringList(values["include_unlisted"], key: "include_unlisted", path: path, what: "folder names")
+    options.keepSubtypes = try stringList(values["keep_subtypes"], key: "keep_subtypes", path: path, what: "message subtypes")
+    if let node = values["include_bots"] { options.includeBots = try bool(node, key: "include_bots", path: path) }
+    if let node = values["max_message_bytes"] { options.maxMessageBytes = max(256, Int(try byteSize(node, path: path, key: "max_message_bytes"))) }
+    if let node = values["max_file_size"] { options.maxFileBytes = try byteSize(node, path: path) }
+    if let node = values["zip_max_entries"] { options.zip.maxEntries = try count(node, key: "zip_max_entries", minimum: 1, path: path) }
+    if let node = values["zip_max_total_bytes"] { options.zip.maxTotalBytes = try byteSize(node, path: path, key: "zip_max_total_bytes") }
+    if let node = values["zip_max_ratio"] { options.zip.maxRatio = Int64(try count(node, key: "zip_max_ratio", minimum: 2, path: path)) }
+    return options
+  }
+
+  private static func count(_ node: Node, key: String, minimum: Int, path: String) throws(CtxError) -> Int {
+    guard let value = node.int, value >= minimum else {
+      throw CtxError(.invalidConfig, "`\(key)` must be a whole number of at least \(minimum)", path: path, line: node.mark?.line)
+    }
+    return value
+  }
+
+  private static func stringList(_ node: Node?, key: String, path: String, what: String = "glob patterns") throws(CtxError) -> [String] {
     guard let node else { return [] }
     // A single pattern may be written without brackets; numbers and booleans are mistakes.
     if let single = node.scalar?.string, node.int == nil, node.float == nil, node.bool == nil, node.null == nil {
       return [single]
     }
     guard let sequence = node.sequence else {
-      throw CtxError(.invalidConfig, "`\(key)` must be a list of glob patterns, e.g. `\(key): [\"src/**\", \"*.md\"]`", path: path, line: node.mark?.line)
+      throw CtxError(.invalidConfig, "`\(key)` must be a list of \(what), e.g. `\(key): [\"a\", \"b\"]`", path: path, line: node.mark?.line)
     }
     var result: [String] = []
     for item in sequence {
       guard let text = item.scalar?.string, !text.isEmpty else {
-        throw CtxError(.invalidConfig, "every `\(key)` entry must be a glob pattern string such as \"src/**\"", path: path, line: item.mark?.line)
+        throw CtxError(.invalidConfig, "every `\(key)` entry must be a non-empty string (\(what))", path: path, line: item.mark?.line)
       }
       result.append(text)
     }
@@ -163,7 +224,7 @@ public enum ConnectorFile {
   }
 
   /// `1048576`, `512KiB`, `1MiB`, `2MB`.
-  private static func byteSize(_ node: Node, path: String) throws(CtxError) -> Int64 {
+  private static func byteSize(_ node: Node, path: String, key: String = "max_file_size") throws(CtxError) -> Int64 {
     if let value = node.int, value > 0 { return Int64(value) }
     let text = (node.string ?? "").trimmingCharacters(in: .whitespaces)
     let units: [(String, Int64)] = [("KiB", 1024), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("K", 1024), ("M", 1 << 20)]
@@ -171,7 +232,7 @@ public enum ConnectorFile {
       let number = text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
       if let value = Double(number), value > 0 { return Int64(value * Double(factor)) }
     }
-    throw CtxError(.invalidConfig, "`max_file_size` must be a size such as 1048576, 512KiB or 1MiB", path: path, line: node.mark?.line)
+    throw CtxError(.invalidConfig, "`\(key)` must be a size such as 1048576, 512KiB or 1MiB", path: path, line: node.mark?.line)
   }
 
   private static func yamlError(_ error: YamlError, path: String) -> CtxError {

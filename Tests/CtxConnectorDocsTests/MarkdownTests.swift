@@ -1,3 +1,4 @@
+import CtxCore
 import CtxConnectorDocs
 import CtxConnectors
 import CtxTestSupport
