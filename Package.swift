@@ -166,9 +166,11 @@ let package = Package(
       name: "CtxCLI",
       dependencies: [
         "CtxConnectorCode",
+        "CtxConnectors",
         "CtxCore",
         "CtxIndexer",
         "CtxQuery",
+        "CtxRedaction",
         "CtxStore",
         "CtxWorkspace",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),

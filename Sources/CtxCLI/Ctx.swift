@@ -13,7 +13,7 @@ public struct Ctx: AsyncParsableCommand {
       with problems (see README.md, "Exit codes").
       """,
     version: CtxVersion.current,
-    subcommands: [Init.self, Index.self, Search.self, Query.self]
+    subcommands: [Init.self, Index.self, Search.self, Query.self, Redact.self]
   )
 
   public init() {}
