@@ -93,12 +93,18 @@ enum ValueChecks {
     }
     // String concatenation in code: "`+expected+`", "'+ secret +'".
     for i in range where bytes[i] == ASCII.plus {
-      let neighbours = [bytes.at(i - 1), bytes.at(i + 1)]
-      if neighbours.contains(where: { $0 == ASCII.quote || $0 == ASCII.apostrophe || $0 == ASCII.backtick }) { return true }
+      for neighbour in [i - 1, i + 1] where range.contains(neighbour) {
+        let b = bytes[neighbour]
+        if b == ASCII.quote || b == ASCII.apostrophe || b == ASCII.backtick { return true }
+      }
     }
-    for marker: StaticString in ["${", "{{", "$(", "%s", "%(", "#{", "getenv", "environ", "process.env", "env[", "env:"]
+    for marker: StaticString in ["${", "{{", "$(", "#{", "getenv", "environ", "process.env", "env[", "env:"]
     where contains(bytes, range, marker) {
       return true
+    }
+    // `%s` and `%(name)s` format slots; `%S` in a random value is not one.
+    for i in range where bytes[i] == UInt8(ascii: "%") && i + 1 < range.upperBound {
+      if bytes[i + 1] == UInt8(ascii: "s") || bytes[i + 1] == ASCII.openParen { return true }
     }
     return false
   }
@@ -123,12 +129,19 @@ enum ValueChecks {
   }
 
   /// A file path: `/x`, `./x`, `../x`, `~/x`, `C:\x`, or slash-separated lowercase words ending
-  /// in an extension (`secrets/prod/db.json`).
+  /// in an extension (`secrets/prod/db.json`). Base64 can start with `/` too, so a rooted path
+  /// must not hold `+` or `=` or a random-looking part.
   static func isPath(_ bytes: Bytes, _ range: Range<Int>) -> Bool {
     guard let first = range.first else { return false }
     let b0 = bytes[first]
-    if b0 == ASCII.slash || bytes.has("~/", at: first) { return true }
-    if bytes.has("./", at: first) || bytes.has("../", at: first) { return true }
+    if b0 == ASCII.slash || bytes.has("~/", at: first) || bytes.has("./", at: first) || bytes.has("../", at: first) {
+      var segmentStart = first
+      for i in first...range.upperBound where i == range.upperBound || bytes[i] == ASCII.slash {
+        if isRandomLooking(bytes, segmentStart..<i) { return false }
+        segmentStart = i + 1
+      }
+      return !range.contains { bytes[$0] == ASCII.plus || bytes[$0] == ASCII.equals }
+    }
     if range.count > 2 && isAlpha(b0) && bytes[first + 1] == ASCII.colon && (bytes[first + 2] == ASCII.backslash || bytes[first + 2] == ASCII.slash) {
       return true
     }
@@ -141,6 +154,21 @@ enum ValueChecks {
       if !(isLower(b) || isDigit(b) || b == ASCII.dash || b == ASCII.underscore) { return false }
     }
     return slashes > 0 && lastDot > 0 && range.upperBound - lastDot - 1 >= 1 && range.upperBound - lastDot - 1 <= 5
+  }
+
+  /// Mixed case changing twice or more, with digits: `d3RmNwI6FFb6`, not `Keychains` or
+  /// `python3.11`.
+  static func isRandomLooking(_ bytes: Bytes, _ range: Range<Int>) -> Bool {
+    var upperAfterLower = 0
+    var digits = 0
+    var previous: UInt8 = 0
+    for i in range {
+      let b = bytes[i]
+      if isDigit(b) { digits += 1 }
+      if isUpper(b) && isLower(previous) { upperAfterLower += 1 }
+      previous = b
+    }
+    return upperAfterLower >= 2 && digits > 0
   }
 
   /// `name@host.tld`.

@@ -33,6 +33,10 @@ import Testing
     Case(input: #"db_password = "k9#Tq2!vZr8Lm""#, output: #"db_password = "[REDACTED:generic-secret]""#),
     Case(input: "  --password Xq7!mK2pZr9v build", output: "  --password [REDACTED:generic-secret] build"),
     Case(input: #"{"client_secret": "hT3kQ9zX2mW7pR1vN8bY4cL6"}"#, output: #"{"client_secret": "[REDACTED:generic-secret]"}"#),
+    // Base64 may start with `/`; it is not a path.
+    Case(input: #"secret = "/d3RmNwI6FFb6wH9ufvio/qDa8hvEeBD/Unspsb5""#, output: #"secret = "[REDACTED:generic-secret]""#),
+    // `#` left unescaped in a URL password.
+    Case(input: "postgres://app:-y#eFr0lojKUr3@10.0.3.7/orders", output: "postgres://app:[REDACTED:url-password]@10.0.3.7/orders"),
   ])
   func redactsTheValueOnly(_ example: Case) {
     let result = redactor.redact(example.input)
@@ -137,6 +141,12 @@ import Testing
     "PWD=/home/ci/build",
     "//  name:password:UID:GID:GECOS:directory:shell",
     #"oauth2ServiceAccountKey = "oauth2.google.serviceAccount""#,
+    "private_key: /etc/ssl/private/server.key",
+    #"return fmt.Errorf("cannot fetch token: %v\nResponse: %s", err, body)"#,
+    #"RUN sh -c "[ "$PWD" = "`+expected+`" ]""#,
+    "secret_key: !!binary |",
+    "  apiKey: apiKeyV2,",
+    "ssh://git@github.com:22/acme/app.git",
   ])
   func leavesLookAlikesAlone(_ text: String) {
     #expect(redactor.redact(text).text == text)
