@@ -205,16 +205,34 @@ let package = Package(
       ]
     ),
 
+    // MARK: Redaction
+    .target(
+      name: "CtxRedaction",
+      dependencies: ["CtxCore"]
+    ),
+    .testTarget(
+      name: "CtxRedactionTests",
+      dependencies: ["CtxRedaction"],
+      exclude: ["Fixtures"]
+    ),
+    .executableTarget(
+      name: "ctx-bench-redaction",
+      dependencies: ["CtxRedaction"],
+      path: "Benchmarks/RedactionBench"
+    ),
+
     // MARK: Command line
     .target(
       name: "CtxCLI",
       dependencies: [
         "CtxConnectorCode",
         "CtxConnectorGit",
+        "CtxConnectors",
         "CtxCore",
+        "CtxGit",
         "CtxIndexer",
         "CtxQuery",
-        "CtxGit",
+        "CtxRedaction",
         "CtxStore",
         "CtxSymbols",
         "CtxWorkspace",
