@@ -81,7 +81,7 @@ public struct Redactor: Sendable {
           return candidates(in: outBytes, text: { outBytes.string(0..<outBytes.count) })
         }
         if again.isEmpty { break }
-        spans = Redactor.merge(spans + again.map { inputSpan(of: $0, after: spans) }, in: bytes)
+        spans = Redactor.merge(spans + again.map { inputSpan(of: $0, after: spans, in: bytes) }, in: bytes)
         output = rewrite(bytes, spans)
       }
       return report(bytes, spans, output)
@@ -113,15 +113,16 @@ public struct Redactor: Sendable {
 
   /// A span found in the output of `rewrite(_, spans)`, as input offsets. An end inside a
   /// marker stretches to the whole redacted value.
-  private func inputSpan(of found: Candidate, after spans: [Candidate]) -> Candidate {
+  private func inputSpan(of found: Candidate, after spans: [Candidate], in bytes: Bytes) -> Candidate {
     func map(_ position: Int, isEnd: Bool) -> Int {
       var delta = 0
       for span in spans {
+        let length = replacement(bytes, span).count
         let markerStart = span.start + delta
-        let markerEnd = markerStart + markers[span.rule].count
+        let markerEnd = markerStart + length
         if position <= markerStart { break }
         if position < markerEnd { return isEnd ? span.end : span.start }
-        delta += markers[span.rule].count - (span.end - span.start)
+        delta += length - (span.end - span.start)
       }
       return position - delta
     }
@@ -152,13 +153,21 @@ public struct Redactor: Sendable {
   }
 
   /// The input with each span replaced by its marker.
+  /// A span's replacement: its marker, then as many newlines as the span held, so every line
+  /// after a multi-line secret (a PEM block) keeps its number and chunks keep exact ranges.
+  private func replacement(_ bytes: Bytes, _ span: Candidate) -> [UInt8] {
+    var newlines = 0
+    for position in span.start..<span.end where bytes[position] == ASCII.newline { newlines += 1 }
+    return newlines == 0 ? markers[span.rule] : markers[span.rule] + Array(repeating: ASCII.newline, count: newlines)
+  }
+
   private func rewrite(_ bytes: Bytes, _ spans: [Candidate]) -> [UInt8] {
     var output: [UInt8] = []
     output.reserveCapacity(bytes.count + spans.count * 24)
     var position = 0
     for span in spans {
       output.append(contentsOf: UnsafeBufferPointer(start: bytes.base + position, count: span.start - position))
-      output.append(contentsOf: markers[span.rule])
+      output.append(contentsOf: replacement(bytes, span))
       position = span.end
     }
     output.append(contentsOf: UnsafeBufferPointer(start: bytes.base + position, count: bytes.count - position))

@@ -49,8 +49,9 @@ import Testing
     }
   }
 
-  /// Rebuilding the input with each finding's range replaced by its marker gives the output:
-  /// nothing outside a redacted span moved or changed.
+  /// Rebuilding the input with each finding's range replaced by its marker (and the range's
+  /// line breaks, which are kept) gives the output: nothing outside a redacted span moved or
+  /// changed, and no line moved.
   @Test func outputDiffersOnlyInsideRedactedSpans() throws {
     for text in try Self.corpus() {
       let result = redactor.redact(text)
@@ -61,6 +62,7 @@ import Testing
         #expect(finding.utf8Range.lowerBound >= position)
         rebuilt += input[position..<finding.utf8Range.lowerBound]
         rebuilt += Array("[REDACTED:\(finding.rule)]".utf8)
+        rebuilt += input[finding.utf8Range].filter { $0 == 0x0A }
         position = finding.utf8Range.upperBound
       }
       rebuilt += input[position...]

@@ -48,7 +48,9 @@ import Testing
     let body = (0..<12).map { _ in "MIIEpAIBAAKCAQEAx7Zq2KpR9mVtW4bN8cL1sHdJf3GyD6uEo0aTiQeXkPZr" }.joined(separator: "\n")
     let text = "key:\n-----BEGIN RSA PRIVATE KEY-----\n\(body)\n-----END RSA PRIVATE KEY-----\ndone\n"
     let result = redactor.redact(text)
-    #expect(result.text == "key:\n-----BEGIN RSA PRIVATE KEY-----\n[REDACTED:private-key]\n-----END RSA PRIVATE KEY-----\ndone\n")
+    // The body's line breaks stay, so every later line keeps its number.
+    #expect(result.text == "key:\n-----BEGIN RSA PRIVATE KEY-----\n[REDACTED:private-key]" + String(repeating: "\n", count: 11) + "\n-----END RSA PRIVATE KEY-----\ndone\n")
+    #expect(result.text.split(separator: "\n", omittingEmptySubsequences: false).count == text.split(separator: "\n", omittingEmptySubsequences: false).count)
     let finding = try #require(result.findings.first)
     #expect(finding.line == 3)
     #expect(finding.column == 1)
