@@ -50,6 +50,7 @@ let package = Package(
       name: "CtxWorkspace",
       dependencies: [
         "CtxCore",
+        "CtxRedaction",
         .product(name: "Yams", package: "Yams"),
       ]
     ),
@@ -89,6 +90,7 @@ let package = Package(
         "CtxConnectors",
         "CtxCore",
         "CtxGit",
+        "CtxRedaction",
         "CtxSymbols",
       ]
     ),
@@ -106,6 +108,7 @@ let package = Package(
         "CtxConnectors",
         "CtxCore",
         "CtxGit",
+        "CtxRedaction",
         .product(name: "Yams", package: "Yams"),
       ]
     ),
@@ -179,10 +182,13 @@ let package = Package(
     .target(
       name: "CtxIndexer",
       dependencies: [
+        "CtxConnectorChat",
         "CtxConnectorCode",
+        "CtxConnectorDocs",
         "CtxConnectorGit",
         "CtxConnectors",
         "CtxCore",
+        "CtxRedaction",
         "CtxStore",
         "CtxWorkspace",
       ]

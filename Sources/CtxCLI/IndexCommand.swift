@@ -76,19 +76,32 @@ enum IndexSummary {
         line += "; \(history.commitsTotal) in the index; \(history.filesChanged) file changes, line counts for \(history.lineCounted); "
           + String(format: "%.2f s", source.seconds)
         lines.append(line)
-        for note in source.notes { lines.append("  note: \(note)") }
+      } else if !quiet, let chat = source.chat {
+        lines.append(
+          "\(source.name): \(chat.conversations) conversation(s) read from \(source.added + source.changed > 0 || source.listed > 0 ? "\(source.listed) export file(s)" : "the export"); "
+            + "\(chat.messagesAdded) new message(s), \(chat.messagesUpdated) edited, \(chat.messagesUnchanged) already indexed; "
+            + "\(chat.threadsRebuilt) thread(s) updated; \(source.unchanged) unchanged file(s) skipped; \(String(format: "%.2f", source.seconds)) s")
       } else if !quiet {
         let indexed = source.added + source.changed
+        let unit = source.kind == "docs" ? "documents" : "files"
+        let pieces = source.kind == "docs" ? "\(source.chunks) sections" : "\(source.chunks) chunks, \(source.symbols) symbols"
         lines.append(
-          "\(source.name): \(source.listed) files; \(indexed) indexed (\(source.added) new, \(source.changed) changed), "
+          "\(source.name): \(source.listed) \(unit); \(indexed) indexed (\(source.added) new, \(source.changed) changed), "
             + "\(source.unchanged + source.restamped) unchanged, \(source.deleted) deleted; "
-            + "\(source.chunks) chunks, \(source.symbols) symbols; \(megabytes(source.bytesRead)) read in \(String(format: "%.2f", source.seconds)) s")
+            + "\(pieces); \(megabytes(source.bytesRead)) read in \(String(format: "%.2f", source.seconds)) s")
         if !source.skipped.isEmpty {
           let parts = source.skipped.sorted { $0.key < $1.key }.map { kind, count -> String in
             let examples = source.skippedExamples[kind] ?? []
             return "\(count) \(kind)" + (examples.isEmpty ? "" : " (e.g. \(examples.prefix(2).joined(separator: ", ")))")
           }
           lines.append("  skipped: " + parts.joined(separator: "; "))
+        }
+      }
+      if !quiet {
+        for note in source.notes { lines.append("  note: \(note)") }
+        if !source.redacted.isEmpty {
+          // Counts only: a summary must never show what was redacted.
+          lines.append("  redacted: " + source.redacted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         }
       }
       if !source.problems.isEmpty {

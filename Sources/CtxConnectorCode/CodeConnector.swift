@@ -1,6 +1,7 @@
 import CtxConnectors
 import CtxCore
 import CtxGit
+import CtxRedaction
 import CtxSymbols
 import Foundation
 
@@ -54,7 +55,7 @@ public struct CodeConnector: Connector {
     let ctagsAvailable = ctagsFound
     let options = self.options
     let queue = WorkQueue(candidates)
-    let reader = FileProcessor(config: config, chunker: Chunker(maxLines: config.code.maxChunkLines))
+    let reader = FileProcessor(config: config, chunker: Chunker(maxLines: config.code.maxChunkLines), redactor: try Redactor(settings: config.redaction))
     try await withThrowingTaskGroup(of: Void.self) { group in
       for _ in 0..<max(1, options.workers) {
         group.addTask {

@@ -1,6 +1,7 @@
 import CtxConnectors
 import CtxCore
 import CtxGit
+import CtxRedaction
 import CtxSymbols
 import Foundation
 
@@ -8,6 +9,9 @@ import Foundation
 struct FileProcessor: Sendable {
   let config: SourceConfig
   let chunker: Chunker
+  /// Secrets are replaced before symbols, chunks or identifier parts are derived, so no
+  /// layer of the index ever holds one (docs/redaction.md).
+  let redactor: Redactor
 
   /// Files bigger than this whose lines are very long are taken for minified or generated.
   static let minifiedMinimumSize = 4096
@@ -60,6 +64,14 @@ struct FileProcessor: Sendable {
       bytes = Array(String(decoding: bytes, as: UTF8.self).utf8)
       events.append(.issue(CrawlIssue(kind: .invalidUTF8, path: path, message: "not valid UTF-8; indexed with the bad bytes replaced by U+FFFD")))
     }
+    var redactions: [String: Int] = [:]
+    if let text = String(validating: bytes, as: UTF8.self) {
+      let redacted = redactor.redact(text)
+      if redacted.didRedact {
+        bytes = Array(redacted.text.utf8)
+        redactions = redacted.counts
+      }
+    }
     let lines = TextLines(bytes)
     if bytes.count >= FileProcessor.minifiedMinimumSize {
       let longest = lines.longestLine
@@ -84,7 +96,7 @@ struct FileProcessor: Sendable {
       .file(
         CodeFile(
           path: path, stamp: readStamp, contentHash: hash, language: language, lineCount: lines.count, symbols: symbols,
-          chunks: chunks)))
+          chunks: chunks, redactions: redactions)))
     return events
   }
 }

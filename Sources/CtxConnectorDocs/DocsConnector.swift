@@ -1,6 +1,7 @@
 import CtxConnectors
 import CtxCore
 import CtxGit
+import CtxRedaction
 import Foundation
 
 /// One document, read and parsed.
@@ -11,6 +12,8 @@ public struct DocFile: Sendable, Hashable {
   /// The git blob id of the content (`BlobHash.id`), as for code files.
   public var contentHash: String
   public var document: ParsedDocument
+  /// Secrets replaced before parsing, by rule id (never the values).
+  public var redactions: [String: Int] = [:]
 
   public init(path: String, stamp: FileStamp, contentHash: String, document: ParsedDocument) {
     self.path = path
@@ -48,6 +51,8 @@ public protocol DocSink: Sendable {
 public struct DocsConnector: Sendable {
   public let config: SourceConfig
   public var options: DocsOptions
+  /// Applied to each file's text before it is parsed (nil: no redaction, for tests of parsing).
+  public var redactor: Redactor?
 
   public init(config: SourceConfig, options: DocsOptions = DocsOptions()) {
     self.config = config
@@ -117,9 +122,21 @@ public struct DocsConnector: Sendable {
     if bytes.prefix(8000).contains(0) { return issue(.binary, "binary content (a NUL byte in the first 8000 bytes)") }
     let hash = BlobHash.id(of: bytes)
     if let known, known.contentHash == hash { return .restamped(path: path, stamp: readStamp) }
+    // Secrets go before anything is parsed, so no section, title or mention can hold one.
+    var text = bytes
+    var redactions: [String: Int] = [:]
+    if let redactor {
+      let redacted = redactor.redact(String(decoding: bytes, as: UTF8.self))
+      if redacted.didRedact {
+        text = Array(redacted.text.utf8)
+        redactions = redacted.counts
+      }
+    }
     do {
-      let document = try DocumentParser.parse(path: path, bytes: bytes, options: options.parse)
-      return .document(DocFile(path: path, stamp: readStamp, contentHash: hash, document: document))
+      let document = try DocumentParser.parse(path: path, bytes: text, options: options.parse)
+      var file = DocFile(path: path, stamp: readStamp, contentHash: hash, document: document)
+      file.redactions = redactions
+      return .document(file)
     } catch {
       return issue(.parseFailed, "\(error.line.map { "line \($0): " } ?? "")\(error.message)")
     }

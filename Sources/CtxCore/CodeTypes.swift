@@ -62,10 +62,12 @@ public struct CodeFile: Sendable {
   public var lineCount: Int
   public var symbols: [Symbol]
   public var chunks: [Chunk]
+  /// Secrets replaced in the text before it was cut, by rule id (never the values).
+  public var redactions: [String: Int]
 
   public init(
     path: String, stamp: FileStamp, contentHash: String, language: String?, lineCount: Int,
-    symbols: [Symbol], chunks: [Chunk]
+    symbols: [Symbol], chunks: [Chunk], redactions: [String: Int] = [:]
   ) {
     self.path = path
     self.stamp = stamp
@@ -74,6 +76,7 @@ public struct CodeFile: Sendable {
     self.lineCount = lineCount
     self.symbols = symbols
     self.chunks = chunks
+    self.redactions = redactions
   }
 }
 

@@ -21,6 +21,8 @@ public struct SourceConfig: Sendable, Hashable {
   public var docs: DocsOptions
   /// For `kind: chat`: the format and the privacy choices (`path` is `root`).
   public var chat: ChatOptions?
+  /// Extra secret rules and allowed values for this source (`redaction:`).
+  public var redaction = RedactionSettings()
 
   public init(
     name: String, kind: Kind, root: String, configFile: String, include: [String] = [],
@@ -85,4 +87,17 @@ public struct CodeOptions: Sendable, Hashable {
     "**/Gemfile.lock", "**/poetry.lock", "**/composer.lock", "**/go.sum", "**/Package.resolved",
     "**/*.lock",
   ]
+}
+
+/// A source's additions to the built-in secret rules (docs/redaction.md).
+public struct RedactionSettings: Sendable, Hashable {
+  /// Values matching any of these (a regex, or a literal) are kept (`redaction.allow`).
+  public var allow: [String]
+  /// Extra rules, id → regex (`redaction.rules`).
+  public var rules: [String: String]
+
+  public init(allow: [String] = [], rules: [String: String] = [:]) {
+    self.allow = allow
+    self.rules = rules
+  }
 }

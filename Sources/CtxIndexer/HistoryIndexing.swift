@@ -1,6 +1,7 @@
 import CtxConnectorGit
 import CtxConnectors
 import CtxCore
+import CtxRedaction
 import CtxStore
 
 extension Indexer {
@@ -12,7 +13,8 @@ extension Indexer {
     // Read before anything is written in this source's transaction (reads see committed data).
     let state = options.full ? HistoryState(refs: [:], indexed: []) : try store.historyState(sourceID: sourceID)
     let writer = try HistoryWriter(store: store, sourceID: sourceID, fresh: options.full)
-    let sink = HistoryCollector(writer: writer, name: source.name, progress: progress, report: report)
+    let sink = HistoryCollector(
+      writer: writer, redactor: try Redactor(settings: source.redaction), name: source.name, progress: progress, report: report)
     try await GitConnector(config: source).crawl(indexedRefs: state.refs, indexed: state.indexed, into: sink)
     // Commit paths are relative to the repository root, which may lie above `path:`.
     if let root = await sink.repositoryRoot {
@@ -26,6 +28,7 @@ extension Indexer {
 /// next (the walk and the writer each keep a core busy).
 actor HistoryCollector: HistorySink {
   let writer: HistoryWriter
+  let redactor: Redactor
   let name: String
   let progress: (any IndexProgress)?
   private var report: SourceReport
@@ -35,8 +38,9 @@ actor HistoryCollector: HistorySink {
   private var done = 0
   private(set) var repositoryRoot: String?
 
-  init(writer: HistoryWriter, name: String, progress: (any IndexProgress)?, report: SourceReport) {
+  init(writer: HistoryWriter, redactor: Redactor, name: String, progress: (any IndexProgress)?, report: SourceReport) {
     self.writer = writer
+    self.redactor = redactor
     self.name = name
     self.progress = progress
     self.report = report
@@ -44,7 +48,11 @@ actor HistoryCollector: HistorySink {
 
   nonisolated func accept(_ event: HistoryEvent) async throws {
     // Full-text columns are computed here, on the walking task, not in the writer.
-    if case .commits(let commits) = event {
+    if case .commits(var commits) = event {
+      // Messages and paths lose their secrets before anything derived from them is written.
+      var redacted: [String: Int] = [:]
+      for index in commits.indices { commits[index] = redact(commits[index], counts: &redacted) }
+      if !redacted.isEmpty { await addRedactions(redacted) }
       let prepared = commits.map(HistoryWriter.prepare)
       await countLines(commits)
       try await enqueue(prepared, count: commits.count, files: commits.reduce(0) { $0 + $1.changes.count })
@@ -61,6 +69,28 @@ actor HistoryCollector: HistorySink {
     counts.filesChanged += files
     done += count
     progress?.advanced(name, done: done, total: total)
+  }
+
+  nonisolated func redact(_ commit: GitCommitRecord, counts: inout [String: Int]) -> GitCommitRecord {
+    var commit = commit
+    func clean(_ text: String) -> String {
+      let result = redactor.redact(text)
+      guard result.didRedact else { return text }
+      for (rule, count) in result.counts { counts[rule, default: 0] += count }
+      return result.text
+    }
+    commit.summary = clean(commit.summary)
+    commit.body = clean(commit.body)
+    commit.author.name = clean(commit.author.name)
+    for index in commit.changes.indices {
+      commit.changes[index].path = clean(commit.changes[index].path)
+      commit.changes[index].oldPath = commit.changes[index].oldPath.map(clean)
+    }
+    return commit
+  }
+
+  private func addRedactions(_ counts: [String: Int]) {
+    report.addRedactions(counts)
   }
 
   private func countLines(_ commits: [GitCommitRecord]) {

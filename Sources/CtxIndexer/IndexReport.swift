@@ -35,6 +35,10 @@ public struct SourceReport: Sendable, Codable {
   public var problems: [CrawlIssue] = []
   /// Why the whole source failed, when it did.
   public var error: String?
+  /// Secrets replaced before indexing, by rule id (counts only, never values).
+  public var redacted: [String: Int] = [:]
+  /// For `kind: chat` sources: what the export read did.
+  public var chat: ChatCounts?
   /// For `kind: git` sources: what the history walk did.
   public var history: HistoryCounts?
   /// Facts that are not problems: an empty repository, a shallow clone.
@@ -47,6 +51,10 @@ public struct SourceReport: Sendable, Codable {
 
   static let examplesPerKind = 5
 
+  mutating func addRedactions(_ counts: [String: Int]) {
+    for (rule, count) in counts { redacted[rule, default: 0] += count }
+  }
+
   mutating func record(_ issue: CrawlIssue) {
     if issue.kind.isProblem {
       problems.append(issue)
@@ -57,6 +65,21 @@ public struct SourceReport: Sendable, Codable {
       }
     }
   }
+}
+
+/// What a chat source's run did.
+public struct ChatCounts: Sendable, Codable {
+  public var conversations = 0
+  public var messagesAdded = 0
+  /// Messages seen again with a newer (edited) text.
+  public var messagesUpdated = 0
+  /// Messages already indexed (overlapping exports).
+  public var messagesUnchanged = 0
+  public var threadsRebuilt = 0
+  /// Conversations left out, by reason: private, dm, mpim, unlisted, not-selected.
+  public var skippedConversations: [String: Int] = [:]
+
+  public init() {}
 }
 
 /// What a git source's run did.

@@ -87,8 +87,10 @@ public struct Indexer: Sendable {
         report = try await crawlCode(source, sourceID: sourceID, store: store, report: report, progress: progress)
       case .git:
         report = try await crawlHistory(source, sourceID: sourceID, store: store, report: report, progress: progress)
-      case .docs, .chat:
-        throw CtxError(.invalidConfig, "`kind: \(source.kind.rawValue)` sources are not supported yet", path: source.configFile)
+      case .docs:
+        report = try await crawlDocs(source, sourceID: sourceID, store: store, report: report, progress: progress)
+      case .chat:
+        report = try await crawlChat(source, sourceID: sourceID, store: store, report: report, progress: progress)
       }
       try await store.commitSource()
       if source.kind == .git { report.history?.commitsTotal = try store.commitCount(sourceID: sourceID) }
@@ -196,6 +198,7 @@ actor BatchCollector {
       if known[file.path] == nil { report.added += 1 } else { report.changed += 1 }
       report.chunks += file.chunks.count
       report.symbols += file.symbols.count
+      report.addRedactions(file.redactions)
       report.bytesRead += file.stamp.size
       batchBytes += Int(file.stamp.size)
       done += 1

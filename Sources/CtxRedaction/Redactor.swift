@@ -258,3 +258,13 @@ struct AllowPattern: Sendable {
     value == literal || regex.regex.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
   }
 }
+
+extension Redactor {
+  /// The redactor a source's connector file asks for: the built-in rules plus its own.
+  /// Patterns were checked when the connector file was read, so failure here means a bug.
+  public init(settings: RedactionSettings) throws(CtxError) {
+    var extra: [RedactionRule] = []
+    for (id, pattern) in settings.rules.sorted(by: { $0.key < $1.key }) { extra.append(try RedactionRule.custom(id: id, pattern: pattern)) }
+    try self.init(extraRules: extra, allowPatterns: settings.allow)
+  }
+}

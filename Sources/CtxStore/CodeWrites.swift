@@ -14,6 +14,8 @@ public enum FileChange: Sendable {
   /// New or changed content. `chunkParts[i]` is the identifier-parts text of `file.chunks[i]`
   /// (computed by the caller, off the writer's thread).
   case upsert(CodeFile, chunkParts: [String])
+  /// A new or changed document file, its sections' identifier-parts text beside it.
+  case upsertDocument(DocumentRecord, sectionParts: [String])
   /// Same content, new size/modification time.
   case restamp(path: String, stamp: FileStamp)
   case delete(path: String)
@@ -54,6 +56,8 @@ extension IndexStore {
         switch change {
         case .upsert(let file, let parts):
           try IndexStore.upsert(file, parts: parts, sourceID: sourceID, now: now, db)
+        case .upsertDocument(let document, let parts):
+          try IndexStore.upsert(document, parts: parts, sourceID: sourceID, now: now, db)
         case .restamp(let path, let stamp):
           try db.cachedStatement(sql: "UPDATE file SET size = ?, mtime_ns = ? WHERE source_id = ? AND path = ?")
             .execute(arguments: [stamp.size, stamp.mtimeNanos, sourceID, path])
@@ -69,26 +73,33 @@ extension IndexStore {
     }
   }
 
-  private static func upsert(_ file: CodeFile, parts: [String], sourceID: Int64, now: Double, _ db: Database) throws {
-    let name = file.path.split(separator: "/").last.map(String.init) ?? file.path
-    let fileID: Int64
+  /// The file row, inserted or updated (its old content removed); returns its id.
+  private static func fileRow(
+    path: String, stamp: FileStamp, contentHash: String, language: String?, lineCount: Int, sourceID: Int64, now: Double, _ db: Database
+  ) throws -> Int64 {
+    let name = path.split(separator: "/").last.map(String.init) ?? path
     if let existing = try Int64.fetchOne(
-      db, sql: "SELECT id FROM file WHERE source_id = ? AND path = ?", arguments: [sourceID, file.path])
+      db, sql: "SELECT id FROM file WHERE source_id = ? AND path = ?", arguments: [sourceID, path])
     {
-      fileID = existing
-      try removeContent(fileID: fileID, db)
+      try removeContent(fileID: existing, db)
       try db.cachedStatement(
         sql: "UPDATE file SET size = ?, mtime_ns = ?, content_hash = ?, language = ?, line_count = ?, indexed_at = ? WHERE id = ?"
-      ).execute(arguments: [file.stamp.size, file.stamp.mtimeNanos, file.contentHash, file.language, file.lineCount, now, fileID])
-    } else {
-      try db.cachedStatement(
-        sql: """
-          INSERT INTO file(source_id, path, name, size, mtime_ns, content_hash, language, line_count, indexed_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """
-      ).execute(arguments: [sourceID, file.path, name, file.stamp.size, file.stamp.mtimeNanos, file.contentHash, file.language, file.lineCount, now])
-      fileID = db.lastInsertedRowID
+      ).execute(arguments: [stamp.size, stamp.mtimeNanos, contentHash, language, lineCount, now, existing])
+      return existing
     }
+    try db.cachedStatement(
+      sql: """
+        INSERT INTO file(source_id, path, name, size, mtime_ns, content_hash, language, line_count, indexed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    ).execute(arguments: [sourceID, path, name, stamp.size, stamp.mtimeNanos, contentHash, language, lineCount, now])
+    return db.lastInsertedRowID
+  }
+
+  private static func upsert(_ file: CodeFile, parts: [String], sourceID: Int64, now: Double, _ db: Database) throws {
+    let fileID = try fileRow(
+      path: file.path, stamp: file.stamp, contentHash: file.contentHash, language: file.language, lineCount: file.lineCount,
+      sourceID: sourceID, now: now, db)
     let insertChunk = try db.cachedStatement(
       sql: "INSERT INTO chunk(file_id, start_line, end_line, path, symbol, kind, text, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
     let insertText = try db.cachedStatement(sql: "INSERT INTO chunk_ft(rowid, path, symbol, text, parts) VALUES (?, ?, ?, ?, ?)")
@@ -104,8 +115,41 @@ extension IndexStore {
     }
   }
 
+  private static func upsert(_ document: DocumentRecord, parts: [String], sourceID: Int64, now: Double, _ db: Database) throws {
+    let fileID = try fileRow(
+      path: document.path, stamp: document.stamp, contentHash: document.contentHash, language: document.format,
+      lineCount: document.lineCount, sourceID: sourceID, now: now, db)
+    let frontMatter = String(decoding: (try? JSONEncoder().encode(document.frontMatter)) ?? Data("{}".utf8), as: UTF8.self)
+    try db.cachedStatement(
+      sql: "INSERT INTO doc(file_id, title, format, status, superseded_by, supersedes, front_matter) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ).execute(arguments: [
+      fileID, document.title, document.format, document.status, document.supersededBy, document.supersedes.joined(separator: "\n"), frontMatter,
+    ])
+    let insertSection = try db.cachedStatement(
+      sql: "INSERT INTO section(file_id, path, start_line, end_line, heading, anchor, part, text, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    let insertText = try db.cachedStatement(sql: "INSERT INTO section_ft(rowid, path, heading, text, parts) VALUES (?, ?, ?, ?, ?)")
+    for (index, section) in document.sections.enumerated() {
+      let sectionParts = index < parts.count ? parts[index] : ""
+      try insertSection.execute(arguments: [
+        fileID, document.path, section.startLine, section.endLine, section.heading, section.anchor, section.part, section.text, sectionParts,
+      ])
+      let sectionID = db.lastInsertedRowID
+      try insertText.execute(arguments: [sectionID, document.path, section.heading, section.text, sectionParts])
+      try insertMentions(section.mentions, from: "section", id: sectionID, sourceID: sourceID, db)
+    }
+  }
+
+  static func insertMentions(_ mentions: [MentionRecord], from kind: String, id: Int64, sourceID: Int64, _ db: Database) throws {
+    guard !mentions.isEmpty else { return }
+    let insert = try db.cachedStatement(sql: "INSERT INTO mention(source_id, from_kind, from_id, kind, target, norm) VALUES (?, ?, ?, ?, ?, ?)")
+    for mention in mentions {
+      try insert.execute(arguments: [sourceID, kind, id, mention.kind.rawValue, mention.target, mention.norm])
+    }
+  }
+
   /// Removes a file's chunks (and their full-text rows, which external-content tables need
-  /// told explicitly, with the old values) and symbols.
+  /// told explicitly, with the old values) and symbols; for a document, its sections, their
+  /// full-text rows and mentions, and its doc row.
   private static func removeContent(fileID: Int64, _ db: Database) throws {
     try db.cachedStatement(
       sql: """
@@ -115,6 +159,17 @@ extension IndexStore {
     ).execute(arguments: [fileID])
     try db.cachedStatement(sql: "DELETE FROM chunk WHERE file_id = ?").execute(arguments: [fileID])
     try db.cachedStatement(sql: "DELETE FROM symbol WHERE file_id = ?").execute(arguments: [fileID])
+    try db.cachedStatement(
+      sql: "DELETE FROM mention WHERE from_kind = 'section' AND from_id IN (SELECT id FROM section WHERE file_id = ?)"
+    ).execute(arguments: [fileID])
+    try db.cachedStatement(
+      sql: """
+        INSERT INTO section_ft(section_ft, rowid, path, heading, text, parts)
+        SELECT 'delete', id, path, heading, text, parts FROM section WHERE file_id = ?
+        """
+    ).execute(arguments: [fileID])
+    try db.cachedStatement(sql: "DELETE FROM section WHERE file_id = ?").execute(arguments: [fileID])
+    try db.cachedStatement(sql: "DELETE FROM doc WHERE file_id = ?").execute(arguments: [fileID])
   }
 
   /// Records how a source's last crawl went, for `ctx status`.
@@ -150,6 +205,7 @@ extension IndexStore {
       }
       try db.execute(sql: "DELETE FROM file WHERE source_id = ?", arguments: [sourceID])
       try IndexStore.removeHistory(sourceID: sourceID, db)
+      try IndexStore.removeChat(sourceID: sourceID, db)
     }
   }
 
@@ -165,6 +221,7 @@ extension IndexStore {
         }
         try db.execute(sql: "DELETE FROM file WHERE source_id = ?", arguments: [sourceID])
         try IndexStore.removeHistory(sourceID: sourceID, db)
+        try IndexStore.removeChat(sourceID: sourceID, db)
         try db.execute(sql: "DELETE FROM source WHERE id = ?", arguments: [sourceID])
         removed.append(name)
       }
@@ -191,7 +248,7 @@ extension IndexStore {
 
 extension IndexStore {
   /// Every FTS5 table, for integrity checks.
-  static let fullTextTables = ["chunk_ft", "commit_ft"]
+  static let fullTextTables = ["chunk_ft", "commit_ft", "section_ft", "thread_ft"]
 
   /// The form symbols are looked up by: lower-cased, without underscores.
   public static func normalizedSymbol(_ name: String) -> String {

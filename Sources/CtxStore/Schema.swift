@@ -7,7 +7,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 3
+  static let version = 4
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -101,8 +101,105 @@ enum Schema {
           CREATE INDEX source_run_source ON source_run(source_id, finished);
           """)
     }
+    migrator.registerMigration("v4-knowledge") { db in
+      try db.execute(sql: knowledgeSchema)
+    }
     return migrator
   }
+
+  /// Column weights for `bm25(section_ft, …)`: path, heading, text, parts.
+  static let sectionWeights = "2.0, 5.0, 1.0, 0.7"
+  /// Column weights for `bm25(thread_ft, …)`: channel, text, parts.
+  static let threadWeights = "2.0, 1.0, 0.7"
+
+  /// Documents and chat (docs/knowledge.md). Document files reuse `file` (stamps and hashes for
+  /// incremental runs); their sections are the unit of retrieval. Chat messages are kept one
+  /// row each, keyed by conversation and timestamp so overlapping exports never duplicate
+  /// them; threads are rebuilt from them and are the unit of retrieval.
+  static let knowledgeSchema = """
+    CREATE TABLE doc (
+      file_id INTEGER PRIMARY KEY,
+      title TEXT,
+      format TEXT NOT NULL,
+      -- Decision records: proposed, accepted, superseded, ... (NULL when none is declared).
+      status TEXT,
+      superseded_by TEXT,
+      supersedes TEXT,
+      front_matter TEXT NOT NULL
+    );
+    CREATE TABLE section (
+      id INTEGER PRIMARY KEY,
+      file_id INTEGER NOT NULL,
+      path TEXT NOT NULL,
+      start_line INTEGER NOT NULL,
+      end_line INTEGER NOT NULL,
+      heading TEXT NOT NULL,
+      anchor TEXT NOT NULL,
+      part INTEGER NOT NULL,
+      text TEXT NOT NULL,
+      parts TEXT NOT NULL
+    );
+    CREATE INDEX section_file ON section(file_id);
+    CREATE VIRTUAL TABLE section_ft USING fts5(
+      path, heading, text, parts,
+      content='section', content_rowid='id',
+      tokenize='porter unicode61 remove_diacritics 2'
+    );
+    -- What a section or a chat message mentions: paths, identifiers, commits, issues.
+    -- `norm` is how it is looked up: identifiers lower-cased without underscores, paths and
+    -- commits lower-cased.
+    CREATE TABLE mention (
+      source_id INTEGER NOT NULL,
+      from_kind TEXT NOT NULL,
+      from_id INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      target TEXT NOT NULL,
+      norm TEXT NOT NULL
+    );
+    CREATE INDEX mention_target ON mention(kind, norm);
+    CREATE INDEX mention_from ON mention(from_kind, from_id);
+    CREATE TABLE chat_file (
+      source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+      path TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      mtime_ns INTEGER NOT NULL,
+      content_hash TEXT NOT NULL,
+      PRIMARY KEY (source_id, path)
+    );
+    CREATE TABLE chat_message (
+      id INTEGER PRIMARY KEY,
+      source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+      conversation TEXT NOT NULL,
+      channel TEXT NOT NULL,
+      ts TEXT NOT NULL,
+      thread_ts TEXT NOT NULL,
+      author TEXT NOT NULL,
+      text TEXT NOT NULL,
+      edited INTEGER NOT NULL,
+      subtype TEXT,
+      UNIQUE (source_id, conversation, ts)
+    );
+    CREATE INDEX chat_message_thread ON chat_message(source_id, conversation, thread_ts);
+    CREATE TABLE chat_thread (
+      id INTEGER PRIMARY KEY,
+      source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+      conversation TEXT NOT NULL,
+      channel TEXT NOT NULL,
+      thread_ts TEXT NOT NULL,
+      first_ts TEXT NOT NULL,
+      last_ts TEXT NOT NULL,
+      participants TEXT NOT NULL,
+      message_count INTEGER NOT NULL,
+      text TEXT NOT NULL,
+      parts TEXT NOT NULL,
+      UNIQUE (source_id, conversation, thread_ts)
+    );
+    CREATE VIRTUAL TABLE thread_ft USING fts5(
+      channel, text, parts,
+      content='chat_thread', content_rowid='id',
+      tokenize='porter unicode61 remove_diacritics 2'
+    );
+    """
 
   /// Column weights for `bm25(commit_ft, …)`: summary, body, paths, parts.
   static let commitWeights = "6.0, 1.0, 2.0, 1.0"

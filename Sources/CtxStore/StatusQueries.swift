@@ -60,6 +60,9 @@ extension IndexStore {
     }
   }
 
+  /// The schema version this ctx writes.
+  public static var currentSchemaVersion: Int { Schema.version }
+
   /// The schema version of the index file.
   public func schemaVersion() throws -> Int {
     try read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }

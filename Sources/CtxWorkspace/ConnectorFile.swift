@@ -1,4 +1,5 @@
 import CtxCore
+import CtxRedaction
 import Foundation
 import Yams
 
@@ -7,7 +8,7 @@ import Yams
 /// Every mistake names the file, the line and the fix: an unknown key lists the known ones, a
 /// wrong type shows the expected shape, and a missing source folder shows the resolved path.
 public enum ConnectorFile {
-  static let commonKeys = ["kind", "path", "include", "exclude", "description"]
+  static let commonKeys = ["kind", "path", "include", "exclude", "description", "redaction"]
   static let codeKeys = ["max_file_size", "default_excludes", "max_chunk_lines", "use_git"]
   static let gitKeys = ["refs", "trust_owner", "line_counts"]
   static let docsKeys = ["max_file_size", "default_excludes", "use_git", "max_section_lines", "text_group_lines"]
@@ -21,7 +22,7 @@ public enum ConnectorFile {
     case .code: commonKeys + codeKeys
     case .git: commonKeys + gitKeys
     case .docs: commonKeys + docsKeys
-    case .chat: ["kind", "path", "description"] + chatKeys
+    case .chat: ["kind", "path", "description", "redaction"] + chatKeys
     }
   }
 
@@ -109,6 +110,7 @@ public enum ConnectorFile {
     var config = SourceConfig(name: name, kind: kind, root: resolved, configFile: path)
     config.include = try stringList(values["include"], key: "include", path: path)
     config.exclude = try stringList(values["exclude"], key: "exclude", path: path)
+    if let node = values["redaction"] { config.redaction = try redaction(node, path: path) }
     if kind == .docs {
       try parseDocs(values, into: &config, path: path)
       return config
@@ -188,6 +190,44 @@ public enum ConnectorFile {
     if let node = values["zip_max_total_bytes"] { options.zip.maxTotalBytes = try byteSize(node, path: path, key: "zip_max_total_bytes") }
     if let node = values["zip_max_ratio"] { options.zip.maxRatio = Int64(try count(node, key: "zip_max_ratio", minimum: 2, path: path)) }
     return options
+  }
+
+  /// `redaction: {allow: [...], rules: {id: regex}}`, each pattern checked now so a bad one is
+  /// an error with its line rather than a failed crawl.
+  private static func redaction(_ node: Node, path: String) throws(CtxError) -> RedactionSettings {
+    guard let mapping = node.mapping else {
+      throw CtxError(
+        .invalidConfig, "`redaction` must be a mapping such as `redaction: {allow: [\"EXAMPLE.*\"], rules: {internal-token: \"itk_[A-Za-z0-9]{32}\"}}`",
+        path: path, line: node.mark?.line)
+    }
+    var settings = RedactionSettings()
+    for (keyNode, value) in mapping {
+      switch keyNode.string {
+      case "allow":
+        settings.allow = try stringList(value, key: "redaction.allow", path: path, what: "patterns")
+        for pattern in settings.allow {
+          do { _ = try Redactor(allowPatterns: [pattern]) } catch {
+            throw CtxError(.invalidConfig, "`redaction.allow`: \(error.message)", path: path, line: value.mark?.line)
+          }
+        }
+      case "rules":
+        guard let rules = value.mapping else {
+          throw CtxError(.invalidConfig, "`redaction.rules` must map rule ids to patterns, e.g. `internal-token: \"itk_[A-Za-z0-9]{32}\"`", path: path, line: value.mark?.line)
+        }
+        for (idNode, patternNode) in rules {
+          guard let id = idNode.string, let pattern = patternNode.string else {
+            throw CtxError(.invalidConfig, "every `redaction.rules` entry is `rule-id: \"regex\"`", path: path, line: idNode.mark?.line)
+          }
+          do { _ = try RedactionRule.custom(id: id, pattern: pattern) } catch {
+            throw CtxError(.invalidConfig, "`redaction.rules.\(id)`: \(error.message)", path: path, line: patternNode.mark?.line)
+          }
+          settings.rules[id] = pattern
+        }
+      default:
+        throw CtxError(.invalidConfig, "unknown key `\(keyNode.string ?? "?")` under `redaction`; use `allow` and `rules`", path: path, line: keyNode.mark?.line)
+      }
+    }
+    return settings
   }
 
   private static func count(_ node: Node, key: String, minimum: Int, path: String) throws(CtxError) -> Int {
