@@ -44,9 +44,45 @@ public struct BundleJSON: Encodable {
     var why: [String]
   }
 
+  struct DocItem: Encodable {
+    var source: String
+    var ref: String
+    var path: String
+    var heading: String
+    var startLine: Int
+    var endLine: Int
+    var status: String?
+    var supersededBy: String?
+    var text: String
+    var truncated: Bool
+    var score: Double
+    var why: [String]
+  }
+
+  struct ThreadItem: Encodable {
+    struct Message: Encodable {
+      var ts: String
+      var author: String
+      var text: String
+      var matched: Bool
+    }
+    var source: String
+    var ref: String
+    var channel: String
+    var thread: String
+    var date: String
+    var participants: [String]
+    var messageCount: Int
+    var messages: [Message]
+    var score: Double
+    var why: [String]
+  }
+
   struct Layers: Encodable {
     var code: [CodeItem]
     var history: [HistoryItem]
+    var docs: [DocItem]
+    var chat: [ThreadItem]
   }
 
   var schemaVersion = BundleJSON.currentSchemaVersion
@@ -78,6 +114,24 @@ public struct BundleJSON: Encodable {
           filesChanged: commit.filesChanged,
           paths: item.hit.changes.map { HistoryItem.Change(status: $0.status.rawValue, path: $0.path, oldPath: $0.oldPath, added: $0.added, removed: $0.removed) },
           score: (item.hit.score * 1000).rounded() / 1000, why: item.hit.reasons)
+      },
+      docs: bundle.docs.map { item in
+        let section = item.hit.section
+        return DocItem(
+          source: section.source, ref: item.hit.ref, path: section.path, heading: section.heading, startLine: section.startLine,
+          endLine: section.endLine, status: section.status, supersededBy: section.supersededBy, text: item.text, truncated: item.truncated,
+          score: (item.hit.score * 1000).rounded() / 1000, why: item.hit.reasons)
+      },
+      chat: bundle.discussions.map { item in
+        let thread = item.hit.thread
+        let matching = Set(item.hit.matching)
+        return ThreadItem(
+          source: thread.source, ref: item.hit.ref, channel: thread.channel, thread: thread.threadTS, date: ChatTime.day(thread.threadTS),
+          participants: thread.participants, messageCount: thread.messageCount,
+          messages: item.shown.map {
+            let message = item.hit.messages[$0]
+            return ThreadItem.Message(ts: message.ts, author: message.author, text: message.text, matched: matching.contains($0))
+          }, score: (item.hit.score * 1000).rounded() / 1000, why: item.hit.reasons)
       })
   }
 }

@@ -2,7 +2,8 @@ import CtxCore
 import CtxStore
 import Foundation
 
-/// A layered context bundle: code, and the history that explains it, fitted to a token budget.
+/// A layered context bundle: code, the history that explains it, and the documents and
+/// discussions around it, fitted to a token budget.
 ///
 /// The budget is shared: each layer with something to show is first filled up to its share
 /// (so one layer cannot starve another), then what is left goes to the layers in order. The
@@ -12,6 +13,8 @@ public struct ContextBundle: Sendable {
   public var budget: Int
   public var code: [CodeBundle.Item] = []
   public var history: [HistoryItem] = []
+  public var docs: [DocItem] = []
+  public var discussions: [ThreadItem] = []
   /// Items left out to fit the budget, by layer.
   public var omitted: [String: Int] = [:]
   public var usedTokens = 0
@@ -23,33 +26,74 @@ public struct ContextBundle: Sendable {
     public var bodyTruncated: Bool
   }
 
+  public struct DocItem: Sendable {
+    public var hit: DocHit
+    public var text: String
+    public var truncated: Bool
+  }
+
+  public struct ThreadItem: Sendable {
+    public var hit: ThreadHit
+    /// Indices into `hit.messages` shown: matching messages with a neighbour of context each.
+    public var shown: [Int]
+  }
+
+  /// What the layers beyond code offer, once the code items are chosen.
+  public struct Context: Sendable {
+    public var history: [HistoryHit]
+    public var docs: [DocHit]
+    public var threads: [ThreadHit]
+
+    public init(history: [HistoryHit] = [], docs: [DocHit] = [], threads: [ThreadHit] = []) {
+      self.history = history
+      self.docs = docs
+      self.threads = threads
+    }
+  }
+
   /// Shares of the budget each layer is guaranteed when it has items.
-  static let codeShare = 0.65
-  static let historyShare = 0.25
+  static let codeShare = 0.5
+  static let historyShare = 0.2
+  static let docsShare = 0.15
+  static let chatShare = 0.15
+  /// Lines of a document section shown at most.
+  static let sectionLines = 40
   /// Lines of a commit message body shown at most.
   static let bodyLines = 8
 
   /// Builds the bundle. `explain` is asked for history once the code items are chosen, so the
   /// history layer can explain exactly the code shown.
-  public init(query: String, codeHits: [CodeHit], budget: Int, explain: ([ChunkRecord]) throws -> [HistoryHit]) rethrows {
+  public init(query: String, codeHits: [CodeHit], budget: Int, explain: ([ChunkRecord]) throws -> Context) rethrows {
     self.query = query
     self.budget = budget
     usedTokens = TokenEstimate.of(header())
     let available = budget - usedTokens
+    func share(_ fraction: Double) -> Int { usedTokens + Int(Double(available) * fraction) }
 
     // Pass 1: code up to its share (the first item is cut to fit rather than dropped).
     var codeQueue = codeHits[...]
-    fillCode(&codeQueue, until: usedTokens + Int(Double(available) * ContextBundle.codeShare))
-    var historyQueue = try explain(code.map(\.hit.chunk))[...]
-    fillHistory(&historyQueue, until: usedTokens + Int(Double(available) * ContextBundle.historyShare))
+    fillCode(&codeQueue, until: share(ContextBundle.codeShare))
+    let context = try explain(code.map(\.hit.chunk))
+    var historyQueue = context.history[...]
+    var docsQueue = context.docs[...]
+    var threadQueue = context.threads[...]
+    // Each layer is guaranteed its share of what the budget had at the start.
+    let historyLimit = usedTokens + Int(Double(available) * ContextBundle.historyShare)
+    fillHistory(&historyQueue, until: min(budget, historyLimit))
+    fillDocs(&docsQueue, until: min(budget, usedTokens + Int(Double(available) * ContextBundle.docsShare)))
+    fillThreads(&threadQueue, until: min(budget, usedTokens + Int(Double(available) * ContextBundle.chatShare)))
     // Pass 2: what is left, in layer order.
     fillCode(&codeQueue, until: budget)
     fillHistory(&historyQueue, until: budget)
+    fillDocs(&docsQueue, until: budget)
+    fillThreads(&threadQueue, until: budget)
     if !codeQueue.isEmpty { omitted["code"] = codeQueue.count }
     if !historyQueue.isEmpty { omitted["history"] = historyQueue.count }
+    if !docsQueue.isEmpty { omitted["docs"] = docsQueue.count }
+    if !threadQueue.isEmpty { omitted["chat"] = threadQueue.count }
   }
 
-  public var isEmpty: Bool { code.isEmpty && history.isEmpty }
+  public var isEmpty: Bool { code.isEmpty && history.isEmpty && docs.isEmpty && discussions.isEmpty }
 
   private mutating func fillCode(_ queue: inout ArraySlice<CodeHit>, until limit: Int) {
     let sectionHeader = code.isEmpty ? TokenEstimate.of(ContextBundle.codeHeading) : 0
@@ -82,6 +126,41 @@ public struct ContextBundle: Sendable {
     }
   }
 
+  private mutating func fillDocs(_ queue: inout ArraySlice<DocHit>, until limit: Int) {
+    while let hit = queue.first {
+      let lines = hit.section.text.split(separator: "\n", omittingEmptySubsequences: false)
+      let item = DocItem(hit: hit, text: lines.prefix(ContextBundle.sectionLines).joined(separator: "\n"), truncated: lines.count > ContextBundle.sectionLines)
+      let cost = TokenEstimate.of(ContextBundle.render(item)) + (docs.isEmpty ? TokenEstimate.of(ContextBundle.docsHeading) : 0)
+      guard usedTokens + cost <= limit else { return }
+      docs.append(item)
+      usedTokens += cost
+      queue.removeFirst()
+    }
+  }
+
+  private mutating func fillThreads(_ queue: inout ArraySlice<ThreadHit>, until limit: Int) {
+    while let hit = queue.first {
+      let item = ThreadItem(hit: hit, shown: ContextBundle.shownMessages(hit))
+      let cost = TokenEstimate.of(ContextBundle.render(item)) + (discussions.isEmpty ? TokenEstimate.of(ContextBundle.chatHeading) : 0)
+      guard usedTokens + cost <= limit else { return }
+      discussions.append(item)
+      usedTokens += cost
+      queue.removeFirst()
+    }
+  }
+
+  /// The root, the matching messages, and one message either side of each: the discussion in
+  /// context, at most 12 messages.
+  static func shownMessages(_ hit: ThreadHit) -> [Int] {
+    guard !hit.messages.isEmpty else { return [] }
+    var shown = Set([0])
+    for index in hit.matching {
+      for neighbour in max(0, index - 1)...min(hit.messages.count - 1, index + 1) { shown.insert(neighbour) }
+    }
+    if hit.matching.isEmpty { shown.formUnion(0..<min(3, hit.messages.count)) }
+    return Array(shown.sorted().prefix(12))
+  }
+
   static func historyItem(_ hit: HistoryHit) -> HistoryItem {
     let lines = hit.commit.body.split(separator: "\n", omittingEmptySubsequences: false)
     let shown = lines.prefix(bodyLines).joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -92,6 +171,8 @@ public struct ContextBundle: Sendable {
 
   static let codeHeading = "## Code\n\n"
   static let historyHeading = "## History\n\n"
+  static let docsHeading = "## Documents\n\n"
+  static let chatHeading = "## Discussions\n\n"
 
   func header() -> String {
     "# Context for: \(CodeBundle.inline(query))\n\n"
@@ -110,7 +191,15 @@ public struct ContextBundle: Sendable {
       output += ContextBundle.historyHeading
       for item in history { output += ContextBundle.render(item) }
     }
-    var footer = "_\(code.count) code and \(history.count) history item(s), about \(usedTokens) of \(budget) tokens"
+    if !docs.isEmpty {
+      output += ContextBundle.docsHeading
+      for item in docs { output += ContextBundle.render(item) }
+    }
+    if !discussions.isEmpty {
+      output += ContextBundle.chatHeading
+      for item in discussions { output += ContextBundle.render(item) }
+    }
+    var footer = "_\(code.count) code, \(history.count) history, \(docs.count) document and \(discussions.count) discussion item(s), about \(usedTokens) of \(budget) tokens"
     let left = omitted.values.reduce(0, +)
     if left > 0 { footer += "; \(left) more left out to fit the budget (raise --budget)" }
     return output + footer + "._\n"
@@ -140,6 +229,39 @@ public struct ContextBundle: Sendable {
       lines.append(item.body + (item.bodyTruncated ? "\n…" : ""))
       lines.append(fence)
     }
+    return lines.joined(separator: "\n") + "\n\n"
+  }
+
+  static func render(_ item: DocItem) -> String {
+    let section = item.hit.section
+    var title = "### `\(item.hit.ref)` \(CodeBundle.inline(section.heading))"
+    if let status = section.status { title += " (status: \(status)" + (section.supersededBy.map { ", superseded by \($0)" } ?? "") + ")" }
+    var provenance = "source: \(section.source); lines \(section.startLine)-\(section.endLine)"
+    if !item.hit.reasons.isEmpty { provenance += "; why: " + item.hit.reasons.joined(separator: "; ") }
+    let fence = CodeBundle.fenceFor(item.text)
+    return [title, provenance, fence + "markdown", item.text + (item.truncated ? "\n…" : ""), fence].joined(separator: "\n") + "\n\n"
+  }
+
+  static func render(_ item: ThreadItem) -> String {
+    let thread = item.hit.thread
+    var lines = ["### `\(item.hit.ref)` #\(thread.channel), \(ChatTime.day(thread.threadTS))"]
+    var provenance = "source: \(thread.source); \(thread.messageCount) message(s) by \(thread.participants.joined(separator: ", "))"
+    if !item.hit.reasons.isEmpty { provenance += "; why: " + item.hit.reasons.joined(separator: "; ") }
+    lines.append(provenance)
+    var body: [String] = []
+    var previous = -1
+    let matching = Set(item.hit.matching)
+    for index in item.shown {
+      if previous >= 0 && index > previous + 1 { body.append("…") }
+      let message = item.hit.messages[index]
+      body.append((matching.contains(index) ? "> " : "  ") + "\(message.author) (\(ChatTime.day(message.ts))): " + message.text.replacingOccurrences(of: "\n", with: " "))
+      previous = index
+    }
+    if previous >= 0 && previous < item.hit.messages.count - 1 { body.append("…") }
+    // Messages are indexed text: fenced; `>` marks the ones that matched.
+    let text = body.joined(separator: "\n")
+    let fence = CodeBundle.fenceFor(text)
+    lines += [fence + "text", text, fence]
     return lines.joined(separator: "\n") + "\n\n"
   }
 

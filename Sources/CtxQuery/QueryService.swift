@@ -50,6 +50,17 @@ public struct QueryService: Sendable {
       let best = max(history.first?.score ?? 1, 0.001)
       hits += history.map { ($0.score / best, SearchHit($0)) }
     }
+    let knowledge = KnowledgeSearch(store: store)
+    if layer == nil || layer == .docs {
+      let docs = try knowledge.docs(text, limit: limit)
+      let best = max(docs.first?.score ?? 1, 0.001)
+      hits += docs.map { ($0.score / best, SearchHit($0)) }
+    }
+    if layer == nil || layer == .chat {
+      let threads = try knowledge.threads(text, limit: limit)
+      let best = max(threads.first?.score ?? 1, 0.001)
+      hits += threads.map { ($0.score / best, SearchHit($0)) }
+    }
     if layer == nil {
       // Stable: equal relative scores keep layer order.
       hits = hits.enumerated().sorted { $0.element.relative != $1.element.relative ? $0.element.relative > $1.element.relative : $0.offset < $1.offset }
@@ -63,8 +74,16 @@ public struct QueryService: Sendable {
     func wants(_ layer: Layer) -> Bool { layers.isEmpty || layers.contains(layer) }
     let hits = wants(.code) ? try CodeSearch(store: store).search(text, limit: 40) : []
     let history = HistorySearch(store: store)
+    let knowledge = KnowledgeSearch(store: store)
     return try ContextBundle(query: text, codeHits: hits, budget: budget) { chunks in
-      wants(.history) ? try history.explain(code: chunks, query: text, limit: 12) : []
+      var context = ContextBundle.Context()
+      if wants(.history) { context.history = try history.explain(code: chunks, query: text, limit: 12) }
+      if wants(.docs) || wants(.chat) {
+        let around = try knowledge.mentioning(code: chunks, query: text, limit: 8)
+        if wants(.docs) { context.docs = around.docs }
+        if wants(.chat) { context.threads = around.threads }
+      }
+      return context
     }
   }
 }

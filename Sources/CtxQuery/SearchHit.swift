@@ -46,6 +46,35 @@ public struct SearchHit: Encodable, Sendable {
       + String(format: "%.2f", hit.score)
   }
 
+  public init(_ hit: DocHit) {
+    layer = Layer.docs.rawValue
+    score = (hit.score * 1000).rounded() / 1000
+    source = hit.section.source
+    ref = hit.ref
+    why = hit.reasons
+    fields = [
+      "path": .string(hit.section.path), "heading": .string(hit.section.heading), "start_line": .int(hit.section.startLine),
+      "end_line": .int(hit.section.endLine), "status": hit.section.status.map(JSONValue.string) ?? .null,
+    ]
+    line = "\(hit.ref)  \(hit.section.heading)" + (hit.section.status.map { "  (\($0))" } ?? "") + "  [\(hit.section.source)]  " + String(format: "%.2f", hit.score)
+  }
+
+  public init(_ hit: ThreadHit) {
+    layer = Layer.chat.rawValue
+    score = (hit.score * 1000).rounded() / 1000
+    source = hit.thread.source
+    ref = hit.ref
+    why = hit.reasons
+    let focus = hit.focus
+    fields = [
+      "channel": .string(hit.thread.channel), "thread": .string(hit.thread.threadTS), "ts": .string(focus?.ts ?? hit.thread.threadTS),
+      "author": .string(focus?.author ?? ""), "participants": .array(hit.thread.participants.map(JSONValue.string)),
+    ]
+    let day = ChatTime.day(hit.thread.threadTS)
+    line = "#\(hit.thread.channel) \(day)  \(focus?.author ?? ""): \(String((focus?.text ?? "").prefix(80)).replacingOccurrences(of: "\n", with: " "))  [\(hit.thread.source)]  "
+      + String(format: "%.2f", hit.score)
+  }
+
   struct Key: CodingKey {
     var stringValue: String
     var intValue: Int? { nil }
@@ -95,3 +124,16 @@ public enum ISODate {
   }
 }
 
+
+/// Chat timestamps (`"1700000000.000100"`) as dates.
+public enum ChatTime {
+  public static func date(_ ts: String) -> Date? {
+    Double(ts).map { Date(timeIntervalSince1970: $0) }
+  }
+
+  /// `2023-11-14`, or the raw timestamp when it is not one.
+  public static func day(_ ts: String) -> String {
+    guard let date = date(ts) else { return ts }
+    return String(ISODate.string(Int64(date.timeIntervalSince1970)).prefix(10))
+  }
+}

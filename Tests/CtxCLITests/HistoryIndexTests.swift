@@ -77,7 +77,7 @@ import Testing
     let hits = try CodeSearch(store: store).search("validateSession", limit: 5)
     #expect(hits.first?.chunk.path == "auth/session.ts")  // the code source is rooted at src/
     let bundle = try ContextBundle(query: "validateSession", codeHits: hits, budget: 2000) { chunks in
-      try HistorySearch(store: store).explain(code: chunks, query: "validateSession", limit: 5)
+      ContextBundle.Context(history: try HistorySearch(store: store).explain(code: chunks, query: "validateSession", limit: 5))
     }
     let first = try #require(bundle.history.first)
     #expect(first.hit.commit.summary == "Fix session expiry: tokens lived a minute")
@@ -88,7 +88,7 @@ import Testing
     #expect(bundle.usedTokens <= 2000)
     // A small budget is never exceeded, and both layers still get room.
     let small = try ContextBundle(query: "validateSession", codeHits: hits, budget: 300) { chunks in
-      try HistorySearch(store: store).explain(code: chunks, query: "validateSession", limit: 5)
+      ContextBundle.Context(history: try HistorySearch(store: store).explain(code: chunks, query: "validateSession", limit: 5))
     }
     #expect(small.usedTokens <= 300)
     #expect(TokenEstimate.of(small.markdown()) <= 300 + 40)  // the footer is outside the estimate
