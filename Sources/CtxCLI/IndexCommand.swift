@@ -4,6 +4,7 @@ import CtxCore
 import CtxIndexer
 import CtxWorkspace
 import Foundation
+import Logging
 
 extension Ctx {
   struct Index: AsyncParsableCommand {
@@ -26,6 +27,7 @@ extension Ctx {
     @Flag(name: [.long, .customShort("q")], help: "Print only problems.")
     var quiet = false
 
+
     @Flag(name: .long, help: "Print the run report as JSON.")
     var json = false
 
@@ -45,8 +47,19 @@ extension Ctx {
       options.sources = source.isEmpty ? nil : source
       if let workers { options.code.workers = workers }
       if let ctags = ProcessInfo.processInfo.environment["CTX_CTAGS"] { options.code.ctagsExecutable = ctags }
-      let progress: (any IndexProgress)? = (quiet || json) ? nil : ProgressPrinter(terminal: Output.stderrIsTerminal)
+      // Everything goes to the run log; stderr gets plain lines unless quiet (or a progress
+      // bar instead, on a terminal).
+      let runLog = RunLogFile(workspace: workspace)
+      let terminal = Output.stderrIsTerminal
+      let stderrLevel: Logger.Level = workspaceOptions.verbose ? .debug : (quiet || json || terminal) ? .critical : .info
+      let logger = Logger.indexRun(file: runLog, stderrLevel: stderrLevel)
+      logger.info("ctx \(CtxVersion.current) index\(full ? " --full" : "") in \(workspace.root) (pid \(getpid()))")
+      let progress = ProgressPrinter(logger: logger, bar: terminal && !quiet && !json && !workspaceOptions.verbose)
       let report = try await Indexer(workspace: workspace, options: options).run(progress: progress)
+      let summary = IndexSummary.render(report, workspace: workspace, quiet: false)
+      for line in summary.split(separator: "\n") { logger.debug("\(line)") }
+      if let data = try? JSONEncoder().encode(report) { logger.debug("report \(String(decoding: data, as: UTF8.self))") }
+      logger.info("finished in \(String(format: "%.2f", report.seconds)) s; log: \(runLog.path)")
       if json {
         try Output.json(report)
       } else {
@@ -123,64 +136,62 @@ enum IndexSummary {
   }
 }
 
-/// Progress on stderr: a live line on a terminal, plain timestamped lines otherwise (cron).
+/// Progress: a live bar on a terminal, else plain timestamped lines through the run's logger
+/// (stderr for cron, and always the run log).
 final class ProgressPrinter: IndexProgress, @unchecked Sendable {
-  private let terminal: Bool
+  private let logger: Logger
+  private let bar: Bool
   private let lock = NSLock()
   private var started = Date()
-  private var lastPrint = Date.distantPast
+  private var lastLine = Date.distantPast
+  private var lastBar = Date.distantPast
   private var unit = "files"
-  private let formatter = ISO8601DateFormatter()
 
-  init(terminal: Bool) {
-    self.terminal = terminal
+  init(logger: Logger, bar: Bool) {
+    self.logger = logger
+    self.bar = bar
   }
 
   func sourceStarted(_ name: String) {
     lock.withLock {
       started = Date()
-      if !terminal { emit("\(name): crawling") }
+      logger.info("\(name): crawling")
     }
   }
 
   func listed(_ name: String, total: Int, unit: String) {
     lock.withLock {
       self.unit = unit
-      if !terminal { emit("\(name): \(total) \(unit) to check") }
+      logger.info("\(name): \(total) \(unit) to check")
     }
   }
 
   func advanced(_ name: String, done: Int, total: Int) {
     lock.withLock {
       let now = Date()
-      let interval = terminal ? 0.1 : 10
-      guard now.timeIntervalSince(lastPrint) >= interval else { return }
-      lastPrint = now
       let elapsed = max(now.timeIntervalSince(started), 0.001)
       let rate = Double(done) / elapsed
       let remaining = rate > 0 ? Double(max(total - done, 0)) / rate : 0
-      if terminal {
+      if bar && now.timeIntervalSince(lastBar) >= 0.1 {
+        lastBar = now
         let width = 24
         let filled = total > 0 ? min(width, width * done / total) : 0
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         Output.errorRaw(String(format: "\r\u{1B}[K%@ [%@] %d/%d %@  %.0f/s  ETA %.0fs", name, bar, done, total, unit, rate, remaining))
-      } else {
-        emit(String(format: "%@: %d/%d %@, %.0f/s, about %.0f s left", name, done, total, unit, rate, remaining))
+      }
+      if now.timeIntervalSince(lastLine) >= 10 {
+        lastLine = now
+        logger.info("\(String(format: "%@: %d/%d %@, %.0f/s, about %.0f s left", name, done, total, unit, rate, remaining))")
       }
     }
   }
 
   func sourceFinished(_ report: SourceReport) {
     lock.withLock {
-      if terminal {
-        Output.errorRaw("\r\u{1B}[K")
-      } else {
-        emit("\(report.name): done (\(report.status.rawValue)) in \(String(format: "%.2f", report.seconds)) s")
-      }
+      if bar { Output.errorRaw("\r\u{1B}[K") }
+      logger.info("\(report.name): done (\(report.status.rawValue)) in \(String(format: "%.2f", report.seconds)) s")
+      for problem in report.problems { logger.warning("\(report.name): \(problem.kind.rawValue) \(problem.path ?? ""): \(problem.message)") }
+      if let error = report.error { logger.error("\(report.name): failed: \(error)") }
     }
-  }
-
-  private func emit(_ line: String) {
-    Output.errorRaw("\(formatter.string(from: Date())) \(line)\n")
   }
 }
