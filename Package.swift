@@ -161,6 +161,23 @@ let package = Package(
       ]
     ),
 
+    // MARK: Annotations (files, targets, conflict rules)
+    .target(
+      name: "CtxAnnotations",
+      dependencies: [
+        "CtxCore",
+        .product(name: "Yams", package: "Yams"),
+      ]
+    ),
+    .testTarget(
+      name: "CtxAnnotationsTests",
+      dependencies: [
+        "CtxAnnotations",
+        "CtxCore",
+        "CtxTestSupport",
+      ]
+    ),
+
     // MARK: Store
     .target(
       name: "CtxStore",
@@ -183,6 +200,7 @@ let package = Package(
     .target(
       name: "CtxIndexer",
       dependencies: [
+        "CtxAnnotations",
         "CtxConnectorChat",
         "CtxConnectorCode",
         "CtxConnectorDocs",
@@ -199,8 +217,11 @@ let package = Package(
     .target(
       name: "CtxQuery",
       dependencies: [
+        "CtxAnnotations",
+        "CtxConnectors",
         "CtxCore",
         "CtxGit",
+        "CtxRedaction",
         "CtxStore",
       ]
     ),
@@ -232,6 +253,7 @@ let package = Package(
     .target(
       name: "CtxCLI",
       dependencies: [
+        "CtxAnnotations",
         "CtxConnectorCode",
         "CtxConnectorGit",
         "CtxConnectors",

@@ -14,7 +14,10 @@ public struct Ctx: AsyncParsableCommand {
       78 no workspace or an invalid connector file (README.md, "Exit codes").
       """,
     version: CtxVersion.current,
-    subcommands: [Init.self, Index.self, Search.self, Query.self, Status.self, Doctor.self, Redact.self]
+    subcommands: [
+      Init.self, Index.self, Search.self, Query.self, Annotate.self, Correct.self, Annotations.self, Review.self, Conflicts.self, Status.self,
+      Doctor.self, Redact.self,
+    ]
   )
 
   public init() {}

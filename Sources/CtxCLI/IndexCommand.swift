@@ -125,6 +125,12 @@ enum IndexSummary {
         if source.problems.count > 50 { lines.append("    ... and \(source.problems.count - 50) more (see --json)") }
       }
     }
+    for error in report.annotations.errors { lines.append("annotation file error: \(error) (left out until fixed)") }
+    if !quiet && report.annotations.files > 0 {
+      var line = "annotations: \(report.annotations.files) file(s), \(report.annotations.live) live, \(report.annotations.proposed) proposed (`ctx review`)"
+      if let conflicts = report.annotations.conflicts, conflicts > 0 { line += "; \(conflicts) conflict(s) (`ctx conflicts`)" }
+      lines.append(line)
+    }
     if !quiet {
       lines.append("index: \(workspace.databasePath), \(megabytes(report.indexBytes)); \(String(format: "%.2f", report.seconds)) s")
     }

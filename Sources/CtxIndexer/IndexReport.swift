@@ -97,9 +97,23 @@ public struct HistoryCounts: Sendable, Codable {
   public init() {}
 }
 
+/// What mirroring `annotations/` into the index did.
+public struct AnnotationCounts: Sendable, Codable {
+  public var files = 0
+  public var live = 0
+  public var proposed = 0
+  /// Files that could not be read, with file and line (they are left out until fixed).
+  public var errors: [String] = []
+  /// Conflicts found after the run (`ctx conflicts` lists them), when checked.
+  public var conflicts: Int?
+
+  public init() {}
+}
+
 /// What a whole `ctx index` run did.
 public struct IndexReport: Sendable, Codable {
   public var sources: [SourceReport] = []
+  public var annotations = AnnotationCounts()
   /// Connector files that could not be read, with file and line.
   public var configErrors: [String] = []
   /// Sources whose connector file is gone; their content was removed from the index.
@@ -111,6 +125,6 @@ public struct IndexReport: Sendable, Codable {
 
   /// True when anything went wrong: a bad connector file, a failed source, an item problem.
   public var hasProblems: Bool {
-    !configErrors.isEmpty || sources.contains { $0.status != .ok }
+    !configErrors.isEmpty || sources.contains { $0.status != .ok } || !annotations.errors.isEmpty
   }
 }

@@ -1,3 +1,4 @@
+import CtxAnnotations
 import CtxConnectorCode
 import CtxConnectors
 import CtxCore
@@ -66,6 +67,7 @@ public struct Indexer: Sendable {
       progress?.sourceFinished(sourceReport)
       report.sources.append(sourceReport)
     }
+    report.annotations = try await mirrorAnnotations(store: store)
     try? store.checkpoint()
     report.indexBytes = store.sizeOnDisk
     report.seconds = (ContinuousClock.now - clock).seconds
@@ -111,6 +113,28 @@ public struct Indexer: Sendable {
 }
 
 extension Indexer {
+  /// Rewrites the index's mirror of `annotations/` from the files (the truth), every run.
+  func mirrorAnnotations(store: IndexStore) async throws -> AnnotationCounts {
+    let folder = AnnotationFolder(path: workspace.annotationsDirectory)
+    folder.cleanUp()
+    let loaded = folder.load()
+    let live = Set(ConflictDetector.live(loaded.annotations).map(\.id))
+    var counts = AnnotationCounts()
+    counts.files = loaded.annotations.count
+    counts.live = live.count
+    counts.proposed = loaded.annotations.filter { $0.status == .proposed && live.contains($0.id) }.count
+    counts.errors = loaded.errors.map(\.description)
+    try await store.replaceAnnotations(
+      loaded.annotations.map { annotation in
+        AnnotationRow(
+          name: annotation.id, target: annotation.target.description, targetKind: annotation.target.kind, targetValue: annotation.target.value,
+          kind: annotation.kind.rawValue, author: annotation.author, date: annotation.date, status: annotation.status.rawValue,
+          live: live.contains(annotation.id), factKey: annotation.factKey, factValue: annotation.factValue, supersedes: annotation.supersedes,
+          fingerprint: annotation.anchor?.fingerprint, location: annotation.anchor?.location, body: annotation.body)
+      })
+    return counts
+  }
+
   func crawlCode(_ source: SourceConfig, sourceID: Int64, store: IndexStore, report: SourceReport, progress: (any IndexProgress)?) async throws -> SourceReport {
     // Read before anything is written in this source's transaction (reads see committed data).
     let indexed = options.full ? [:] : try store.indexedFiles(sourceID: sourceID)

@@ -78,7 +78,29 @@ public struct BundleJSON: Encodable {
     var why: [String]
   }
 
+  struct AnnotationItem: Encodable {
+    struct Claim: Encodable {
+      var annotation: String
+      var author: String
+      var date: String
+      var value: String?
+    }
+    var ref: String
+    var target: String
+    var kind: String
+    var author: String
+    var date: String
+    var status: String
+    var proposed: Bool
+    var fact: [String: String]?
+    var attachesTo: [String]
+    var warning: String?
+    var disagreements: [Claim]
+    var text: String
+  }
+
   struct Layers: Encodable {
+    var annotations: [AnnotationItem]
     var code: [CodeItem]
     var history: [HistoryItem]
     var docs: [DocItem]
@@ -98,6 +120,16 @@ public struct BundleJSON: Encodable {
     usedTokens = bundle.usedTokens
     omitted = bundle.omitted
     layers = Layers(
+      annotations: bundle.annotations.map { hit in
+        let row = hit.annotation
+        return AnnotationItem(
+          ref: row.name, target: row.target, kind: row.kind, author: row.author, date: ISODate.string(Int64(row.date.timeIntervalSince1970)),
+          status: row.status, proposed: hit.isProposed, fact: row.factKey.map { ["key": $0, "value": row.factValue ?? ""] },
+          attachesTo: hit.attachesTo, warning: hit.staleNote,
+          disagreements: hit.disagreements.map {
+            AnnotationItem.Claim(annotation: $0.name, author: $0.author, date: ISODate.string(Int64($0.date.timeIntervalSince1970)), value: $0.factValue)
+          }, text: row.body)
+      },
       code: bundle.code.map { item in
         let chunk = item.hit.chunk
         return CodeItem(

@@ -15,6 +15,7 @@ public struct ContextBundle: Sendable {
   public var history: [HistoryItem] = []
   public var docs: [DocItem] = []
   public var discussions: [ThreadItem] = []
+  public var annotations: [AnnotationHit] = []
   /// Items left out to fit the budget, by layer.
   public var omitted: [String: Int] = [:]
   public var usedTokens = 0
@@ -43,15 +44,19 @@ public struct ContextBundle: Sendable {
     public var history: [HistoryHit]
     public var docs: [DocHit]
     public var threads: [ThreadHit]
+    public var annotations: [AnnotationHit]
 
-    public init(history: [HistoryHit] = [], docs: [DocHit] = [], threads: [ThreadHit] = []) {
+    public init(history: [HistoryHit] = [], docs: [DocHit] = [], threads: [ThreadHit] = [], annotations: [AnnotationHit] = []) {
       self.history = history
       self.docs = docs
       self.threads = threads
+      self.annotations = annotations
     }
   }
 
-  /// Shares of the budget each layer is guaranteed when it has items.
+  /// Shares of the budget each layer is guaranteed when it has items. Annotations are taken
+  /// first (up to their share): what people said about the code outranks more code.
+  static let annotationShare = 0.15
   static let codeShare = 0.5
   static let historyShare = 0.2
   static let docsShare = 0.15
@@ -74,6 +79,8 @@ public struct ContextBundle: Sendable {
     var codeQueue = codeHits[...]
     fillCode(&codeQueue, until: share(ContextBundle.codeShare))
     let context = try explain(code.map(\.hit.chunk))
+    var annotationQueue = context.annotations[...]
+    fillAnnotations(&annotationQueue, until: min(budget, usedTokens + Int(Double(available) * ContextBundle.annotationShare)))
     var historyQueue = context.history[...]
     var docsQueue = context.docs[...]
     var threadQueue = context.threads[...]
@@ -83,6 +90,7 @@ public struct ContextBundle: Sendable {
     fillDocs(&docsQueue, until: min(budget, usedTokens + Int(Double(available) * ContextBundle.docsShare)))
     fillThreads(&threadQueue, until: min(budget, usedTokens + Int(Double(available) * ContextBundle.chatShare)))
     // Pass 2: what is left, in layer order.
+    fillAnnotations(&annotationQueue, until: budget)
     fillCode(&codeQueue, until: budget)
     fillHistory(&historyQueue, until: budget)
     fillDocs(&docsQueue, until: budget)
@@ -91,9 +99,20 @@ public struct ContextBundle: Sendable {
     if !historyQueue.isEmpty { omitted["history"] = historyQueue.count }
     if !docsQueue.isEmpty { omitted["docs"] = docsQueue.count }
     if !threadQueue.isEmpty { omitted["chat"] = threadQueue.count }
+    if !annotationQueue.isEmpty { omitted["annotations"] = annotationQueue.count }
   }
 
-  public var isEmpty: Bool { code.isEmpty && history.isEmpty && docs.isEmpty && discussions.isEmpty }
+  public var isEmpty: Bool { code.isEmpty && history.isEmpty && docs.isEmpty && discussions.isEmpty && annotations.isEmpty }
+
+  private mutating func fillAnnotations(_ queue: inout ArraySlice<AnnotationHit>, until limit: Int) {
+    while let hit = queue.first {
+      let cost = TokenEstimate.of(ContextBundle.render(hit)) + (annotations.isEmpty ? TokenEstimate.of(ContextBundle.annotationHeading) : 0)
+      guard usedTokens + cost <= limit else { return }
+      annotations.append(hit)
+      usedTokens += cost
+      queue.removeFirst()
+    }
+  }
 
   private mutating func fillCode(_ queue: inout ArraySlice<CodeHit>, until limit: Int) {
     let sectionHeader = code.isEmpty ? TokenEstimate.of(ContextBundle.codeHeading) : 0
@@ -169,6 +188,7 @@ public struct ContextBundle: Sendable {
 
   // MARK: Markdown
 
+  static let annotationHeading = "## Annotations and corrections\n\n"
   static let codeHeading = "## Code\n\n"
   static let historyHeading = "## History\n\n"
   static let docsHeading = "## Documents\n\n"
@@ -182,6 +202,10 @@ public struct ContextBundle: Sendable {
     var output = header()
     if isEmpty {
       return output + "_Nothing in the index matched._\n"
+    }
+    if !annotations.isEmpty {
+      output += ContextBundle.annotationHeading
+      for hit in annotations { output += ContextBundle.render(hit) }
     }
     if !code.isEmpty {
       output += ContextBundle.codeHeading
@@ -199,7 +223,7 @@ public struct ContextBundle: Sendable {
       output += ContextBundle.chatHeading
       for item in discussions { output += ContextBundle.render(item) }
     }
-    var footer = "_\(code.count) code, \(history.count) history, \(docs.count) document and \(discussions.count) discussion item(s), about \(usedTokens) of \(budget) tokens"
+    var footer = "_\(annotations.count) annotation, \(code.count) code, \(history.count) history, \(docs.count) document and \(discussions.count) discussion item(s), about \(usedTokens) of \(budget) tokens"
     let left = omitted.values.reduce(0, +)
     if left > 0 { footer += "; \(left) more left out to fit the budget (raise --budget)" }
     return output + footer + "._\n"
@@ -229,6 +253,26 @@ public struct ContextBundle: Sendable {
       lines.append(item.body + (item.bodyTruncated ? "\n…" : ""))
       lines.append(fence)
     }
+    return lines.joined(separator: "\n") + "\n\n"
+  }
+
+  static func render(_ hit: AnnotationHit) -> String {
+    let row = hit.annotation
+    var title = "### \(row.kind) on `\(row.target)`"
+    if hit.isProposed { title += " (proposed, not reviewed)" }
+    var lines = [title]
+    var provenance = "by \(row.author), \(ISODate.string(Int64(row.date.timeIntervalSince1970)).prefix(10)); `\(row.name)`"
+    if !hit.attachesTo.isEmpty { provenance += "; about " + hit.attachesTo.prefix(4).joined(separator: ", ") }
+    lines.append(provenance)
+    if let key = row.factKey { lines.append("fact: `\(key)` = `\(row.factValue ?? "")`") }
+    if let note = hit.staleNote { lines.append("warning: \(note) (`ctx conflicts`)") }
+    for other in hit.disagreements {
+      lines.append(
+        "conflict: \(other.author) (\(ISODate.string(Int64(other.date.timeIntervalSince1970)).prefix(10)), `\(other.name)`\(other.status == "proposed" ? ", proposed" : "")) says `\(other.factKey ?? "")` = `\(other.factValue ?? "")`; neither is picked: check with the people involved")
+    }
+    // Annotation text is indexed text: fenced.
+    let fence = CodeBundle.fenceFor(row.body)
+    lines += [fence + "text", row.body, fence]
     return lines.joined(separator: "\n") + "\n\n"
   }
 

@@ -33,6 +33,7 @@ public struct QueryService: Sendable {
       default: break
       }
     }
+    if let rows = try? store.annotations(), !rows.isEmpty { layers.insert(.annotations) }
     return layers
   }
 
@@ -61,6 +62,11 @@ public struct QueryService: Sendable {
       let best = max(threads.first?.score ?? 1, 0.001)
       hits += threads.map { ($0.score / best, SearchHit($0)) }
     }
+    if layer == nil || layer == .annotations {
+      let found = try AnnotationLayer(store: store).search(text, limit: limit)
+      let best = max(found.first?.score ?? 1, 0.001)
+      hits += found.map { ($0.score / best, SearchHit(annotation: $0.row, score: $0.score, reasons: $0.reasons)) }
+    }
     if layer == nil {
       // Stable: equal relative scores keep layer order.
       hits = hits.enumerated().sorted { $0.element.relative != $1.element.relative ? $0.element.relative > $1.element.relative : $0.offset < $1.offset }
@@ -82,6 +88,10 @@ public struct QueryService: Sendable {
         let around = try knowledge.mentioning(code: chunks, query: text, limit: 8)
         if wants(.docs) { context.docs = around.docs }
         if wants(.chat) { context.threads = around.threads }
+      }
+      if wants(.annotations) {
+        context.annotations = try AnnotationLayer(store: store).attach(
+          query: text, code: chunks, history: context.history, docs: context.docs, threads: context.threads)
       }
       return context
     }

@@ -75,6 +75,21 @@ public struct SearchHit: Encodable, Sendable {
       + String(format: "%.2f", hit.score)
   }
 
+  public init(annotation row: AnnotationRow, score: Double, reasons: [String]) {
+    layer = Layer.annotations.rawValue
+    self.score = (score * 1000).rounded() / 1000
+    source = "annotations"
+    ref = row.name
+    why = reasons
+    fields = [
+      "target": .string(row.target), "kind": .string(row.kind), "author": .string(row.author),
+      "date": .string(ISODate.string(Int64(row.date.timeIntervalSince1970))), "status": .string(row.status),
+      "text": .string(String(row.body.prefix(400))),
+    ]
+    line = "\(row.name)  \(row.kind) on \(row.target)  [\(row.status)]  \(row.author): \(String(row.body.prefix(60)).replacingOccurrences(of: "\n", with: " "))  "
+      + String(format: "%.2f", score)
+  }
+
   struct Key: CodingKey {
     var stringValue: String
     var intValue: Int? { nil }

@@ -248,7 +248,7 @@ extension IndexStore {
 
 extension IndexStore {
   /// Every FTS5 table, for integrity checks.
-  static let fullTextTables = ["chunk_ft", "commit_ft", "section_ft", "thread_ft"]
+  static let fullTextTables = ["chunk_ft", "commit_ft", "section_ft", "thread_ft", "annotation_ft"]
 
   /// The form symbols are looked up by: lower-cased, without underscores.
   public static func normalizedSymbol(_ name: String) -> String {

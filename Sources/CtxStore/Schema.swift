@@ -7,7 +7,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 4
+  static let version = 5
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -104,9 +104,44 @@ enum Schema {
     migrator.registerMigration("v4-knowledge") { db in
       try db.execute(sql: knowledgeSchema)
     }
+    migrator.registerMigration("v5-annotations") { db in
+      // A mirror of annotations/: rewritten from the files on every run (they are the truth).
+      try db.execute(
+        sql: """
+          CREATE TABLE annotation (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            target TEXT NOT NULL,
+            target_kind TEXT NOT NULL,
+            target_value TEXT NOT NULL,
+            -- symbol targets: lower-cased without underscores, as symbols are looked up
+            norm TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            author TEXT NOT NULL,
+            date REAL NOT NULL,
+            status TEXT NOT NULL,
+            live INTEGER NOT NULL,
+            fact_key TEXT,
+            fact_value TEXT,
+            supersedes TEXT NOT NULL,
+            fingerprint TEXT,
+            location TEXT,
+            body TEXT NOT NULL,
+            parts TEXT NOT NULL
+          );
+          CREATE INDEX annotation_target ON annotation(target_kind, norm);
+          CREATE VIRTUAL TABLE annotation_ft USING fts5(
+            target, body, parts,
+            content='annotation', content_rowid='id',
+            tokenize='porter unicode61 remove_diacritics 2'
+          );
+          """)
+    }
     return migrator
   }
 
+  /// Column weights for `bm25(annotation_ft, …)`: target, body, parts.
+  static let annotationWeights = "3.0, 1.0, 0.7"
   /// Column weights for `bm25(section_ft, …)`: path, heading, text, parts.
   static let sectionWeights = "2.0, 5.0, 1.0, 0.7"
   /// Column weights for `bm25(thread_ft, …)`: channel, text, parts.

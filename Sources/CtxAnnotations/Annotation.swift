@@ -1,0 +1,243 @@
+import CtxCore
+import Foundation
+import Yams
+
+/// One annotation or correction: a Markdown file in `annotations/` with YAML front matter.
+/// The files are the source of truth (docs/annotations.md); the index only mirrors them.
+public struct Annotation: Sendable, Hashable {
+  public enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
+    case note, caveat, definition, decision, owner, deprecated, correction
+  }
+
+  public enum Status: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Written by an agent (or with `--proposed`): shown as unreviewed until a person accepts it.
+    case proposed
+    case accepted
+    /// Kept for the record, shown nowhere.
+    case rejected
+  }
+
+  /// Where the target resolved when the annotation was written, to detect drift later.
+  public struct Anchor: Sendable, Hashable, Codable {
+    /// `sha256:<hex>` of the target's content (see `TargetFingerprint`).
+    public var fingerprint: String
+    /// Where it was: `src/auth/session.ts:10-24`, a section, a thread.
+    public var location: String?
+    /// The git source's commit at the time, when there is one.
+    public var commit: String?
+
+    public init(fingerprint: String, location: String? = nil, commit: String? = nil) {
+      self.fingerprint = fingerprint
+      self.location = location
+      self.commit = commit
+    }
+  }
+
+  /// The file name without `.md`: stable, readable, unique in the folder.
+  public var id: String
+  public var target: AnnotationTarget
+  public var kind: Kind
+  public var author: String
+  public var date: Date
+  public var status: Status
+  /// A fact this annotation states, `key = value`: two live annotations stating different
+  /// values for one key are a disagreement.
+  public var factKey: String?
+  public var factValue: String?
+  /// Ids of annotations this one replaces.
+  public var supersedes: [String]
+  public var anchor: Anchor?
+  public var body: String
+
+  public init(
+    id: String, target: AnnotationTarget, kind: Kind, author: String, date: Date, status: Status = .accepted, factKey: String? = nil,
+    factValue: String? = nil, supersedes: [String] = [], anchor: Anchor? = nil, body: String
+  ) {
+    self.id = id
+    self.target = target
+    self.kind = kind
+    self.author = author
+    self.date = date
+    self.status = status
+    self.factKey = factKey
+    self.factValue = factValue
+    self.supersedes = supersedes
+    self.anchor = anchor
+    self.body = body
+  }
+
+  static let keys = ["target", "kind", "author", "date", "status", "fact", "supersedes", "anchor"]
+
+  // MARK: Reading
+
+  /// Parses one annotation file.
+  ///
+  /// - Throws: `.invalidConfig` naming the file and line: no front matter, malformed YAML,
+  ///   an unknown key, a missing or unparsable target, an unknown kind or status.
+  public static func parse(_ text: String, id: String, path: String) throws(CtxError) -> Annotation {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    guard lines.first?.trimmingCharacters(in: .whitespaces) == "---" else {
+      throw CtxError(.invalidConfig, "an annotation starts with YAML front matter between `---` lines (see docs/annotations.md)", path: path, line: 1)
+    }
+    guard let close = lines.indices.dropFirst().first(where: { lines[$0].trimmingCharacters(in: .whitespaces) == "---" }) else {
+      throw CtxError(.invalidConfig, "the front matter is not closed: add a `---` line after it", path: path, line: 1)
+    }
+    let yaml = lines[1..<close].joined(separator: "\n")
+    let body = lines[(close + 1)...].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+    let node: Node
+    do {
+      guard let parsed = try Yams.compose(yaml: yaml) else {
+        throw CtxError(.invalidConfig, "the front matter is empty; it needs at least `target:` and `kind:`", path: path, line: 2)
+      }
+      node = parsed
+    } catch let error as CtxError {
+      throw error
+    } catch let error as YamlError {
+      throw CtxError(.invalidConfig, "the front matter is not valid YAML: \(Annotation.describe(error))", path: path, line: Annotation.line(of: error).map { $0 + 1 }, cause: error)
+    } catch {
+      throw CtxError(.invalidConfig, "the front matter is not valid YAML: \(error)", path: path, line: 2, cause: error)
+    }
+    guard let mapping = node.mapping else {
+      throw CtxError(.invalidConfig, "the front matter must be a mapping such as `target: symbol:validateSession`", path: path, line: 2)
+    }
+    var values: [String: Node] = [:]
+    func lineOf(_ node: Node) -> Int? { node.mark.map { $0.line + 1 } }
+    for (key, value) in mapping {
+      guard let name = key.string, keys.contains(name) else {
+        throw CtxError(
+          .invalidConfig, "unknown key `\(key.string ?? "?")`; the keys are \(keys.joined(separator: ", "))", path: path, line: lineOf(key))
+      }
+      values[name] = value
+    }
+    guard let targetNode = values["target"], let targetText = targetNode.string else {
+      throw CtxError(.invalidConfig, "missing `target:` (e.g. `target: symbol:validateSession`)", path: path, line: 2)
+    }
+    let target: AnnotationTarget
+    do { target = try AnnotationTarget(parsing: targetText) } catch {
+      throw CtxError(.invalidConfig, error.message, path: path, line: lineOf(targetNode))
+    }
+    guard let kindNode = values["kind"], let kindText = kindNode.string else {
+      throw CtxError(.invalidConfig, "missing `kind:`; one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))", path: path, line: 2)
+    }
+    guard let kind = Kind(rawValue: kindText.lowercased()) else {
+      throw CtxError(
+        .invalidConfig, "`kind: \(kindText)` is not an annotation kind; use one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))",
+        path: path, line: lineOf(kindNode))
+    }
+    var status = Status.accepted
+    if let node = values["status"] {
+      guard let text = node.string, let parsed = Status(rawValue: text.lowercased()) else {
+        throw CtxError(.invalidConfig, "`status` is proposed, accepted or rejected", path: path, line: lineOf(node))
+      }
+      status = parsed
+    }
+    var date = Date(timeIntervalSince1970: 0)
+    if let node = values["date"] {
+      guard let text = node.string, let parsed = Annotation.parseDate(text) else {
+        throw CtxError(.invalidConfig, "`date` must be ISO 8601, e.g. 2026-11-23T20:00:00Z or 2026-11-23", path: path, line: lineOf(node))
+      }
+      date = parsed
+    }
+    var factKey: String? = nil
+    var factValue: String? = nil
+    if let node = values["fact"] {
+      guard let fact = node.mapping, let key = fact["key"]?.string, let value = fact["value"]?.string, !key.isEmpty else {
+        throw CtxError(.invalidConfig, "`fact` is a mapping with `key` and `value`, e.g. `fact: {key: session.ttl, value: 3600}`", path: path, line: lineOf(node))
+      }
+      factKey = key
+      factValue = value
+    }
+    var supersedes: [String] = []
+    if let node = values["supersedes"] {
+      if let single = node.string {
+        supersedes = [single]
+      } else if let list = node.sequence {
+        supersedes = list.compactMap(\.string)
+      } else {
+        throw CtxError(.invalidConfig, "`supersedes` is an annotation id or a list of them", path: path, line: lineOf(node))
+      }
+    }
+    var anchor: Anchor? = nil
+    if let node = values["anchor"] {
+      guard let fields = node.mapping, let fingerprint = fields["fingerprint"]?.string else {
+        throw CtxError(.invalidConfig, "`anchor` is a mapping with `fingerprint` (and `at`, `commit`)", path: path, line: lineOf(node))
+      }
+      anchor = Anchor(fingerprint: fingerprint, location: fields["at"]?.string, commit: fields["commit"]?.string)
+    }
+    return Annotation(
+      id: id, target: target, kind: kind, author: values["author"]?.string ?? "", date: date, status: status, factKey: factKey,
+      factValue: factValue, supersedes: supersedes, anchor: anchor, body: body)
+  }
+
+  static func parseDate(_ text: String) -> Date? {
+    let full = ISO8601DateFormatter()
+    if let date = full.date(from: text) { return date }
+    let day = ISO8601DateFormatter()
+    day.formatOptions = [.withFullDate]
+    return day.date(from: text)
+  }
+
+  static func line(of error: YamlError) -> Int? {
+    switch error {
+    case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+    default: nil
+    }
+  }
+
+  static func describe(_ error: YamlError) -> String {
+    switch error {
+    case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
+    default: "\(error)"
+    }
+  }
+
+  // MARK: Writing
+
+  /// The file's text: front matter in a fixed key order, then the body.
+  public func rendered() -> String {
+    var lines = ["---"]
+    lines.append("target: \(Annotation.scalar(target.description))")
+    lines.append("kind: \(kind.rawValue)")
+    lines.append("author: \(Annotation.scalar(author))")
+    lines.append("date: \(ISO8601DateFormatter().string(from: date))")
+    lines.append("status: \(status.rawValue)")
+    if let factKey, let factValue {
+      lines.append("fact:")
+      lines.append("  key: \(Annotation.scalar(factKey))")
+      lines.append("  value: \(Annotation.scalar(factValue))")
+    }
+    if !supersedes.isEmpty { lines.append("supersedes: [" + supersedes.map(Annotation.scalar).joined(separator: ", ") + "]") }
+    if let anchor {
+      lines.append("anchor:")
+      lines.append("  fingerprint: \(anchor.fingerprint)")
+      if let location = anchor.location { lines.append("  at: \(Annotation.scalar(location))") }
+      if let commit = anchor.commit { lines.append("  commit: \(Annotation.scalar(commit))") }
+    }
+    lines.append("---")
+    lines.append(body)
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// A YAML scalar, double-quoted (with escapes) unless it is plainly safe.
+  static func scalar(_ text: String) -> String {
+    let plain = !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || "-_./@ ".contains($0) }
+      && !text.hasPrefix(" ") && !text.hasSuffix(" ") && !["true", "false", "null", "yes", "no", "on", "off", "~"].contains(text.lowercased())
+      && Double(text) == nil
+    if plain { return text }
+    var escaped = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": escaped += "\\\""
+      case "\\": escaped += "\\\\"
+      case "\n": escaped += "\\n"
+      case "\t": escaped += "\\t"
+      default:
+        if scalar.value < 0x20 { escaped += String(format: "\\x%02X", scalar.value) } else { escaped.unicodeScalars.append(scalar) }
+      }
+    }
+    return escaped + "\""
+  }
+
+  /// Live: not rejected (a superseded one is judged against the whole set, see `Conflicts`).
+  public var isLive: Bool { status != .rejected }
+}

@@ -1,0 +1,339 @@
+import ArgumentParser
+import CtxAnnotations
+import CtxCore
+import CtxQuery
+import CtxStore
+import CtxWorkspace
+import Foundation
+
+extension Annotation.Kind: ExpressibleByArgument {}
+
+/// What the annotation commands share: the workspace's folder and (when built) index.
+enum AnnotationContext {
+  static func service(_ workspace: Workspace) throws -> AnnotationService {
+    let store: IndexStore? = FileManager.default.fileExists(atPath: workspace.databasePath)
+      ? try IndexStore(path: workspace.databasePath, mode: .readOnly) : nil
+    return AnnotationService(folder: AnnotationFolder(path: workspace.annotationsDirectory), store: store)
+  }
+
+  /// `--author`, else git's `user.name` for the workspace, else `$USER`.
+  static func author(_ explicit: String?, workspace: Workspace) -> String {
+    if let explicit, !explicit.isEmpty { return explicit }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["git", "-C", workspace.root, "config", "--get", "user.name"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    if (try? process.run()) != nil {
+      let name = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+      process.waitUntilExit()
+      if process.terminationStatus == 0, !name.isEmpty { return name }
+    }
+    return ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
+  }
+
+  static func describe(_ annotation: Annotation, path: String) -> String {
+    var lines = ["\(annotation.id)  \(annotation.kind.rawValue) on \(annotation.target)  [\(annotation.status.rawValue)]"]
+    lines.append("  by \(annotation.author), \(ISO8601DateFormatter().string(from: annotation.date))")
+    if let key = annotation.factKey { lines.append("  fact: \(key) = \(annotation.factValue ?? "")") }
+    if !annotation.supersedes.isEmpty { lines.append("  supersedes: \(annotation.supersedes.joined(separator: ", "))") }
+    if let anchor = annotation.anchor { lines.append("  anchored at \(anchor.location ?? "?") (\(anchor.fingerprint.prefix(19)))") }
+    lines.append("  file: \(path)/\(annotation.id).md")
+    return lines.joined(separator: "\n")
+  }
+}
+
+extension Ctx {
+  struct Annotate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Write an annotation (a file in annotations/) about a path, symbol, doc, commit, thread or term.",
+      discussion: """
+        TARGET is path:src/auth/**, symbol:validateSession, doc:docs/auth.md#token-expiry, commit:4f2a9c1e, \
+        thread:general/1704186100.000200 or term:"session token". The text is redacted, and the target's current \
+        content is fingerprinted so `ctx conflicts` can tell when it changes. Exit codes: 0 written; 2 an error.
+        """)
+
+    @OptionGroup var workspaceOptions: WorkspaceOptions
+
+    @Argument(help: "What the annotation is about (kind:value).")
+    var target: String
+
+    @Option(name: .long, help: "note, caveat, definition, decision, owner, deprecated or correction.")
+    var kind: Annotation.Kind = .note
+
+    @Option(name: .long, help: "What people (and agents) should know. `-` reads it from stdin.")
+    var text: String
+
+    @Option(name: .long, help: ArgumentHelp("A fact this states, key=value (two annotations disagreeing on a key is a conflict).", valueName: "key=value"))
+    var fact: String?
+
+    @Option(name: .long, help: "Who says so (default: git's user.name, else $USER).")
+    var author: String?
+
+    @Option(name: .long, help: ArgumentHelp("Ids of annotations this one replaces (comma separated).", valueName: "ids"))
+    var supersedes: String?
+
+    @Flag(name: .long, help: "Write it as a proposal, shown as unreviewed until `ctx review accept`.")
+    var proposed = false
+
+    @Flag(name: .long, help: "Write it even if the target is not in the index (unanchored).")
+    var force = false
+
+    @Flag(name: .long, help: "Print the written annotation as JSON.")
+    var json = false
+
+    func validate() throws {
+      if let fact, !fact.contains("=") || fact.hasPrefix("=") { throw ValidationError("--fact is key=value, e.g. --fact session.ttl=3600") }
+    }
+
+    func run() async throws {
+      let workspace = try workspaceOptions.locate()
+      let parsedFact = fact.map { spec -> (key: String, value: String) in
+        let index = spec.firstIndex(of: "=")!
+        return (String(spec[..<index]).trimmingCharacters(in: .whitespaces), String(spec[spec.index(after: index)...]).trimmingCharacters(in: .whitespaces))
+      }
+      let draft = AnnotationService.Draft(
+        target: try AnnotationTarget(parsing: target), kind: kind, text: try QueryText.resolve(text),
+        author: AnnotationContext.author(author, workspace: workspace), status: proposed ? .proposed : .accepted, fact: parsedFact,
+        supersedes: (supersedes ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+        allowUnresolved: force)
+      try AnnotationCommandOutput.written(try AnnotationContext.service(workspace).write(draft), workspace: workspace, json: json)
+    }
+  }
+
+  struct Correct: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Record a correction: what is actually true about TARGET (shown first wherever TARGET appears).",
+      discussion: "Same as `ctx annotate TARGET --kind correction --text TEXT`. Exit codes: 0 written; 2 an error.")
+
+    @OptionGroup var workspaceOptions: WorkspaceOptions
+
+    @Argument(help: "What is being corrected (kind:value).")
+    var target: String
+
+    @Argument(help: "The correction. `-` reads it from stdin.")
+    var text: String
+
+    @Option(name: .long, help: "Who says so (default: git's user.name, else $USER).")
+    var author: String?
+
+    @Flag(name: .long, help: "Write it as a proposal, shown as unreviewed until `ctx review accept`.")
+    var proposed = false
+
+    @Flag(name: .long, help: "Write it even if the target is not in the index.")
+    var force = false
+
+    @Flag(name: .long, help: "Print the written correction as JSON.")
+    var json = false
+
+    func run() async throws {
+      let workspace = try workspaceOptions.locate()
+      let draft = AnnotationService.Draft(
+        target: try AnnotationTarget(parsing: target), kind: .correction, text: try QueryText.resolve(text),
+        author: AnnotationContext.author(author, workspace: workspace), status: proposed ? .proposed : .accepted, allowUnresolved: force)
+      try AnnotationCommandOutput.written(try AnnotationContext.service(workspace).write(draft), workspace: workspace, json: json)
+    }
+  }
+
+  struct Annotations: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "List, show or re-anchor annotations.",
+      subcommands: [List.self, Show.self, Reanchor.self], defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(abstract: "Every annotation, with its target, kind and status; and files that do not parse.")
+      @OptionGroup var workspaceOptions: WorkspaceOptions
+      @Flag(name: .long, help: "Print them as JSON.") var json = false
+
+      func run() async throws {
+        let workspace = try workspaceOptions.locate()
+        let loaded = AnnotationFolder(path: workspace.annotationsDirectory).load()
+        let live = Set(ConflictDetector.live(loaded.annotations).map(\.id))
+        if json {
+          try Output.json(AnnotationListJSON(annotations: loaded.annotations.map { AnnotationJSON($0, live: live.contains($0.id)) }, errors: loaded.errors.map(\.description)))
+        } else {
+          var output = ""
+          for annotation in loaded.annotations {
+            let state = live.contains(annotation.id) ? annotation.status.rawValue : (annotation.status == .rejected ? "rejected" : "superseded")
+            output += "\(annotation.id)  \(annotation.kind.rawValue)  \(annotation.target)  [\(state)]  \(annotation.author)\n"
+          }
+          for error in loaded.errors { output += "error: \(error.description)\n" }
+          if loaded.annotations.isEmpty && loaded.errors.isEmpty { output = "no annotations yet; `ctx annotate TARGET --text ...` writes one\n" }
+          Output.write(output)
+        }
+        if !loaded.errors.isEmpty { throw ExitCode(CtxExit.invalidWorkspace) }
+      }
+    }
+
+    struct Show: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(abstract: "One annotation in full (an id or a unique prefix).")
+      @OptionGroup var workspaceOptions: WorkspaceOptions
+      @Argument(help: "The annotation id (its file name without .md).") var id: String
+      @Flag(name: .long, help: "Print it as JSON.") var json = false
+
+      func run() async throws {
+        let workspace = try workspaceOptions.locate()
+        let annotation = try AnnotationContext.service(workspace).find(id)
+        if json {
+          try Output.json(AnnotationJSON(annotation, live: true))
+        } else {
+          Output.write(AnnotationContext.describe(annotation, path: workspace.annotationsDirectory) + "\n\n" + annotation.body + "\n")
+        }
+      }
+    }
+
+    struct Reanchor: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Confirm an annotation still holds: anchor it to its target's current content (clears a stale-anchor conflict).")
+      @OptionGroup var workspaceOptions: WorkspaceOptions
+      @Argument(help: "The annotation id.") var id: String
+
+      func run() async throws {
+        let workspace = try workspaceOptions.locate()
+        let annotation = try AnnotationContext.service(workspace).reanchor(id)
+        Output.write("re-anchored \(annotation.id) to \(annotation.anchor?.location ?? "?")\n")
+      }
+    }
+  }
+
+  struct Review: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Review proposed annotations and corrections (from agents, or written with --proposed).",
+      subcommands: [List.self, Accept.self, Reject.self], defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(abstract: "Proposals waiting for review. Exit 0 when there are none, 1 when some wait.")
+      @OptionGroup var workspaceOptions: WorkspaceOptions
+      @Flag(name: .long, help: "Print them as JSON.") var json = false
+
+      func run() async throws {
+        let workspace = try workspaceOptions.locate()
+        let proposals = ConflictDetector.live(AnnotationFolder(path: workspace.annotationsDirectory).load().annotations).filter { $0.status == .proposed }
+        if json {
+          try Output.json(AnnotationListJSON(annotations: proposals.map { AnnotationJSON($0, live: true) }, errors: []))
+        } else if proposals.isEmpty {
+          Output.write("nothing to review\n")
+        } else {
+          Output.write(
+            proposals.map { AnnotationContext.describe($0, path: workspace.annotationsDirectory) + "\n  " + $0.body.replacingOccurrences(of: "\n", with: "\n  ") }
+              .joined(separator: "\n\n") + "\n\naccept with `ctx review accept ID`, reject with `ctx review reject ID`\n")
+        }
+        if !proposals.isEmpty { throw ExitCode(CtxExit.nothing) }
+      }
+    }
+
+    struct Accept: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(abstract: "Accept a proposal: it is shown as reviewed from now on.")
+      @OptionGroup var workspaceOptions: WorkspaceOptions
+      @Argument(help: "The annotation id.") var id: String
+
+      func run() async throws {
+        let workspace = try workspaceOptions.locate()
+        let annotation = try AnnotationContext.service(workspace).review(id, status: .accepted)
+        Output.write("accepted \(annotation.id)\n")
+      }
+    }
+
+    struct Reject: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(abstract: "Reject an annotation: kept on file, shown nowhere.")
+      @OptionGroup var workspaceOptions: WorkspaceOptions
+      @Argument(help: "The annotation id.") var id: String
+
+      func run() async throws {
+        let workspace = try workspaceOptions.locate()
+        let annotation = try AnnotationContext.service(workspace).review(id, status: .rejected)
+        Output.write("rejected \(annotation.id)\n")
+      }
+    }
+  }
+
+  struct Conflicts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Disagreements and stale memory: conflicting facts, changed or vanished targets, corrections to re-check, superseded documents.",
+      discussion: "Exit codes: 0 no conflicts; 1 some (listed with evidence and the commands that resolve them); 2 an error.")
+
+    @OptionGroup var workspaceOptions: WorkspaceOptions
+
+    @Flag(name: .long, help: "Print them as JSON.")
+    var json = false
+
+    func run() async throws {
+      let workspace = try workspaceOptions.locate()
+      let found = try AnnotationContext.service(workspace).conflicts()
+      if json {
+        try Output.json(ConflictsJSON(conflicts: found.conflicts, checked: found.checked, errors: found.errors.map(\.description)))
+      } else {
+        var output = ""
+        for conflict in found.conflicts {
+          output += "\(conflict.kind.rawValue): \(conflict.target)\n  \(conflict.summary)\n"
+          for claim in conflict.claims {
+            output += "  - \(claim.annotation) (\(claim.author), \(ISO8601DateFormatter().string(from: claim.date).prefix(10)), \(claim.status))"
+            output += (claim.value.map { ": \($0)" } ?? "") + "\n"
+          }
+          for evidence in conflict.evidence { output += "  " + evidence.replacingOccurrences(of: "\n", with: "\n    ") + "\n" }
+          for resolution in conflict.resolutions { output += "  resolve: \(resolution)\n" }
+          output += "\n"
+        }
+        for error in found.errors { output += "error: \(error.description)\n" }
+        output += "\(found.conflicts.count) conflict(s) among \(found.checked) live annotation(s)\n"
+        Output.write(output)
+      }
+      if !found.conflicts.isEmpty { throw ExitCode(CtxExit.nothing) }
+    }
+  }
+}
+
+enum AnnotationCommandOutput {
+  static func written(_ result: (annotation: Annotation, redacted: [String: Int]), workspace: Workspace, json: Bool) throws {
+    if json {
+      try Output.json(AnnotationJSON(result.annotation, live: true))
+    } else {
+      var text = "wrote \(workspace.annotationsDirectory)/\(result.annotation.id).md\n" + AnnotationContext.describe(result.annotation, path: workspace.annotationsDirectory) + "\n"
+      if !result.redacted.isEmpty {
+        text += "redacted: " + result.redacted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + "\n"
+      }
+      if result.annotation.anchor == nil { text += "note: not anchored (no index, or a target without content); run `ctx index` to include it\n" }
+      Output.write(text)
+    }
+  }
+}
+
+struct AnnotationJSON: Encodable {
+  var id: String
+  var target: String
+  var kind: String
+  var author: String
+  var date: Date
+  var status: String
+  var live: Bool
+  var fact: [String: String]?
+  var supersedes: [String]
+  var anchor: Annotation.Anchor?
+  var text: String
+
+  init(_ annotation: Annotation, live: Bool) {
+    id = annotation.id
+    target = annotation.target.description
+    kind = annotation.kind.rawValue
+    author = annotation.author
+    date = annotation.date
+    status = annotation.status.rawValue
+    self.live = live
+    fact = annotation.factKey.map { ["key": $0, "value": annotation.factValue ?? ""] }
+    supersedes = annotation.supersedes
+    anchor = annotation.anchor
+    text = annotation.body
+  }
+}
+
+struct AnnotationListJSON: Encodable {
+  var annotations: [AnnotationJSON]
+  var errors: [String]
+}
+
+struct ConflictsJSON: Encodable {
+  var conflicts: [Conflict]
+  var checked: Int
+  var errors: [String]
+}

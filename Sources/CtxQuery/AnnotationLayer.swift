@@ -1,0 +1,129 @@
+import CtxAnnotations
+import CtxCore
+import CtxStore
+import Foundation
+
+/// An annotation attached to items of a bundle, with what a reader must know about it.
+public struct AnnotationHit: Sendable {
+  public var annotation: AnnotationRow
+  /// The bundle items it concerns: "`validateSession` (code)", "`docs/auth.md#expiry`".
+  public var attachesTo: [String]
+  /// Proposed by an agent or written with --proposed: not reviewed yet.
+  public var isProposed: Bool { annotation.status == "proposed" }
+  /// Its target changed since it was written (or vanished): it may be stale.
+  public var staleNote: String?
+  /// Other live annotations stating a different value for the same fact: shown side by side,
+  /// never silently resolved.
+  public var disagreements: [AnnotationRow]
+}
+
+/// Finds the annotations that concern a bundle's items: a symbol's annotations for code
+/// defining it, a path or glob's for every file under it, a document's for its sections, a
+/// commit's and a thread's for those items, a term's for queries that contain it.
+public struct AnnotationLayer: Sendable {
+  public let store: IndexStore
+
+  public init(store: IndexStore) {
+    self.store = store
+  }
+
+  public func attach(
+    query text: String, code: [ChunkRecord], history: [HistoryHit], docs: [DocHit], threads: [ThreadHit], limit: Int = 20
+  ) throws -> [AnnotationHit] {
+    let symbols = code.compactMap(\.symbol)
+    let rows = try store.annotations(symbols: symbols, kinds: ["path", "doc", "commit", "thread", "term"]).filter(\.live)
+    guard !rows.isEmpty else { return [] }
+    var attached: [String: (row: AnnotationRow, to: [String])] = [:]
+    func attach(_ row: AnnotationRow, _ item: String) {
+      attached[row.name, default: (row, [])].to.append(item)
+    }
+    let lowerQuery = text.lowercased()
+    for row in rows {
+      switch row.targetKind {
+      case "symbol":
+        for chunk in code where chunk.symbol.map(IndexStore.normalizedSymbol) == IndexStore.normalizedSymbol(row.targetValue) {
+          attach(row, "`\(chunk.symbol ?? "")` in `\(chunk.path)`")
+        }
+      case "path":
+        let glob = Glob(row.targetValue)
+        let exact = row.targetValue
+        for path in Set(code.map(\.path) + docs.map(\.section.path)) where path == exact || glob.matches(path) {
+          attach(row, "`\(path)`")
+        }
+      case "doc":
+        let parts = row.targetValue.split(separator: "#", maxSplits: 1).map(String.init)
+        for doc in docs where doc.section.path == parts[0] && (parts.count == 1 || doc.section.anchor == parts[1]) {
+          attach(row, "`\(doc.ref)`")
+        }
+      case "commit":
+        for commit in history where commit.commit.sha.hasPrefix(row.targetValue.lowercased()) {
+          attach(row, "commit `\(commit.commit.sha.prefix(12))`")
+        }
+      case "thread":
+        for thread in threads where "\(thread.thread.channel)/\(thread.thread.threadTS)" == row.targetValue
+          || "\(thread.thread.conversation)/\(thread.thread.threadTS)" == row.targetValue
+        {
+          attach(row, "`\(thread.ref)`")
+        }
+      case "term":
+        if lowerQuery.contains(row.targetValue.lowercased()) { attach(row, "the query mentions \"\(row.targetValue)\"") }
+      default: break
+      }
+    }
+    guard !attached.isEmpty else { return [] }
+
+    // Disagreements: every live annotation sharing a fact key with an attached one.
+    let keys = Set(attached.values.compactMap(\.row.factKey))
+    let all = keys.isEmpty ? [] : try store.annotations().filter { $0.live && $0.factKey.map(keys.contains) == true }
+    let resolver = TargetResolver(store: store)
+    var hits: [AnnotationHit] = []
+    for (row, items) in attached.values {
+      var hit = AnnotationHit(annotation: row, attachesTo: items, staleNote: nil, disagreements: [])
+      if let key = row.factKey {
+        hit.disagreements = all.filter { $0.factKey == key && $0.factValue != row.factValue && $0.name != row.name }
+      }
+      if let target = try? AnnotationTarget(parsing: row.target), let state = try? resolver.state(of: target) {
+        if !state.exists {
+          hit.staleNote = "its target no longer exists"
+        } else if let anchored = row.fingerprint, let current = state.fingerprint, anchored != current {
+          hit.staleNote = row.kind == "correction"
+            ? "the code it corrects changed after it was written: re-check it" : "its target changed since it was written: it may be stale"
+        }
+      }
+      hits.append(hit)
+    }
+    // Accepted corrections first, then accepted annotations, then proposals; newest first.
+    func rank(_ hit: AnnotationHit) -> Int {
+      (hit.isProposed ? 2 : 0) + (hit.annotation.kind == "correction" ? 0 : 1)
+    }
+    hits.sort { rank($0) != rank($1) ? rank($0) < rank($1) : ($0.annotation.date, $0.annotation.name) > ($1.annotation.date, $1.annotation.name) }
+    return Array(hits.prefix(limit))
+  }
+
+  /// `ctx search --layer annotations`: full text over targets and bodies, live ones only.
+  public func search(_ text: String, limit: Int) throws -> [(row: AnnotationRow, score: Double, reasons: [String])] {
+    let query = QueryAnalysis(text)
+    guard let any = FTSExpression.any(query.terms) else { return [] }
+    var scores: [String: (Double, String)] = [:]
+    if query.terms.count > 1, let all = FTSExpression.all(query.terms) {
+      for (name, score) in try store.matchAnnotations(all, limit: 100) { scores[name] = (-score * 1.5, "matches all query terms") }
+    }
+    for (name, score) in try store.matchAnnotations(any, limit: 100) where scores[name] == nil {
+      scores[name] = (-score, query.terms.count > 1 ? "matches some query terms" : "matches `\(query.terms[0].whole)`")
+    }
+    let rows = try store.annotations().filter { $0.live && scores[$0.name] != nil }
+    var results: [(row: AnnotationRow, score: Double, reasons: [String])] = []
+    for row in rows {
+      guard let (base, reason) = scores[row.name] else { continue }
+      var score = base
+      var reasons = [reason]
+      if row.status == "proposed" {
+        score *= 0.8
+        reasons.append("proposed, not reviewed")
+      }
+      results.append((row, score, reasons))
+    }
+    results.sort { $0.score != $1.score ? $0.score > $1.score : $0.row.name < $1.row.name }
+    return Array(results.prefix(limit))
+  }
+}

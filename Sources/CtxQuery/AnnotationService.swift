@@ -1,0 +1,163 @@
+import CtxAnnotations
+import CtxCore
+import CtxRedaction
+import CtxStore
+import Foundation
+
+/// Writing, reviewing and checking annotations: what `ctx annotate`, `ctx correct`,
+/// `ctx review`, `ctx conflicts` and the MCP write tools share.
+///
+/// The files in `annotations/` are the truth; the index (when there is one) is only used to
+/// resolve targets and fingerprint them.
+public struct AnnotationService: Sendable {
+  public let folder: AnnotationFolder
+  /// The index, when one exists: without it annotations are written unanchored.
+  public let store: IndexStore?
+
+  public init(folder: AnnotationFolder, store: IndexStore?) {
+    self.folder = folder
+    self.store = store
+  }
+
+  /// What to write.
+  public struct Draft: Sendable {
+    public var target: AnnotationTarget
+    public var kind: Annotation.Kind
+    public var text: String
+    public var author: String
+    public var status: Annotation.Status
+    public var fact: (key: String, value: String)?
+    public var supersedes: [String]
+    /// Write even if the target cannot be found in the index.
+    public var allowUnresolved: Bool
+
+    public init(
+      target: AnnotationTarget, kind: Annotation.Kind, text: String, author: String, status: Annotation.Status = .accepted,
+      fact: (key: String, value: String)? = nil, supersedes: [String] = [], allowUnresolved: Bool = false
+    ) {
+      self.target = target
+      self.kind = kind
+      self.text = text
+      self.author = author
+      self.status = status
+      self.fact = fact
+      self.supersedes = supersedes
+      self.allowUnresolved = allowUnresolved
+    }
+  }
+
+  /// Writes a new annotation file: redacted, anchored to the target's current content.
+  ///
+  /// - Throws: `.notFound` when the target is not in the index (unless `allowUnresolved`),
+  ///   or a superseded id does not exist; `.invalidQuery` for empty text; `.io`.
+  public func write(_ draft: Draft, now: Date = Date()) throws -> (annotation: Annotation, redacted: [String: Int]) {
+    let redactor = Redactor()
+    let text = redactor.redact(draft.text)
+    guard !text.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+      throw CtxError(.invalidQuery, "the annotation text is empty; say what people should know (--text)")
+    }
+    var counts = text.counts
+    var factValue = draft.fact?.value
+    if let value = factValue {
+      let redactedValue = redactor.redact(value)
+      factValue = redactedValue.text
+      for (rule, count) in redactedValue.counts { counts[rule, default: 0] += count }
+    }
+    if !draft.supersedes.isEmpty {
+      let known = Set(folder.load().annotations.map(\.id))
+      for id in draft.supersedes where !known.contains(id) {
+        throw CtxError(.notFound, "there is no annotation \(id) to supersede; `ctx annotations list` shows the ids")
+      }
+    }
+    var anchor: Annotation.Anchor? = nil
+    if let store {
+      let state = try TargetResolver(store: store).state(of: draft.target)
+      if !state.exists && !draft.allowUnresolved {
+        throw CtxError(
+          .notFound,
+          "\(draft.target) is not in the index; check the spelling (`ctx search`), run `ctx index` if it is new, or pass --force to write it unanchored")
+      }
+      if let fingerprint = state.fingerprint {
+        anchor = Annotation.Anchor(fingerprint: fingerprint, location: state.location, commit: try headCommit(store))
+      }
+    }
+    let annotation = Annotation(
+      id: "", target: draft.target, kind: draft.kind, author: draft.author, date: now, status: draft.status, factKey: draft.fact?.key,
+      factValue: factValue, supersedes: draft.supersedes, anchor: anchor, body: text.text.trimmingCharacters(in: .whitespacesAndNewlines))
+    return (try folder.create(annotation), counts)
+  }
+
+  /// The newest indexed commit of the first git source, recorded with an anchor.
+  private func headCommit(_ store: IndexStore) throws -> String? {
+    guard let source = try store.gitSources().first else { return nil }
+    return try store.refCursors(sourceID: source.id).sorted { $0.key < $1.key }.first.map { String($0.value.prefix(12)) }
+  }
+
+  public func find(_ id: String) throws -> Annotation {
+    let loaded = folder.load()
+    if let found = loaded.annotations.first(where: { $0.id == id }) { return found }
+    let matches = loaded.annotations.filter { $0.id.hasPrefix(id) }
+    if matches.count == 1 { return matches[0] }
+    if matches.count > 1 {
+      throw CtxError(.invalidQuery, "`\(id)` names \(matches.count) annotations: \(matches.prefix(5).map(\.id).joined(separator: ", ")); give more of the id")
+    }
+    if let error = loaded.errors.first(where: { ($0.path ?? "").hasSuffix("/\(id).md") }) { throw error }
+    throw CtxError(.notFound, "there is no annotation \(id) in \(folder.path); `ctx annotations list` shows the ids")
+  }
+
+  /// Accepts or rejects a proposal (or any annotation), rewriting its file atomically.
+  public func review(_ id: String, status: Annotation.Status) throws -> Annotation {
+    var annotation = try find(id)
+    annotation.status = status
+    try folder.replace(annotation)
+    return annotation
+  }
+
+  /// Re-anchors an annotation to its target's current content: "still true as it is now".
+  public func reanchor(_ id: String) throws -> Annotation {
+    guard let store else { throw CtxError(.notFound, "there is no index to anchor against; run `ctx index` first") }
+    var annotation = try find(id)
+    let state = try TargetResolver(store: store).state(of: annotation.target)
+    guard state.exists else {
+      throw CtxError(.notFound, "\(annotation.target) no longer exists; supersede or reject \(annotation.id) instead")
+    }
+    guard let fingerprint = state.fingerprint else {
+      throw CtxError(.invalidQuery, "\(annotation.target) has no content to anchor to (globs, terms, commits and threads do not drift)")
+    }
+    annotation.anchor = Annotation.Anchor(fingerprint: fingerprint, location: state.location, commit: try headCommit(store))
+    try folder.replace(annotation)
+    return annotation
+  }
+
+  /// Every conflict: disagreements, stale and dangling anchors, corrections to re-check,
+  /// superseded documents still in use.
+  public func conflicts() throws -> (conflicts: [Conflict], checked: Int, errors: [CtxError]) {
+    let loaded = folder.load()
+    let live = ConflictDetector.live(loaded.annotations)
+    var states: [String: TargetState] = [:]
+    var links: [SupersededLink] = []
+    if let store {
+      let resolver = TargetResolver(store: store)
+      for annotation in live {
+        var state = try resolver.state(of: annotation.target, since: annotation.date)
+        let drifted = annotation.anchor.map { anchor in state.fingerprint.map { $0 != anchor.fingerprint } ?? false } ?? false
+        if (drifted || !state.exists) && state.changedBy.isEmpty {
+          state.changedBy = try resolver.changes(for: annotation.target, since: annotation.date)
+        }
+        states[annotation.id] = state
+      }
+      links = try store.linksToSupersededDocuments().map { SupersededLink(superseded: $0.superseded, supersededBy: $0.supersededBy, linkedFrom: $0.linkedFrom) }
+    }
+    return (ConflictDetector.detect(loaded.annotations, states: states, links: links), live.count, loaded.errors)
+  }
+}
+
+extension Annotation {
+  /// The mirror row the index keeps.
+  public func row(live: Bool) -> AnnotationRow {
+    AnnotationRow(
+      name: id, target: target.description, targetKind: target.kind, targetValue: target.value, kind: kind.rawValue, author: author, date: date,
+      status: status.rawValue, live: live, factKey: factKey, factValue: factValue, supersedes: supersedes, fingerprint: anchor?.fingerprint,
+      location: anchor?.location, body: body)
+  }
+}

@@ -1,0 +1,160 @@
+import CtxAnnotations
+import CtxConnectors
+import CtxCore
+import CtxGit
+import CtxStore
+import Foundation
+
+/// Resolves annotation targets against the index and the working tree now: whether the target
+/// exists, where, and a fingerprint of its content, so drift can be detected later.
+///
+/// Fingerprints are `blob:<git blob id>` of the content: a symbol's lines (read live from the
+/// file, wherever the symbol now is), a file's bytes, a document section's text. Globs, terms,
+/// commits and threads have none (a commit never changes; a thread only grows).
+///
+/// Caches files, source roots and paths for its lifetime: one resolver per command.
+public final class TargetResolver: @unchecked Sendable {
+  let store: IndexStore
+  private var roots: [String: (kind: String, root: String)]?
+  private var paths: [String]?
+  private var lines: [String: TextLines?] = [:]
+  private var gitSources: [GitSourceRow]?
+
+  public init(store: IndexStore) {
+    self.store = store
+  }
+
+  public func state(of target: AnnotationTarget, since: Date? = nil) throws -> TargetState {
+    switch target {
+    case .symbol(let name):
+      return try symbolState(name, since: since)
+    case .path(let path):
+      if target.isGlob {
+        let glob = Glob(path)
+        let matches = try allPaths().filter { glob.matches($0) }
+        return TargetState(exists: !matches.isEmpty, location: "\(matches.count) file(s)")
+      }
+      return try fileState(path, since: since)
+    case .doc(let path, let anchor):
+      let found = try store.documentSections(path: path, anchor: anchor)
+      guard found.exists, !found.sections.isEmpty else { return TargetState(exists: false) }
+      let text = found.sections.map(\.text).joined(separator: "\n")
+      let first = found.sections[0]
+      return TargetState(
+        exists: true, fingerprint: TargetResolver.fingerprint(text), location: "\(path):\(first.startLine)-\(found.sections.last!.endLine)",
+        excerpt: TargetResolver.excerpt(text), documentStatus: first.status, supersededBy: first.supersededBy)
+    case .commit(let sha):
+      let commits = try store.commits(shaPrefix: sha, limit: 1)
+      return TargetState(exists: !commits.isEmpty, location: commits.first.map { "\($0.sha.prefix(12)) \($0.summary)" })
+    case .thread(let channel, let ts):
+      let thread = try store.thread(channel: channel, ts: ts)
+      return TargetState(exists: thread != nil, location: thread.map { "#\($0.channel) \($0.threadTS), \($0.messageCount) message(s)" })
+    case .term:
+      return TargetState(exists: true)
+    }
+  }
+
+  private func symbolState(_ name: String, since: Date?) throws -> TargetState {
+    let norm = IndexStore.normalizedSymbol(name)
+    let candidates = try store.symbols(normalized: [norm], limit: 20)
+    // The exact spelling first, then definitions with an end line.
+    guard let symbol = candidates.sorted(by: { ($0.name == name ? 0 : 1, $0.endLine == nil ? 1 : 0, $0.path) < ($1.name == name ? 0 : 1, $1.endLine == nil ? 1 : 0, $1.path) }).first,
+      let chunkID = try store.chunkID(fileID: symbol.fileID, line: symbol.line), let chunk = try store.chunks(ids: [chunkID]).first
+    else { return TargetState(exists: false) }
+    guard let text = try file(source: chunk.source, path: symbol.path) else {
+      return TargetState(exists: false, location: symbol.path, changedBy: try changes(source: chunk.source, path: symbol.path, since: since))
+    }
+    let end = min(symbol.endLine ?? chunk.endLine, text.count)
+    guard symbol.line <= end else { return TargetState(exists: false, location: symbol.path) }
+    let body = text.text(from: symbol.line, to: end)
+    let location = "\(symbol.path):\(symbol.line)-\(end)"
+    return TargetState(exists: true, fingerprint: TargetResolver.fingerprint(body), location: location, excerpt: TargetResolver.excerpt(body))
+  }
+
+  private func fileState(_ path: String, since: Date?) throws -> TargetState {
+    guard let record = try store.files(path: path).first else { return TargetState(exists: false) }
+    guard let text = try file(source: record.source, path: path) else {
+      return TargetState(exists: false, location: path, changedBy: try changes(source: record.source, path: path, since: since))
+    }
+    let content = text.text(from: 1, to: text.count)
+    return TargetState(exists: true, fingerprint: TargetResolver.fingerprint(content), location: "\(path):1-\(text.count)", excerpt: TargetResolver.excerpt(content))
+  }
+
+  /// What changed the target after the annotation: commits of a git source touching the file.
+  public func changes(for target: AnnotationTarget, since: Date?) throws -> [String] {
+    guard let since else { return [] }
+    let path: String
+    switch target {
+    case .path(let value) where !target.isGlob: path = value
+    case .symbol(let name):
+      guard let symbol = try store.symbols(normalized: [IndexStore.normalizedSymbol(name)], limit: 1).first,
+        let chunkID = try store.chunkID(fileID: symbol.fileID, line: symbol.line), let chunk = try store.chunks(ids: [chunkID]).first
+      else { return [] }
+      return try changes(source: chunk.source, path: symbol.path, since: since)
+    case .doc(let value, _): path = value
+    default: return []
+    }
+    guard let source = try store.files(path: path).first?.source else { return [] }
+    return try changes(source: source, path: path, since: since)
+  }
+
+  private func changes(source: String, path: String, since: Date?) throws -> [String] {
+    guard let since, let root = try sourceRoots()[source]?.root else { return [] }
+    var found: [String] = []
+    for git in try gitSourceRows() {
+      guard let gitPath = HistorySearch.gitPath(of: path, codeRoot: root, repositoryRoot: git.root) else { continue }
+      for commit in try store.commitsTouching(sourceID: git.id, path: gitPath, limit: 5) where Double(commit.time) > since.timeIntervalSince1970 {
+        found.append("\(commit.sha.prefix(12)) \(commit.summary) (\(commit.authorName), \(ISODate.string(commit.time).prefix(10)))")
+      }
+    }
+    return found
+  }
+
+  // MARK: Caches
+
+  private func sourceRoots() throws -> [String: (kind: String, root: String)] {
+    if let roots { return roots }
+    let loaded = try store.sourceRoots()
+    roots = loaded
+    return loaded
+  }
+
+  private func gitSourceRows() throws -> [GitSourceRow] {
+    if let gitSources { return gitSources }
+    let loaded = try store.gitSources()
+    gitSources = loaded
+    return loaded
+  }
+
+  private func allPaths() throws -> [String] {
+    if let paths { return paths }
+    let loaded = try store.allFilePaths()
+    paths = loaded
+    return loaded
+  }
+
+  /// A file of a source as it is on disk now; nil when it is gone.
+  private func file(source: String, path: String) throws -> TextLines? {
+    guard let root = try sourceRoots()[source]?.root else { return nil }
+    let absolute = root + "/" + path
+    if let cached = lines[absolute] { return cached }
+    var loaded: TextLines? = nil
+    if case .bytes(let bytes, _) = FileSystem.read(absolute) { loaded = TextLines(bytes) }
+    lines[absolute] = loaded
+    return loaded
+  }
+
+  /// `blob:<git blob id>` of the text, line endings and trailing space ignored so a reformat of
+  /// whitespace alone is not drift.
+  public static func fingerprint(_ text: String) -> String {
+    let normalized = text.split(separator: "\n", omittingEmptySubsequences: false)
+      .map { $0.replacingOccurrences(of: "\r", with: "").trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
+      .trimmingCharacters(in: .newlines)
+    return "blob:" + ContentHash.blobID(of: Array(normalized.utf8))
+  }
+
+  static func excerpt(_ text: String, lines count: Int = 8) -> String {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    return lines.prefix(count).joined(separator: "\n") + (lines.count > count ? "\n…" : "")
+  }
+}

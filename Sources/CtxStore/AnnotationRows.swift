@@ -1,0 +1,176 @@
+import CtxCore
+import Foundation
+import GRDB
+
+/// An annotation as the index mirrors it (the file in `annotations/` is the truth).
+public struct AnnotationRow: Sendable, Hashable {
+  public var name: String
+  public var target: String
+  public var targetKind: String
+  public var targetValue: String
+  public var kind: String
+  public var author: String
+  public var date: Date
+  public var status: String
+  /// Not rejected and not superseded by another live annotation.
+  public var live: Bool
+  public var factKey: String?
+  public var factValue: String?
+  public var supersedes: [String]
+  public var fingerprint: String?
+  public var location: String?
+  public var body: String
+
+  public init(
+    name: String, target: String, targetKind: String, targetValue: String, kind: String, author: String, date: Date, status: String,
+    live: Bool, factKey: String?, factValue: String?, supersedes: [String], fingerprint: String?, location: String?, body: String
+  ) {
+    self.name = name
+    self.target = target
+    self.targetKind = targetKind
+    self.targetValue = targetValue
+    self.kind = kind
+    self.author = author
+    self.date = date
+    self.status = status
+    self.live = live
+    self.factKey = factKey
+    self.factValue = factValue
+    self.supersedes = supersedes
+    self.fingerprint = fingerprint
+    self.location = location
+    self.body = body
+  }
+}
+
+extension IndexStore {
+  static let annotationColumns = """
+    name, target, target_kind, target_value, kind, author, date, status, live, fact_key, fact_value, supersedes, fingerprint, location, body
+    """
+
+  static func annotationRow(_ row: Row) -> AnnotationRow {
+    AnnotationRow(
+      name: row[0], target: row[1], targetKind: row[2], targetValue: row[3], kind: row[4], author: row[5],
+      date: Date(timeIntervalSince1970: row[6]), status: row[7], live: row[8], factKey: row[9], factValue: row[10],
+      supersedes: (row[11] as String).split(separator: " ").map(String.init), fingerprint: row[12], location: row[13], body: row[14])
+  }
+
+  /// Replaces every mirrored annotation with `rows` (one transaction).
+  public func replaceAnnotations(_ rows: [AnnotationRow]) async throws {
+    try await write { db in
+      try db.execute(sql: "INSERT INTO annotation_ft(annotation_ft) VALUES('delete-all')")
+      try db.execute(sql: "DELETE FROM annotation")
+      let insert = try db.cachedStatement(
+        sql: """
+          INSERT INTO annotation(name, target, target_kind, target_value, norm, kind, author, date, status, live, fact_key, fact_value,
+            supersedes, fingerprint, location, body, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """)
+      let text = try db.cachedStatement(sql: "INSERT INTO annotation_ft(rowid, target, body, parts) VALUES (?, ?, ?, ?)")
+      for row in rows {
+        let norm = row.targetKind == "symbol" ? IndexStore.normalizedSymbol(row.targetValue) : row.targetValue.lowercased()
+        let parts = IdentifierParts.expansion(of: row.target + "\n" + row.body)
+        try insert.execute(arguments: [
+          row.name, row.target, row.targetKind, row.targetValue, norm, row.kind, row.author, row.date.timeIntervalSince1970, row.status,
+          row.live, row.factKey, row.factValue, row.supersedes.joined(separator: " "), row.fingerprint, row.location, row.body, parts,
+        ])
+        try text.execute(arguments: [db.lastInsertedRowID, row.target, row.body, parts])
+      }
+    }
+  }
+
+  /// Every mirrored annotation, by name.
+  public func annotations() throws -> [AnnotationRow] {
+    try read { db in
+      try Row.fetchAll(db, sql: "SELECT \(IndexStore.annotationColumns) FROM annotation ORDER BY name").map(IndexStore.annotationRow)
+    }
+  }
+
+  /// Live annotations on these symbols (normalized like symbol lookups) or of these target kinds.
+  public func annotations(symbols: [String], kinds: [String] = []) throws -> [AnnotationRow] {
+    try read { db in
+      var rows: [AnnotationRow] = []
+      let bySymbol = try db.cachedStatement(
+        sql: "SELECT \(IndexStore.annotationColumns) FROM annotation WHERE target_kind = 'symbol' AND norm = ? AND status != 'rejected'")
+      for symbol in Set(symbols.map(IndexStore.normalizedSymbol)) { rows += try Row.fetchAll(bySymbol, arguments: [symbol]).map(IndexStore.annotationRow) }
+      for kind in kinds {
+        rows += try Row.fetchAll(
+          db, sql: "SELECT \(IndexStore.annotationColumns) FROM annotation WHERE target_kind = ? AND status != 'rejected'", arguments: [kind]
+        ).map(IndexStore.annotationRow)
+      }
+      return rows
+    }
+  }
+
+  public func matchAnnotations(_ expression: String, limit: Int) throws -> [(name: String, score: Double)] {
+    try read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT a.name, bm25(annotation_ft, \(Schema.annotationWeights)) AS score FROM annotation_ft JOIN annotation a ON a.id = annotation_ft.rowid
+          WHERE annotation_ft MATCH ? ORDER BY score LIMIT ?
+          """, arguments: [expression, limit]
+      ).map { (name: $0[0], score: $0[1]) }
+    }
+  }
+
+  /// Current documents whose sections mention a superseded document's path (or file name).
+  public func linksToSupersededDocuments() throws -> [(superseded: String, supersededBy: String?, linkedFrom: String)] {
+    try read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT DISTINCT old.path, d.superseded_by, s.path || CASE WHEN s.anchor = '' THEN '' ELSE '#' || s.anchor END
+          FROM doc d JOIN file old ON old.id = d.file_id
+          JOIN mention m ON m.kind = 'path' AND m.from_kind = 'section'
+            AND (m.norm = lower(old.path) OR m.norm = lower(old.name) OR m.norm LIKE '%/' || lower(old.path))
+          JOIN section s ON s.id = m.from_id
+          LEFT JOIN doc cur ON cur.file_id = s.file_id
+          WHERE d.status = 'superseded' AND s.file_id != d.file_id AND coalesce(cur.status, '') != 'superseded'
+            AND (d.superseded_by IS NULL OR s.path != d.superseded_by)
+          ORDER BY 1, 3
+          """
+      ).map { (superseded: $0[0], supersededBy: $0[1], linkedFrom: $0[2]) }
+    }
+  }
+}
+
+/// What the annotation resolver needs to look up, besides symbols and commits.
+extension IndexStore {
+  /// Indexed files with exactly this path, with their source.
+  public func files(path: String) throws -> [FileRecord] {
+    try read { db in
+      try Row.fetchAll(
+        db,
+        sql: "SELECT file.id, source.name, file.path, file.line_count FROM file JOIN source ON source.id = file.source_id WHERE file.path = ?",
+        arguments: [path]
+      ).map { FileRecord(id: $0[0], source: $0[1], path: $0[2], lineCount: $0[3]) }
+    }
+  }
+
+  /// Every indexed file path (code and documents), for glob targets.
+  public func allFilePaths() throws -> [String] {
+    try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT path FROM file") }
+  }
+
+  /// A document's sections at `path` (the one with `anchor`, or all), and the document's status.
+  public func documentSections(path: String, anchor: String?) throws -> (sections: [SectionRow], exists: Bool) {
+    let ids: [Int64] = try read { db in
+      if let anchor {
+        return try Int64.fetchAll(db, sql: "SELECT id FROM section WHERE path = ? AND anchor = ? ORDER BY part", arguments: [path, anchor])
+      }
+      return try Int64.fetchAll(db, sql: "SELECT id FROM section WHERE path = ? ORDER BY start_line", arguments: [path])
+    }
+    let exists = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM section WHERE path = ?", arguments: [path]) ?? 0 } > 0
+    return (try sections(ids: ids).sorted { $0.startLine < $1.startLine }, exists)
+  }
+
+  /// The thread started at `ts` in `channel` (by name or conversation id).
+  public func thread(channel: String, ts: String) throws -> ThreadRow? {
+    let id: Int64? = try read { db in
+      try Int64.fetchOne(
+        db, sql: "SELECT id FROM chat_thread WHERE (channel = ? OR conversation = ?) AND thread_ts = ? LIMIT 1", arguments: [channel, channel, ts])
+    }
+    guard let id else { return nil }
+    return try threads(ids: [id]).first
+  }
+}
