@@ -82,87 +82,63 @@ public struct Annotation: Sendable, Hashable {
     guard let close = lines.indices.dropFirst().first(where: { lines[$0].trimmingCharacters(in: .whitespaces) == "---" }) else {
       throw CtxError(.invalidConfig, "the front matter is not closed: add a `---` line after it", path: path, line: 1)
     }
-    let yaml = lines[1..<close].joined(separator: "\n")
     let body = lines[(close + 1)...].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-    let node: Node
-    do {
-      guard let parsed = try Yams.compose(yaml: yaml) else {
-        throw CtxError(.invalidConfig, "the front matter is empty; it needs at least `target:` and `kind:`", path: path, line: 2)
-      }
-      node = parsed
-    } catch let error as CtxError {
-      throw error
-    } catch let error as YamlError {
-      throw CtxError(.invalidConfig, "the front matter is not valid YAML: \(Annotation.describe(error))", path: path, line: Annotation.line(of: error).map { $0 + 1 }, cause: error)
-    } catch {
-      throw CtxError(.invalidConfig, "the front matter is not valid YAML: \(error)", path: path, line: 2, cause: error)
+    let values = try FrontMatterReader.read(lines[1..<close], firstLine: 2, path: path)
+    for (key, entry) in values where !keys.contains(key) {
+      throw CtxError(.invalidConfig, "unknown key `\(key)`; the keys are \(keys.joined(separator: ", "))", path: path, line: entry.line)
     }
-    guard let mapping = node.mapping else {
-      throw CtxError(.invalidConfig, "the front matter must be a mapping such as `target: symbol:validateSession`", path: path, line: 2)
-    }
-    var values: [String: Node] = [:]
-    func lineOf(_ node: Node) -> Int? { node.mark.map { $0.line + 1 } }
-    for (key, value) in mapping {
-      guard let name = key.string, keys.contains(name) else {
-        throw CtxError(
-          .invalidConfig, "unknown key `\(key.string ?? "?")`; the keys are \(keys.joined(separator: ", "))", path: path, line: lineOf(key))
-      }
-      values[name] = value
-    }
-    guard let targetNode = values["target"], let targetText = targetNode.string else {
+    guard let targetEntry = values["target"], let targetText = targetEntry.string else {
       throw CtxError(.invalidConfig, "missing `target:` (e.g. `target: symbol:validateSession`)", path: path, line: 2)
     }
     let target: AnnotationTarget
     do { target = try AnnotationTarget(parsing: targetText) } catch {
-      throw CtxError(.invalidConfig, error.message, path: path, line: lineOf(targetNode))
+      throw CtxError(.invalidConfig, error.message, path: path, line: targetEntry.line)
     }
-    guard let kindNode = values["kind"], let kindText = kindNode.string else {
+    guard let kindEntry = values["kind"], let kindText = kindEntry.string else {
       throw CtxError(.invalidConfig, "missing `kind:`; one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))", path: path, line: 2)
     }
     guard let kind = Kind(rawValue: kindText.lowercased()) else {
       throw CtxError(
         .invalidConfig, "`kind: \(kindText)` is not an annotation kind; use one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))",
-        path: path, line: lineOf(kindNode))
+        path: path, line: kindEntry.line)
     }
     var status = Status.accepted
-    if let node = values["status"] {
-      guard let text = node.string, let parsed = Status(rawValue: text.lowercased()) else {
-        throw CtxError(.invalidConfig, "`status` is proposed, accepted or rejected", path: path, line: lineOf(node))
+    if let entry = values["status"] {
+      guard let text = entry.string, let parsed = Status(rawValue: text.lowercased()) else {
+        throw CtxError(.invalidConfig, "`status` is proposed, accepted or rejected", path: path, line: entry.line)
       }
       status = parsed
     }
     var date = Date(timeIntervalSince1970: 0)
-    if let node = values["date"] {
-      guard let text = node.string, let parsed = Annotation.parseDate(text) else {
-        throw CtxError(.invalidConfig, "`date` must be ISO 8601, e.g. 2026-11-23T20:00:00Z or 2026-11-23", path: path, line: lineOf(node))
+    if let entry = values["date"] {
+      guard let text = entry.string, let parsed = Annotation.parseDate(text) else {
+        throw CtxError(.invalidConfig, "`date` must be ISO 8601, e.g. 2026-11-23T20:00:00Z or 2026-11-23", path: path, line: entry.line)
       }
       date = parsed
     }
     var factKey: String? = nil
     var factValue: String? = nil
-    if let node = values["fact"] {
-      guard let fact = node.mapping, let key = fact["key"]?.string, let value = fact["value"]?.string, !key.isEmpty else {
-        throw CtxError(.invalidConfig, "`fact` is a mapping with `key` and `value`, e.g. `fact: {key: session.ttl, value: 3600}`", path: path, line: lineOf(node))
+    if let entry = values["fact"] {
+      guard case .mapping(let fact) = entry.value, let key = fact["key"], let value = fact["value"], !key.isEmpty else {
+        throw CtxError(.invalidConfig, "`fact` is a mapping with `key` and `value`, e.g. `fact: {key: session.ttl, value: 3600}`", path: path, line: entry.line)
       }
       factKey = key
       factValue = value
     }
     var supersedes: [String] = []
-    if let node = values["supersedes"] {
-      if let single = node.string {
-        supersedes = [single]
-      } else if let list = node.sequence {
-        supersedes = list.compactMap(\.string)
-      } else {
-        throw CtxError(.invalidConfig, "`supersedes` is an annotation id or a list of them", path: path, line: lineOf(node))
+    if let entry = values["supersedes"] {
+      switch entry.value {
+      case .scalar(let single): supersedes = [single]
+      case .list(let list): supersedes = list
+      case .mapping: throw CtxError(.invalidConfig, "`supersedes` is an annotation id or a list of them", path: path, line: entry.line)
       }
     }
     var anchor: Anchor? = nil
-    if let node = values["anchor"] {
-      guard let fields = node.mapping, let fingerprint = fields["fingerprint"]?.string else {
-        throw CtxError(.invalidConfig, "`anchor` is a mapping with `fingerprint` (and `at`, `commit`)", path: path, line: lineOf(node))
+    if let entry = values["anchor"] {
+      guard case .mapping(let fields) = entry.value, let fingerprint = fields["fingerprint"] else {
+        throw CtxError(.invalidConfig, "`anchor` is a mapping with `fingerprint` (and `at`, `commit`)", path: path, line: entry.line)
       }
-      anchor = Anchor(fingerprint: fingerprint, location: fields["at"]?.string, commit: fields["commit"]?.string)
+      anchor = Anchor(fingerprint: fingerprint, location: fields["at"], commit: fields["commit"])
     }
     return Annotation(
       id: id, target: target, kind: kind, author: values["author"]?.string ?? "", date: date, status: status, factKey: factKey,
@@ -170,25 +146,7 @@ public struct Annotation: Sendable, Hashable {
   }
 
   static func parseDate(_ text: String) -> Date? {
-    let full = ISO8601DateFormatter()
-    if let date = full.date(from: text) { return date }
-    let day = ISO8601DateFormatter()
-    day.formatOptions = [.withFullDate]
-    return day.date(from: text)
-  }
-
-  static func line(of error: YamlError) -> Int? {
-    switch error {
-    case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
-    default: nil
-    }
-  }
-
-  static func describe(_ error: YamlError) -> String {
-    switch error {
-    case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
-    default: "\(error)"
-    }
+    Timestamps.parse(text)
   }
 
   // MARK: Writing
@@ -199,7 +157,7 @@ public struct Annotation: Sendable, Hashable {
     lines.append("target: \(Annotation.scalar(target.description))")
     lines.append("kind: \(kind.rawValue)")
     lines.append("author: \(Annotation.scalar(author))")
-    lines.append("date: \(ISO8601DateFormatter().string(from: date))")
+    lines.append("date: \(Timestamps.string(date))")
     lines.append("status: \(status.rawValue)")
     if let factKey, let factValue {
       lines.append("fact:")

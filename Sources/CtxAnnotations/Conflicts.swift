@@ -168,7 +168,7 @@ public enum ConflictDetector {
   }
 
   static func day(_ date: Date) -> String {
-    String(ISO8601DateFormatter().string(from: date).prefix(10))
+    Timestamps.day(date)
   }
 
   static func shellQuoted(_ text: String) -> String {

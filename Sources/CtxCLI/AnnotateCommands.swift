@@ -35,7 +35,7 @@ enum AnnotationContext {
 
   static func describe(_ annotation: Annotation, path: String) -> String {
     var lines = ["\(annotation.id)  \(annotation.kind.rawValue) on \(annotation.target)  [\(annotation.status.rawValue)]"]
-    lines.append("  by \(annotation.author), \(ISO8601DateFormatter().string(from: annotation.date))")
+    lines.append("  by \(annotation.author), \(Timestamps.string(annotation.date))")
     if let key = annotation.factKey { lines.append("  fact: \(key) = \(annotation.factValue ?? "")") }
     if !annotation.supersedes.isEmpty { lines.append("  supersedes: \(annotation.supersedes.joined(separator: ", "))") }
     if let anchor = annotation.anchor { lines.append("  anchored at \(anchor.location ?? "?") (\(anchor.fingerprint.prefix(19)))") }
@@ -268,7 +268,7 @@ extension Ctx {
         for conflict in found.conflicts {
           output += "\(conflict.kind.rawValue): \(conflict.target)\n  \(conflict.summary)\n"
           for claim in conflict.claims {
-            output += "  - \(claim.annotation) (\(claim.author), \(ISO8601DateFormatter().string(from: claim.date).prefix(10)), \(claim.status))"
+            output += "  - \(claim.annotation) (\(claim.author), \(Timestamps.day(claim.date)), \(claim.status))"
             output += (claim.value.map { ": \($0)" } ?? "") + "\n"
           }
           for evidence in conflict.evidence { output += "  " + evidence.replacingOccurrences(of: "\n", with: "\n    ") + "\n" }

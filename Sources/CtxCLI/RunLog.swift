@@ -1,3 +1,4 @@
+import CtxCore
 import CtxWorkspace
 import Foundation
 import Logging
@@ -59,7 +60,7 @@ struct RunLogHandler: LogHandler {
   }
 
   func log(event: LogEvent) {
-    let line = "\(ISO8601DateFormatter().string(from: Date())) \(event.level.rawValue.uppercased()) \(event.message)"
+    let line = "\(Timestamps.string(Date())) \(event.level.rawValue.uppercased()) \(event.message)"
     file?.write(line)
     if event.level >= stderrLevel { Output.errorRaw(line + "\n") }
   }

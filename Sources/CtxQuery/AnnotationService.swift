@@ -138,6 +138,8 @@ public struct AnnotationService: Sendable {
     var links: [SupersededLink] = []
     if let store {
       let resolver = TargetResolver(store: store)
+      try resolver.prefetch(live.map(\.target))
+      if let earliest = live.map(\.date).min() { try resolver.prefetchChanges(since: earliest) }
       for annotation in live {
         var state = try resolver.state(of: annotation.target, since: annotation.date)
         let drifted = annotation.anchor.map { anchor in state.fingerprint.map { $0 != anchor.fingerprint } ?? false } ?? false

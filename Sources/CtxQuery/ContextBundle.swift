@@ -71,7 +71,8 @@ public struct ContextBundle: Sendable {
   public init(query: String, codeHits: [CodeHit], budget: Int, explain: ([ChunkRecord]) throws -> Context) rethrows {
     self.query = query
     self.budget = budget
-    usedTokens = TokenEstimate.of(header())
+    // The footer is ctx's own line but part of what the reader pays for: reserved up front.
+    usedTokens = TokenEstimate.of(header()) + ContextBundle.footerReserve
     let available = budget - usedTokens
     func share(_ fraction: Double) -> Int { usedTokens + Int(Double(available) * fraction) }
 
@@ -188,6 +189,9 @@ public struct ContextBundle: Sendable {
 
   // MARK: Markdown
 
+  /// Tokens kept for the footer line (its longest form, with five-digit numbers).
+  static let footerReserve = TokenEstimate.of(
+    "_99999 annotation, 99999 code, 99999 history, 99999 document and 99999 discussion item(s), about 99999 of 99999 tokens; 99999 more left out to fit the budget (raise --budget)._\n")
   static let annotationHeading = "## Annotations and corrections\n\n"
   static let codeHeading = "## Code\n\n"
   static let historyHeading = "## History\n\n"

@@ -133,9 +133,7 @@ public enum JSONValue: Encodable, Sendable, Hashable {
 /// Dates in JSON and Markdown: ISO 8601, UTC, to the second.
 public enum ISODate {
   public static func string(_ seconds: Int64) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    Timestamps.string(Date(timeIntervalSince1970: TimeInterval(seconds)))
   }
 }
 

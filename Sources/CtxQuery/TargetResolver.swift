@@ -19,9 +19,55 @@ public final class TargetResolver: @unchecked Sendable {
   private var paths: [String]?
   private var lines: [String: TextLines?] = [:]
   private var gitSources: [GitSourceRow]?
+  /// Prefetched lookups (`prefetch`): symbol definitions by norm, files by path.
+  private var symbolCache: [String: [SymbolLocation]] = [:]
+  private var fileCache: [String: [FileRecord]] = [:]
+  private var globCache: [String: Int] = [:]
+  /// Commits after the earliest annotation date, by "git source id\0 path".
+  private var changeCache: [String: [CommitRow]]?
 
   public init(store: IndexStore) {
     self.store = store
+  }
+
+  /// Loads what resolving `targets` needs in a few bulk queries, so resolving thousands
+  /// (`ctx conflicts` over every annotation) costs little more than reading them.
+  public func prefetch(_ targets: [AnnotationTarget]) throws {
+    var norms: [String] = []
+    var paths: [String] = []
+    for target in targets {
+      switch target {
+      case .symbol(let name): norms.append(IndexStore.normalizedSymbol(name))
+      case .path(let path) where !target.isGlob: paths.append(path)
+      default: break
+      }
+    }
+    for (norm, locations) in try store.symbolLocations(norms: norms) { symbolCache[norm] = locations }
+    for norm in norms where symbolCache[norm] == nil { symbolCache[norm] = [] }
+    let symbolPaths = symbolCache.values.flatMap { $0.map(\.path) }
+    for (path, records) in try store.fileRecords(paths: paths + symbolPaths) { fileCache[path] = records }
+    for path in paths where fileCache[path] == nil { fileCache[path] = [] }
+  }
+
+  /// Loads the commits after `since` that touched any of the files the prefetched targets
+  /// live in (for "changed by" evidence).
+  public func prefetchChanges(since: Date) throws {
+    var cache: [String: [CommitRow]] = [:]
+    let roots = try sourceRoots()
+    for git in try gitSourceRows() {
+      var byGitPath: [String: [String]] = [:]
+      for records in fileCache.values {
+        for record in records {
+          guard let root = roots[record.source]?.root, let gitPath = HistorySearch.gitPath(of: record.path, codeRoot: root, repositoryRoot: git.root)
+          else { continue }
+          byGitPath[gitPath, default: []].append(record.source + "\0" + record.path)
+        }
+      }
+      for (gitPath, commits) in try store.commitsTouching(sourceID: git.id, paths: Array(byGitPath.keys), after: Int64(since.timeIntervalSince1970)) {
+        for key in byGitPath[gitPath] ?? [] { cache[key, default: []] += commits }
+      }
+    }
+    changeCache = cache
   }
 
   public func state(of target: AnnotationTarget, since: Date? = nil) throws -> TargetState {
@@ -30,9 +76,12 @@ public final class TargetResolver: @unchecked Sendable {
       return try symbolState(name, since: since)
     case .path(let path):
       if target.isGlob {
-        let glob = Glob(path)
-        let matches = try allPaths().filter { glob.matches($0) }
-        return TargetState(exists: !matches.isEmpty, location: "\(matches.count) file(s)")
+        if globCache[path] == nil {
+          let glob = Glob(path)
+          globCache[path] = try allPaths().filter { glob.matches($0) }.count
+        }
+        let matches = globCache[path] ?? 0
+        return TargetState(exists: matches > 0, location: "\(matches) file(s)")
       }
       return try fileState(path, since: since)
     case .doc(let path, let anchor):
@@ -56,15 +105,15 @@ public final class TargetResolver: @unchecked Sendable {
 
   private func symbolState(_ name: String, since: Date?) throws -> TargetState {
     let norm = IndexStore.normalizedSymbol(name)
-    let candidates = try store.symbols(normalized: [norm], limit: 20)
+    if symbolCache[norm] == nil { symbolCache[norm] = try store.symbolLocations(norms: [norm])[norm] ?? [] }
+    let candidates = symbolCache[norm] ?? []
     // The exact spelling first, then definitions with an end line.
-    guard let symbol = candidates.sorted(by: { ($0.name == name ? 0 : 1, $0.endLine == nil ? 1 : 0, $0.path) < ($1.name == name ? 0 : 1, $1.endLine == nil ? 1 : 0, $1.path) }).first,
-      let chunkID = try store.chunkID(fileID: symbol.fileID, line: symbol.line), let chunk = try store.chunks(ids: [chunkID]).first
+    guard let symbol = candidates.min(by: { ($0.name == name ? 0 : 1, $0.endLine == nil ? 1 : 0, $0.path) < ($1.name == name ? 0 : 1, $1.endLine == nil ? 1 : 0, $1.path) })
     else { return TargetState(exists: false) }
-    guard let text = try file(source: chunk.source, path: symbol.path) else {
-      return TargetState(exists: false, location: symbol.path, changedBy: try changes(source: chunk.source, path: symbol.path, since: since))
+    guard let text = try file(source: symbol.source, path: symbol.path) else {
+      return TargetState(exists: false, location: symbol.path, changedBy: try changes(source: symbol.source, path: symbol.path, since: since))
     }
-    let end = min(symbol.endLine ?? chunk.endLine, text.count)
+    let end = min(symbol.endLine ?? symbol.chunkEnd ?? symbol.line, text.count)
     guard symbol.line <= end else { return TargetState(exists: false, location: symbol.path) }
     let body = text.text(from: symbol.line, to: end)
     let location = "\(symbol.path):\(symbol.line)-\(end)"
@@ -72,7 +121,8 @@ public final class TargetResolver: @unchecked Sendable {
   }
 
   private func fileState(_ path: String, since: Date?) throws -> TargetState {
-    guard let record = try store.files(path: path).first else { return TargetState(exists: false) }
+    if fileCache[path] == nil { fileCache[path] = try store.files(path: path) }
+    guard let record = fileCache[path]?.first else { return TargetState(exists: false) }
     guard let text = try file(source: record.source, path: path) else {
       return TargetState(exists: false, location: path, changedBy: try changes(source: record.source, path: path, since: since))
     }
@@ -87,19 +137,26 @@ public final class TargetResolver: @unchecked Sendable {
     switch target {
     case .path(let value) where !target.isGlob: path = value
     case .symbol(let name):
-      guard let symbol = try store.symbols(normalized: [IndexStore.normalizedSymbol(name)], limit: 1).first,
-        let chunkID = try store.chunkID(fileID: symbol.fileID, line: symbol.line), let chunk = try store.chunks(ids: [chunkID]).first
-      else { return [] }
-      return try changes(source: chunk.source, path: symbol.path, since: since)
+      let norm = IndexStore.normalizedSymbol(name)
+      if symbolCache[norm] == nil { symbolCache[norm] = try store.symbolLocations(norms: [norm])[norm] ?? [] }
+      guard let symbol = symbolCache[norm]?.first(where: { $0.name == name }) ?? symbolCache[norm]?.first else { return [] }
+      return try changes(source: symbol.source, path: symbol.path, since: since)
     case .doc(let value, _): path = value
     default: return []
     }
-    guard let source = try store.files(path: path).first?.source else { return [] }
+    if fileCache[path] == nil { fileCache[path] = try store.files(path: path) }
+    guard let source = fileCache[path]?.first?.source else { return [] }
     return try changes(source: source, path: path, since: since)
   }
 
   private func changes(source: String, path: String, since: Date?) throws -> [String] {
-    guard let since, let root = try sourceRoots()[source]?.root else { return [] }
+    guard let since else { return [] }
+    if let changeCache {
+      return (changeCache[source + "\0" + path] ?? []).filter { Double($0.time) > since.timeIntervalSince1970 }.prefix(5).map {
+        "\($0.sha.prefix(12)) \($0.summary) (\($0.authorName), \(ISODate.string($0.time).prefix(10)))"
+      }
+    }
+    guard let root = try sourceRoots()[source]?.root else { return [] }
     var found: [String] = []
     for git in try gitSourceRows() {
       guard let gitPath = HistorySearch.gitPath(of: path, codeRoot: root, repositoryRoot: git.root) else { continue }

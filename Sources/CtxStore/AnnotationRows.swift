@@ -174,3 +174,95 @@ extension IndexStore {
     return try threads(ids: [id]).first
   }
 }
+
+/// Where a symbol is defined, with the end of the chunk holding it (for symbols whose
+/// extractor gave no end line).
+public struct SymbolLocation: Sendable, Hashable {
+  public var name: String
+  public var line: Int
+  public var endLine: Int?
+  public var chunkEnd: Int?
+  public var path: String
+  public var source: String
+}
+
+/// Bulk lookups for resolving thousands of annotation targets in a few queries.
+extension IndexStore {
+  static let bulkSize = 500
+
+  public func symbolLocations(norms: [String]) throws -> [String: [SymbolLocation]] {
+    let unique = Array(Set(norms))
+    guard !unique.isEmpty else { return [:] }
+    return try read { db in
+      var result: [String: [SymbolLocation]] = [:]
+      for start in stride(from: 0, to: unique.count, by: IndexStore.bulkSize) {
+        let slice = Array(unique[start..<min(start + IndexStore.bulkSize, unique.count)])
+        let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+        for row in try Row.fetchAll(
+          db,
+          sql: """
+            SELECT y.norm, y.name, y.line, y.end_line, f.path, s.name,
+              (SELECT c.end_line FROM chunk c WHERE c.file_id = y.file_id AND c.start_line <= y.line AND c.end_line >= y.line
+               ORDER BY c.start_line DESC LIMIT 1)
+            FROM symbol y JOIN file f ON f.id = y.file_id JOIN source s ON s.id = f.source_id
+            WHERE y.norm IN (\(placeholders))
+            """, arguments: StatementArguments(slice))
+        {
+          result[row[0], default: []].append(SymbolLocation(name: row[1], line: row[2], endLine: row[3], chunkEnd: row[6], path: row[4], source: row[5]))
+        }
+      }
+      return result
+    }
+  }
+
+  public func fileRecords(paths: [String]) throws -> [String: [FileRecord]] {
+    let unique = Array(Set(paths))
+    guard !unique.isEmpty else { return [:] }
+    return try read { db in
+      var result: [String: [FileRecord]] = [:]
+      for start in stride(from: 0, to: unique.count, by: IndexStore.bulkSize) {
+        let slice = Array(unique[start..<min(start + IndexStore.bulkSize, unique.count)])
+        let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+        for row in try Row.fetchAll(
+          db,
+          sql: """
+            SELECT f.id, s.name, f.path, f.line_count FROM file f JOIN source s ON s.id = f.source_id WHERE f.path IN (\(placeholders))
+            """, arguments: StatementArguments(slice))
+        {
+          let record = FileRecord(id: row[0], source: row[1], path: row[2], lineCount: row[3])
+          result[record.path, default: []].append(record)
+        }
+      }
+      return result
+    }
+  }
+
+  /// Commits of a git source that changed any of `paths` after `time`, newest first, by path.
+  public func commitsTouching(sourceID: Int64, paths: [String], after time: Int64) throws -> [String: [CommitRow]] {
+    let unique = Array(Set(paths))
+    guard !unique.isEmpty else { return [:] }
+    return try read { db in
+      var result: [String: [CommitRow]] = [:]
+      for start in stride(from: 0, to: unique.count, by: IndexStore.bulkSize) {
+        let slice = Array(unique[start..<min(start + IndexStore.bulkSize, unique.count)])
+        let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+        for row in try Row.fetchAll(
+          db,
+          sql: """
+            SELECT p.path, \(IndexStore.commitColumns) FROM git_path p
+            JOIN git_change c ON c.path_id = p.id JOIN git_commit g ON g.id = c.commit_id JOIN source s ON s.id = g.source_id
+            WHERE p.source_id = ? AND p.path IN (\(placeholders)) AND g.commit_time > ?
+            ORDER BY g.commit_time DESC
+            """, arguments: StatementArguments([sourceID]) + StatementArguments(slice) + [time])
+        {
+          let path: String = row[0]
+          let commit = CommitRow(
+            id: row[1], source: row[2], sha: row[3], summary: row[4], body: row[5], authorName: row[6], authorEmail: row[7], time: row[8],
+            authorTime: row[9], filesChanged: row[10], linesAdded: row[11], linesRemoved: row[12], isMerge: row[13])
+          if result[path, default: []].count < 5 { result[path, default: []].append(commit) }
+        }
+      }
+      return result
+    }
+  }
+}
