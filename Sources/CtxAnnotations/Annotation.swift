@@ -76,13 +76,13 @@ public struct Annotation: Sendable, Hashable {
   ///   an unknown key, a missing or unparsable target, an unknown kind or status.
   public static func parse(_ text: String, id: String, path: String) throws(CtxError) -> Annotation {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    guard lines.first?.trimmingCharacters(in: .whitespaces) == "---" else {
+    guard lines.first?.trimmedSpaces == "---" else {
       throw CtxError(.invalidConfig, "an annotation starts with YAML front matter between `---` lines (see docs/annotations.md)", path: path, line: 1)
     }
-    guard let close = lines.indices.dropFirst().first(where: { lines[$0].trimmingCharacters(in: .whitespaces) == "---" }) else {
+    guard let close = lines.indices.dropFirst().first(where: { lines[$0].trimmedSpaces == "---" }) else {
       throw CtxError(.invalidConfig, "the front matter is not closed: add a `---` line after it", path: path, line: 1)
     }
-    let body = lines[(close + 1)...].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+    let body = lines[(close + 1)...].joined(separator: "\n").trimmedWhitespace
     let values = try FrontMatterReader.read(lines[1..<close], firstLine: 2, path: path)
     for (key, entry) in values where !keys.contains(key) {
       throw CtxError(.invalidConfig, "unknown key `\(key)`; the keys are \(keys.joined(separator: ", "))", path: path, line: entry.line)

@@ -23,12 +23,12 @@ public enum AnnotationTarget: Sendable, Hashable, CustomStringConvertible {
   ///
   /// - Throws: `.invalidQuery` with the accepted forms when `text` is not one of them.
   public init(parsing text: String) throws(CtxError) {
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    let trimmed = text.trimmedSpaces
     guard let colon = trimmed.firstIndex(of: ":") else {
       throw AnnotationTarget.formError(text)
     }
     let kind = String(trimmed[..<colon]).lowercased()
-    var value = String(trimmed[trimmed.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+    var value = trimmed[trimmed.index(after: colon)...].trimmedSpaces
     if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
     guard !value.isEmpty else { throw AnnotationTarget.formError(text) }
     switch kind {

@@ -42,13 +42,13 @@ enum FrontMatterReader {
     for (offset, raw) in lines.enumerated() {
       let line = firstLine + offset
       let text = String(raw)
-      let trimmed = text.trimmingCharacters(in: .whitespaces)
+      let trimmed = text.trimmedSpaces
       if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
       let indented = text.hasPrefix(" ")
       guard let colon = trimmed.firstIndex(of: ":") else { return nil }
       let key = String(trimmed[..<colon])
       guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else { return nil }
-      let rest = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+      let rest = trimmed[trimmed.index(after: colon)...].trimmedSpaces
       if indented {
         guard open != nil, !rest.isEmpty, let value = scalar(rest) else { return nil }
         open!.values[key] = value
@@ -118,7 +118,7 @@ enum FrontMatterReader {
   static func list(_ text: String) -> [String]? {
     var items: [String] = []
     for piece in text.split(separator: ",", omittingEmptySubsequences: false) {
-      let item = piece.trimmingCharacters(in: .whitespaces)
+      let item = piece.trimmedSpaces
       if item.isEmpty { continue }
       guard let value = scalar(item) else { return nil }
       items.append(value)

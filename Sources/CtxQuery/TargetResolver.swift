@@ -204,9 +204,9 @@ public final class TargetResolver: @unchecked Sendable {
   /// `blob:<git blob id>` of the text, line endings and trailing space ignored so a reformat of
   /// whitespace alone is not drift.
   public static func fingerprint(_ text: String) -> String {
-    let normalized = text.split(separator: "\n", omittingEmptySubsequences: false)
-      .map { $0.replacingOccurrences(of: "\r", with: "").trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
-      .trimmingCharacters(in: .newlines)
+    var normalized = text.split(separator: "\n", omittingEmptySubsequences: false).map(\.trimmedSpaces).joined(separator: "\n")
+    while normalized.hasPrefix("\n") { normalized.removeFirst() }
+    while normalized.hasSuffix("\n") { normalized.removeLast() }
     return "blob:" + ContentHash.blobID(of: Array(normalized.utf8))
   }
 
