@@ -15,8 +15,10 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.0"),
+    .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.0"),
     .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
@@ -249,6 +251,21 @@ let package = Package(
       path: "Benchmarks/RedactionBench"
     ),
 
+    // MARK: MCP server (the only module importing the MCP SDK)
+    .target(
+      name: "CtxMCP",
+      dependencies: [
+        "CtxCore",
+        "CtxIndexer",
+        "CtxQuery",
+        "CtxStore",
+        "CtxWorkspace",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "MCP", package: "swift-sdk"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
+    ),
+
     // MARK: Command line
     .target(
       name: "CtxCLI",
@@ -260,6 +277,7 @@ let package = Package(
         "CtxCore",
         "CtxGit",
         "CtxIndexer",
+        "CtxMCP",
         "CtxQuery",
         "CtxRedaction",
         "CtxStore",

@@ -9,14 +9,14 @@ public struct Ctx: AsyncParsableCommand {
     commandName: "ctx",
     abstract: "Index code, history, documents and chat into one local index, and answer with layered context bundles.",
     discussion: """
-      Exit codes: 0 success; 1 nothing found (search, query) or something stale (status); \
+      Exit codes: 0 success; 1 nothing found (search, query, show) or something stale (status); \
       2 an error; 3 an index run with item problems; 75 another ctx index is running; \
       78 no workspace or an invalid connector file (README.md, "Exit codes").
       """,
     version: CtxVersion.current,
     subcommands: [
-      Init.self, Index.self, Search.self, Query.self, Annotate.self, Correct.self, Annotations.self, Review.self, Conflicts.self, Status.self,
-      Doctor.self, Redact.self,
+      Init.self, Index.self, Search.self, Query.self, Show.self, Annotate.self, Correct.self, Annotations.self, Review.self, Conflicts.self,
+      Status.self, Serve.self, Doctor.self, Redact.self,
     ]
   )
 

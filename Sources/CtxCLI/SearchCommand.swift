@@ -5,11 +5,6 @@ import CtxStore
 import CtxWorkspace
 import Foundation
 
-struct SearchResultJSON: Encodable {
-  var query: String
-  var hits: [SearchHit]
-}
-
 extension Layer: ExpressibleByArgument {}
 
 extension Ctx {

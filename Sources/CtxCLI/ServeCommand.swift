@@ -1,0 +1,78 @@
+import ArgumentParser
+import CtxCore
+import CtxMCP
+import CtxWorkspace
+import Foundation
+import Logging
+
+extension Ctx {
+  struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Serve the tools (context, search, show, status) to an agent: MCP over stdio, or JSON lines with --jsonl.",
+      discussion: """
+        MCP: JSON-RPC messages, one per line, on stdin and stdout (docs/mcp.md). With --jsonl: one \
+        request per line, {"id": 1, "tool": "search", "arguments": {"query": "..."}}, answered by one \
+        reply per line, {"id": 1, "ok": true, "result": {...}} or {"id": 1, "ok": false, "error": \
+        {"code": "...", "message": "..."}}. Logs go to stderr; stdout carries the protocol only. \
+        Ends with exit 0 when stdin closes.
+        """)
+
+    @OptionGroup var workspaceOptions: WorkspaceOptions
+
+    @Flag(name: .long, help: "Speak JSON lines (one request per line, one reply per line) instead of MCP.")
+    var jsonl = false
+
+    func run() async throws {
+      // Before anything else: keep the real stdout for the protocol and point fd 1 at stderr,
+      // so that a stray print anywhere cannot corrupt the stream.
+      let protocolOutput = try ProtocolOutput.claim()
+      let logger = ServeLogging.logger(verbose: workspaceOptions.verbose)
+      let workspace = try workspaceOptions.locate()
+      let context = ToolContext(workspace: workspace)
+      if jsonl {
+        logger.info("serving JSON lines", metadata: ["workspace": "\(workspace.root)"])
+        JSONLServer(context: context, logger: logger).run(input: STDIN_FILENO, output: protocolOutput)
+      } else {
+        try await CtxMCPServer(context: context, version: CtxVersion.current, logger: logger).run(input: STDIN_FILENO, output: protocolOutput)
+      }
+    }
+  }
+}
+
+/// The protocol's own copy of stdout.
+enum ProtocolOutput {
+  /// Duplicates fd 1 for the protocol, then points fd 1 at stderr.
+  ///
+  /// - Returns: the duplicate, which only the server writes to.
+  static func claim() throws -> Int32 {
+    let copy = dup(STDOUT_FILENO)
+    guard copy >= 0, dup2(STDERR_FILENO, STDOUT_FILENO) >= 0 else {
+      throw CtxError(.io, "cannot set up stdout for the protocol: \(String(cString: strerror(errno)))")
+    }
+    _ = fcntl(copy, F_SETFD, FD_CLOEXEC)
+    return copy
+  }
+}
+
+/// swift-log to stderr, once per process.
+enum ServeLogging {
+  nonisolated(unsafe) private static var bootstrapped = false
+  private static let lock = NSLock()
+
+  static func logger(verbose: Bool) -> Logger {
+    let level: Logger.Level = verbose ? .debug : .info
+    lock.withLock {
+      if !bootstrapped {
+        bootstrapped = true
+        LoggingSystem.bootstrap { label in
+          var handler = StreamLogHandler.standardError(label: label)
+          handler.logLevel = level
+          return handler
+        }
+      }
+    }
+    var logger = Logger(label: "ctx.serve")
+    logger.logLevel = level
+    return logger
+  }
+}

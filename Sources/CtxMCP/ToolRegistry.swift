@@ -1,0 +1,236 @@
+import CtxCore
+import CtxQuery
+import CtxStore
+import CtxWorkspace
+import Foundation
+import MCP
+
+/// One tool of `ctx serve`. MCP (`tools/call`) and `--jsonl` both call it, so the two
+/// protocols cannot drift apart.
+///
+/// Adding a tool is one conforming type and one entry in `ToolRegistry.standard`.
+public protocol CtxTool: Sendable {
+  /// The name agents call it by.
+  var name: String { get }
+  /// What it is for, written for an agent choosing between tools.
+  var description: String { get }
+  /// A JSON Schema object for its arguments.
+  var inputSchema: Value { get }
+  /// Runs the tool. Blocking (it reads the index); callers keep it off the cooperative pool.
+  ///
+  /// - Throws: `ToolError` (or any error, which `ToolError.from` words for the agent).
+  func call(_ arguments: ToolArguments, context: ToolContext) throws -> ToolOutput
+}
+
+/// What a tool returns.
+public struct ToolOutput: Sendable {
+  /// What an agent reads: MCP text content.
+  public var text: String
+  /// The JSON result: `result` in a `--jsonl` reply.
+  public var result: Data
+  /// MCP `structuredContent` (JSON): the result, or, when the text already carries part of it,
+  /// the rest (`context` puts the Markdown in the text and the bundle JSON here).
+  public var structured: Data
+
+  public init(text: String, result: Data, structured: Data? = nil) {
+    self.text = text
+    self.result = result
+    self.structured = structured ?? result
+  }
+
+  /// A JSON result whose text is the same JSON.
+  public static func json(_ value: some Encodable) throws -> ToolOutput {
+    let data = try CtxJSON.data(value)
+    return ToolOutput(text: String(decoding: data, as: UTF8.self), result: data)
+  }
+}
+
+/// A failure worded for the agent, with a stable code scripts can match on (docs/mcp.md,
+/// "Errors").
+public struct ToolError: Error, Sendable, CustomStringConvertible {
+  /// `parse_error`, `invalid_request`, `unknown_tool`, `invalid_arguments`, `no_index`,
+  /// `not_found`, `store_busy`, `invalid_workspace`, `schema_too_new`, `internal`, ...
+  public var code: String
+  public var message: String
+  /// For `not_found`: what the ref could have meant.
+  public var candidates: [String]
+
+  public init(_ code: String, _ message: String, candidates: [String] = []) {
+    self.code = code
+    self.message = message
+    self.candidates = candidates
+  }
+
+  public var description: String { message }
+
+  public static func invalidArguments(_ message: String) -> ToolError { ToolError("invalid_arguments", message) }
+
+  /// Words any error for the agent: a `CtxError` keeps its message and gets its code in
+  /// snake_case; anything else is `internal`.
+  public static func from(_ error: any Error) -> ToolError {
+    if let error = error as? ToolError { return error }
+    if let error = error as? CtxError {
+      switch error.code {
+      case .invalidQuery: return ToolError("invalid_arguments", error.description)
+      case .invalidConfig: return ToolError("invalid_workspace", error.description)
+      default: return ToolError(snakeCase(error.code.rawValue), error.description)
+      }
+    }
+    return ToolError("internal", "\(error)")
+  }
+
+  static func snakeCase(_ name: String) -> String {
+    var result = ""
+    for character in name {
+      if character.isUppercase {
+        result += "_" + character.lowercased()
+      } else {
+        result.append(character)
+      }
+    }
+    return result
+  }
+}
+
+/// A tool call's arguments, with typed accessors that fail as `invalid_arguments`.
+public struct ToolArguments: Sendable {
+  public let values: [String: Value]
+
+  public init(_ values: [String: Value]) {
+    self.values = values
+  }
+
+  /// Rejects names the tool does not take, so a typo (`querry`) is an error, not a default.
+  public func only(_ names: Set<String>) throws(ToolError) {
+    let unknown = values.keys.filter { !names.contains($0) }.sorted()
+    guard unknown.isEmpty else {
+      throw .invalidArguments("unknown argument(s) \(unknown.map { "`\($0)`" }.joined(separator: ", ")); this tool takes \(names.sorted().map { "`\($0)`" }.joined(separator: ", "))")
+    }
+  }
+
+  public func string(_ name: String) throws(ToolError) -> String? {
+    switch values[name] {
+    case nil, .null?: return nil
+    case .string(let text)?: return text
+    default: throw .invalidArguments("`\(name)` must be a string")
+    }
+  }
+
+  public func requiredString(_ name: String) throws(ToolError) -> String {
+    guard let text = try string(name), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+      throw .invalidArguments("`\(name)` is required (a non-empty string)")
+    }
+    return text
+  }
+
+  public func int(_ name: String, in range: ClosedRange<Int>) throws(ToolError) -> Int? {
+    let number: Int
+    switch values[name] {
+    case nil, .null?: return nil
+    case .int(let value)?: number = value
+    case .double(let value)? where value.rounded() == value && abs(value) < 1e15: number = Int(value)
+    case .string(let text)? where Int(text) != nil: number = Int(text) ?? 0
+    default: throw .invalidArguments("`\(name)` must be an integer")
+    }
+    guard range.contains(number) else {
+      throw .invalidArguments("`\(name)` must be between \(range.lowerBound) and \(range.upperBound) (got \(number))")
+    }
+    return number
+  }
+
+  /// An array of strings; a comma-separated string is taken too (`"code,history"`).
+  public func strings(_ name: String) throws(ToolError) -> [String]? {
+    switch values[name] {
+    case nil, .null?: return nil
+    case .string(let text)?: return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    case .array(let items)?:
+      var result: [String] = []
+      for item in items {
+        guard case .string(let text) = item else { throw .invalidArguments("`\(name)` must be an array of strings") }
+        result.append(text)
+      }
+      return result
+    default: throw .invalidArguments("`\(name)` must be an array of strings")
+    }
+  }
+
+  public func layer(_ name: String) throws(ToolError) -> Layer? {
+    guard let text = try string(name) else { return nil }
+    guard let layer = Layer(rawValue: text) else {
+      throw .invalidArguments("unknown layer `\(text)` in `\(name)`; use one of \(Layer.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return layer
+  }
+}
+
+/// What tools share for the life of a server: the workspace and its index, opened once and
+/// reopened when the file is replaced (`rm -r index && ctx index`).
+///
+/// The store is a WAL `DatabasePool`: every request runs its reads in transactions of their
+/// own, none held between requests, so a long-lived server sees what `ctx index` commits in
+/// another process as soon as it is committed.
+public final class ToolContext: @unchecked Sendable {
+  public let workspace: Workspace
+  private let lock = NSLock()
+  private var cached: (store: IndexStore, device: UInt64, inode: UInt64)?
+
+  public init(workspace: Workspace) {
+    self.workspace = workspace
+  }
+
+  /// The workspace's index, read-only.
+  ///
+  /// - Throws: `no_index` when there is none yet (run `ctx index`), or the store's error.
+  public func store() throws -> IndexStore {
+    let path = workspace.databasePath
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+      lock.withLock { cached = nil }
+      throw ToolError("no_index", "there is no index yet at \(path); run `ctx index` in \(workspace.root) first")
+    }
+    let device = UInt64(info.st_dev)
+    let inode = UInt64(info.st_ino)
+    return try lock.withLock {
+      if let cached, cached.device == device, cached.inode == inode { return cached.store }
+      let store = try IndexStore(path: path, mode: .readOnly)
+      cached = (store, device, inode)
+      return store
+    }
+  }
+
+  public func queryService() throws -> QueryService {
+    QueryService(store: try store())
+  }
+}
+
+/// The tools `ctx serve` offers, by name.
+///
+/// `annotate`, `correct` and `conflicts` (the annotation layer) will join them as more
+/// entries here.
+public struct ToolRegistry: Sendable {
+  public let tools: [any CtxTool]
+
+  public init(_ tools: [any CtxTool]) {
+    self.tools = tools
+  }
+
+  public static let standard = ToolRegistry([ContextTool(), SearchTool(), ShowTool(), StatusTool()])
+
+  public func tool(named name: String) -> (any CtxTool)? {
+    tools.first { $0.name == name }
+  }
+
+  public var names: [String] { tools.map(\.name) }
+
+  /// Runs a tool by name, turning every failure into a `ToolError`.
+  public func call(_ name: String, arguments: [String: Value], context: ToolContext) -> Result<ToolOutput, ToolError> {
+    guard let tool = tool(named: name) else {
+      return .failure(ToolError("unknown_tool", "there is no tool `\(name)`; the tools are \(names.joined(separator: ", "))"))
+    }
+    do {
+      return .success(try tool.call(ToolArguments(arguments), context: context))
+    } catch {
+      return .failure(ToolError.from(error))
+    }
+  }
+}

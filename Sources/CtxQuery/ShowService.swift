@@ -1,0 +1,472 @@
+import CtxCore
+import CtxGit
+import CtxStore
+import Foundation
+
+/// What `ctx show` (and the MCP `show` tool) can be asked for.
+///
+/// One case per kind of ref. A new kind (a chat thread `thread:<channel>/<ts>`, a document
+/// section) is one more case here, one more branch in `interpretations(of:sources:)`, and one
+/// more `resolve` branch in `ShowService`.
+public enum ShowRef: Sendable, Hashable {
+  /// A file of a code source, optionally in one named source, optionally a line range.
+  case file(source: String?, path: String, lines: ClosedRange<Int>?)
+  /// A commit id or a unique prefix of at least 7 hex digits, optionally in one git source.
+  case commit(source: String?, prefix: String)
+
+  /// The readings of `text`, in the order they are tried: `abc1234` may be a commit or a file
+  /// of that name, so it yields both, commit first.
+  ///
+  /// Forms: `path`, `path:10`, `path:10-40`, `source:path[:lines]`, a commit id or prefix
+  /// (7 to 40 hex digits), `commit:<id>`, `source:<id>`.
+  /// - Parameter sources: the names of the indexed sources (a leading `name:` is a source
+  ///   only when it names one).
+  /// - Throws: `.invalidQuery` for an empty ref, a backwards line range or a kind of ref that
+  ///   cannot be shown yet.
+  public static func interpretations(of text: String, sources: Set<String>) throws(CtxError) -> [ShowRef] {
+    let ref = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !ref.isEmpty else {
+      throw CtxError(.invalidQuery, "give a ref to show: `path`, `path:10-40`, `source:path:10-40`, or a commit id (7+ hex digits)")
+    }
+    if ref.hasPrefix("thread:") || ref.hasPrefix("doc:") {
+      throw CtxError(.invalidQuery, "`\(ref)`: chat threads and document sections cannot be shown yet; show a file (`path:10-40`) or a commit")
+    }
+    if ref.hasPrefix("commit:") {
+      let id = String(ref.dropFirst("commit:".count))
+      guard looksLikeCommit(id) else { throw CtxError(.invalidQuery, "`\(ref)`: a commit ref needs 7 to 40 hex digits") }
+      return [.commit(source: nil, prefix: id.lowercased())]
+    }
+    var body = Substring(ref)
+    var lines: ClosedRange<Int>? = nil
+    if let colon = body.lastIndex(of: ":"), let range = try lineRange(body[body.index(after: colon)...], ref: ref) {
+      lines = range
+      body = body[..<colon]
+    }
+    var source: String? = nil
+    if let colon = body.firstIndex(of: ":"), sources.contains(String(body[..<colon])) {
+      source = String(body[..<colon])
+      body = body[body.index(after: colon)...]
+    }
+    var path = String(body)
+    while path.hasPrefix("./") { path.removeFirst(2) }
+    guard !path.isEmpty else { throw CtxError(.invalidQuery, "`\(ref)` names no file") }
+    if lines == nil && looksLikeCommit(path) {
+      return [.commit(source: source, prefix: path.lowercased()), .file(source: source, path: path, lines: nil)]
+    }
+    return [.file(source: source, path: path, lines: lines)]
+  }
+
+  static func looksLikeCommit(_ text: String) -> Bool {
+    text.count >= 7 && text.count <= 40 && text.allSatisfy(\.isHexDigit)
+  }
+
+  /// `10` or `10-40` (nil when `text` is not a line spec at all).
+  private static func lineRange(_ text: Substring, ref: String) throws(CtxError) -> ClosedRange<Int>? {
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else {
+      return nil
+    }
+    guard let start = Int(parts[0]), let end = Int(parts.last ?? parts[0]), start >= 1 else {
+      throw CtxError(.invalidQuery, "`\(ref)`: line numbers start at 1")
+    }
+    guard end >= start else { throw CtxError(.invalidQuery, "`\(ref)`: the range ends before it starts (\(start)-\(end))") }
+    return start...end
+  }
+}
+
+/// Options for `ShowService`.
+public struct ShowOptions: Sendable {
+  /// A file shown without a range, or a range longer than this, is cut to this many lines
+  /// (`truncated` says so); ask for a range to see the rest.
+  public var maxLines = 1000
+  /// At most this many changed files are listed for a commit (`files_changed` has the total).
+  public var maxChangedFiles = 500
+  /// Applied to live file content before it is shown. Indexed text is redacted before it is
+  /// stored; text read from disk now is not, so the caller plugs the workspace's redactor in.
+  public var redact: @Sendable (String) -> String = { $0 }
+
+  public init() {}
+}
+
+/// The live content behind a hit, read now rather than from the index, with how it compares
+/// to what was indexed. Shared by `ctx show` and the MCP `show` tool. Read-only.
+public struct ShowService: Sendable {
+  public let store: IndexStore
+  public var options: ShowOptions
+
+  public init(store: IndexStore, options: ShowOptions = ShowOptions()) {
+    self.store = store
+    self.options = options
+  }
+
+  /// Resolves `ref` and reads what it names.
+  ///
+  /// - Returns: `.found` with the content, or `.notFound` with a message and candidates
+  ///   (files with the same name, commits sharing a prefix).
+  /// - Throws: `.invalidQuery` for a malformed ref; store errors.
+  public func show(_ ref: String) throws -> ShowOutcome {
+    let roots = try store.sourceRoots()
+    let readings = try ShowRef.interpretations(of: ref, sources: Set(roots.keys))
+    var misses: [ShowMiss] = []
+    for reading in readings {
+      switch try resolve(reading, ref: ref, roots: roots) {
+      case .found(let item): return .found(item)
+      case .notFound(let miss): misses.append(miss)
+      }
+    }
+    // An ambiguous prefix says more than "no such file"; otherwise the first reading's miss.
+    let miss = misses.first { !$0.candidates.isEmpty } ?? misses.first ?? ShowMiss(ref: ref, message: "nothing in the index is named `\(ref)`")
+    return .notFound(miss)
+  }
+
+  private func resolve(_ reading: ShowRef, ref: String, roots: [String: (kind: String, root: String)]) throws -> ShowOutcome {
+    switch reading {
+    case .file(let source, let path, let lines):
+      return try showFile(source: source, path: path, lines: lines, ref: ref, roots: roots)
+    case .commit(let source, let prefix):
+      return try showCommit(source: source, prefix: prefix, ref: ref)
+    }
+  }
+
+  // MARK: Files
+
+  private func showFile(source: String?, path rawPath: String, lines: ClosedRange<Int>?, ref: String, roots: [String: (kind: String, root: String)]) throws
+    -> ShowOutcome
+  {
+    // An absolute path inside a source's root is taken relative to it.
+    var path = rawPath
+    if path.hasPrefix("/") {
+      let owners = roots.filter { source == nil || $0.key == source }.sorted { $0.key < $1.key }
+      if let owner = owners.first(where: { path.hasPrefix($0.value.root + "/") }) {
+        path = String(path.dropFirst(owner.value.root.count + 1))
+      }
+    }
+    var found = try store.indexedFiles(atPath: path).filter { $0.kind == "code" }
+    if let source { found = found.filter { $0.source == source } }
+    var resolvedNote: String? = nil
+    if found.isEmpty {
+      // A partial path (`auth/session.ts`, as stack traces write them) naming one indexed file.
+      let name = path.split(separator: "/").last.map(String.init) ?? path
+      let matches = try store.files(named: name).filter { ($0.path == path || $0.path.hasSuffix("/" + path)) && (source == nil || $0.source == source) }
+      let paths = Set(matches.map(\.path))
+      if paths.count == 1, let match = paths.first {
+        found = try store.indexedFiles(atPath: match).filter { $0.kind == "code" && (source == nil || $0.source == source) }
+        resolvedNote = "`\(path)` is `\(match)`"
+        path = match
+      } else if paths.count > 1 {
+        let candidates = matches.map { "\($0.source):\($0.path)" }.sorted()
+        return .notFound(
+          ShowMiss(ref: ref, message: "`\(path)` matches \(paths.count) indexed files: " + candidates.prefix(10).joined(separator: ", ") + "; give more of the path", candidates: candidates))
+      }
+    }
+    guard let file = found.first else {
+      return .notFound(try fileMiss(path: path, source: source, ref: ref))
+    }
+    let absolute = file.root + "/" + file.path
+    var shown = ShownFile(
+      source: file.source, path: file.path, file: absolute, startLine: lines?.lowerBound ?? 1, endLine: 0, lineCount: nil,
+      indexedLineCount: file.lineCount, freshness: .unchanged, indexedHash: file.contentHash, currentHash: nil, truncated: false,
+      text: nil, note: resolvedNote, alsoIn: found.dropFirst().map(\.source))
+    guard let bytes = FileManager.default.contents(atPath: absolute).map(Array.init) else {
+      shown.freshness = .deleted
+      shown.endLine = lines?.upperBound ?? file.lineCount
+      shown.addNote("\(absolute) is gone; the index still has it until the next `ctx index`")
+      return .found(.file(shown))
+    }
+    let hash = ContentHash.blobID(of: bytes)
+    shown.currentHash = hash
+    shown.freshness = hash == file.contentHash ? .unchanged : .changedSinceIndexed
+    if bytes.prefix(8000).contains(0) {
+      shown.addNote("binary content (\(bytes.count) bytes); nothing to show as lines")
+      shown.endLine = 0
+      return .found(.file(shown))
+    }
+    let all = ShowService.lines(of: bytes)
+    shown.lineCount = all.count
+    let wanted = lines ?? 1...max(all.count, 1)
+    let first = wanted.lowerBound
+    var last = min(wanted.upperBound, all.count)
+    if last - first + 1 > options.maxLines {
+      last = first + options.maxLines - 1
+      shown.truncated = true
+      shown.addNote("cut to \(options.maxLines) lines; ask for a range (`\(file.path):\(last + 1)-\(min(wanted.upperBound, all.count))`) to see more")
+    }
+    if first > all.count {
+      shown.startLine = first
+      shown.endLine = first - 1
+      shown.text = ""
+      shown.addNote("the file has \(all.count) line(s) now")
+      return .found(.file(shown))
+    }
+    shown.startLine = first
+    shown.endLine = last
+    shown.text = options.redact(all[(first - 1)..<last].joined(separator: "\n"))
+    return .found(.file(shown))
+  }
+
+  /// Lines without their terminators (`\n` or `\r\n`); a final newline ends the last line.
+  static func lines(of bytes: [UInt8]) -> [String] {
+    guard !bytes.isEmpty else { return [] }
+    var result: [String] = []
+    var start = 0
+    for index in bytes.indices where bytes[index] == 0x0A {
+      var end = index
+      if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+      result.append(String(decoding: bytes[start..<end], as: UTF8.self))
+      start = index + 1
+    }
+    if start < bytes.count { result.append(String(decoding: bytes[start...], as: UTF8.self)) }
+    return result
+  }
+
+  /// Not in the index: say so, and name the indexed files with the same name.
+  private func fileMiss(path: String, source: String?, ref: String) throws -> ShowMiss {
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    let sameName = try store.files(named: name).filter { source == nil || $0.source == source }
+    let candidates = sameName.map { "\($0.source):\($0.path)" }.sorted()
+    var message = "no indexed file at `\(path)`" + (source.map { " in source `\($0)`" } ?? "")
+    if !candidates.isEmpty { message += "; files with that name: " + candidates.prefix(10).joined(separator: ", ") }
+    return ShowMiss(ref: ref, message: message, candidates: candidates)
+  }
+
+  // MARK: Commits
+
+  private func showCommit(source: String?, prefix: String, ref: String) throws -> ShowOutcome {
+    var rows = try store.commits(shaPrefix: prefix, limit: 50)
+    if let source { rows = rows.filter { $0.source == source } }
+    let distinct = Dictionary(grouping: rows, by: \.sha)
+    guard !distinct.isEmpty else {
+      return .notFound(ShowMiss(ref: ref, message: "no indexed commit starts with `\(prefix)`" + (source.map { " in source `\($0)`" } ?? "")))
+    }
+    guard distinct.count == 1, let sources = distinct.values.first else {
+      let candidates = rows.reduce(into: [CommitRow]()) { list, row in if !list.contains(where: { $0.sha == row.sha }) { list.append(row) } }
+        .map { "\($0.sha.prefix(12)) \($0.summary)" }
+      return .notFound(
+        ShowMiss(
+          ref: ref, message: "`\(prefix)` is ambiguous: \(distinct.count) commits start with it (" + candidates.prefix(10).joined(separator: "; ") + "); give more digits",
+          candidates: candidates))
+    }
+    let ordered = sources.sorted { $0.source < $1.source }
+    let commit = ordered[0]
+    var changes = try store.changedPaths(commitID: commit.id, limit: options.maxChangedFiles)
+    if changes.contains(where: { $0.added == nil }), !commit.isMerge {
+      changes = try withLineCounts(changes, commit: commit)
+    }
+    let message = commit.body.isEmpty ? commit.summary : commit.summary + "\n\n" + commit.body
+    return .found(
+      .commit(
+        ShownCommit(
+          source: commit.source, commit: commit.sha, summary: commit.summary, message: message, author: commit.authorName,
+          authorEmail: commit.authorEmail, date: ISODate.string(commit.time), authorDate: ISODate.string(commit.authorTime),
+          isMerge: commit.isMerge, filesChanged: commit.filesChanged, linesAdded: commit.linesAdded, linesRemoved: commit.linesRemoved,
+          changes: changes.map { ShownCommit.Change(status: $0.status.rawValue, path: $0.path, oldPath: $0.oldPath, added: $0.added, removed: $0.removed) },
+          alsoIn: ordered.dropFirst().map(\.source))))
+  }
+
+  /// Line counts the index does not have (older commits), counted now when the repository is here.
+  private func withLineCounts(_ changes: [GitFileChange], commit: CommitRow) throws -> [GitFileChange] {
+    guard let root = try store.gitSources().first(where: { $0.name == commit.source })?.root,
+      let history = try? GitHistory(path: root), let record = try? history.commit(commit.sha, countLines: true)
+    else { return changes }
+    let counted = Dictionary(record.changes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+    return changes.map { change in
+      var change = change
+      if change.added == nil, let live = counted[change.path] {
+        change.added = live.added
+        change.removed = live.removed
+      }
+      return change
+    }
+  }
+}
+
+/// The result of `ShowService.show`.
+public enum ShowOutcome: Sendable {
+  case found(ShownItem)
+  case notFound(ShowMiss)
+}
+
+/// A ref that names nothing (or several things), with what it could have meant.
+public struct ShowMiss: Sendable, Encodable, Hashable {
+  public var ref: String
+  public var message: String
+  public var candidates: [String] = []
+}
+
+/// What a ref names, read now. `ctx show --json` prints `json`; people read `rendered()`.
+public enum ShownItem: Sendable {
+  case file(ShownFile)
+  case commit(ShownCommit)
+
+  /// The JSON form (docs/mcp.md, "show").
+  public var json: any Encodable & Sendable {
+    switch self {
+    case .file(let file): file
+    case .commit(let commit): commit
+    }
+  }
+
+  /// The form for people: a header, then numbered lines or the commit like `git show --stat`.
+  public func rendered() -> String {
+    switch self {
+    case .file(let file): file.rendered()
+    case .commit(let commit): commit.rendered()
+    }
+  }
+}
+
+/// How a file on disk compares with the indexed one.
+public enum Freshness: String, Sendable, Encodable {
+  /// The content hash (git blob id) equals the indexed one.
+  case unchanged
+  case changedSinceIndexed = "changed since indexed"
+  case deleted
+}
+
+/// A file's current lines.
+public struct ShownFile: Sendable, Encodable {
+  public var kind = "file"
+  public var source: String
+  /// Relative to the source's root, as search hits name it.
+  public var path: String
+  /// The absolute path on disk.
+  public var file: String
+  /// The lines shown (1-based, inclusive); `end_line < start_line` when none are.
+  public var startLine: Int
+  public var endLine: Int
+  /// Lines in the file now (nil when deleted or binary).
+  public var lineCount: Int?
+  public var indexedLineCount: Int
+  public var freshness: Freshness
+  public var indexedHash: String
+  public var currentHash: String?
+  /// The range was cut to `ShowOptions.maxLines`.
+  public var truncated: Bool
+  /// The lines shown, joined with `\n` (nil when deleted or binary).
+  public var text: String?
+  public var note: String?
+  /// Other sources holding the same path (the first by name is shown).
+  public var alsoIn: [String]
+
+  mutating func addNote(_ text: String) {
+    note = note.map { $0 + "; " + text } ?? text
+  }
+
+  /// `path:start-end`, as search hits write refs.
+  public var ref: String { endLine >= startLine ? "\(path):\(startLine)-\(endLine)" : path }
+
+  enum CodingKeys: String, CodingKey {
+    case kind, ref, source, path, file, startLine, endLine, lineCount, indexedLineCount, freshness, indexedHash, currentHash, truncated, text,
+      note, alsoIn
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(kind, forKey: .kind)
+    try container.encode(ref, forKey: .ref)
+    try container.encode(source, forKey: .source)
+    try container.encode(path, forKey: .path)
+    try container.encode(file, forKey: .file)
+    try container.encode(startLine, forKey: .startLine)
+    try container.encode(endLine, forKey: .endLine)
+    try container.encode(lineCount, forKey: .lineCount)
+    try container.encode(indexedLineCount, forKey: .indexedLineCount)
+    try container.encode(freshness, forKey: .freshness)
+    try container.encode(indexedHash, forKey: .indexedHash)
+    try container.encode(currentHash, forKey: .currentHash)
+    try container.encode(truncated, forKey: .truncated)
+    try container.encode(text, forKey: .text)
+    try container.encode(note, forKey: .note)
+    try container.encode(alsoIn, forKey: .alsoIn)
+  }
+
+  func rendered() -> String {
+    var output = "\(ref)  [\(source)]  \(freshness.rawValue)\n"
+    if let note { output += "note: \(note)\n" }
+    if let text, endLine >= startLine {
+      let width = String(endLine).count
+      for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let number = String(startLine + offset)
+        output += String(repeating: " ", count: max(0, width - number.count)) + number + "  " + line + "\n"
+      }
+    }
+    return output
+  }
+}
+
+/// A commit as the index holds it, with its full message and changed files.
+public struct ShownCommit: Sendable, Encodable {
+  public struct Change: Sendable, Encodable {
+    public var status: String
+    public var path: String
+    public var oldPath: String?
+    public var added: Int?
+    public var removed: Int?
+  }
+
+  public var kind = "commit"
+  public var source: String
+  public var commit: String
+  public var summary: String
+  /// The whole message: summary, blank line, body.
+  public var message: String
+  public var author: String
+  public var authorEmail: String
+  /// Committer date (as search hits give it), ISO 8601 UTC.
+  public var date: String
+  public var authorDate: String
+  public var isMerge: Bool
+  public var filesChanged: Int
+  public var linesAdded: Int?
+  public var linesRemoved: Int?
+  /// The changed files (the first `ShowOptions.maxChangedFiles`); merges list none.
+  public var changes: [Change]
+  public var alsoIn: [String]
+
+  public var ref: String { commit }
+
+  enum CodingKeys: String, CodingKey {
+    case kind, ref, source, commit, summary, message, author, authorEmail, date, authorDate, isMerge, filesChanged, linesAdded, linesRemoved,
+      changes, alsoIn
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(kind, forKey: .kind)
+    try container.encode(ref, forKey: .ref)
+    try container.encode(source, forKey: .source)
+    try container.encode(commit, forKey: .commit)
+    try container.encode(summary, forKey: .summary)
+    try container.encode(message, forKey: .message)
+    try container.encode(author, forKey: .author)
+    try container.encode(authorEmail, forKey: .authorEmail)
+    try container.encode(date, forKey: .date)
+    try container.encode(authorDate, forKey: .authorDate)
+    try container.encode(isMerge, forKey: .isMerge)
+    try container.encode(filesChanged, forKey: .filesChanged)
+    try container.encode(linesAdded, forKey: .linesAdded)
+    try container.encode(linesRemoved, forKey: .linesRemoved)
+    try container.encode(changes, forKey: .changes)
+    try container.encode(alsoIn, forKey: .alsoIn)
+  }
+
+  func rendered() -> String {
+    var output = "commit \(commit)  [\(source)]\n"
+    output += "Author: \(author) <\(authorEmail)>\n"
+    output += "Date:   \(authorDate)" + (authorDate == date ? "" : " (committed \(date))") + "\n\n"
+    for line in message.split(separator: "\n", omittingEmptySubsequences: false) { output += "    \(line)\n" }
+    if !changes.isEmpty {
+      output += "\n"
+      for change in changes {
+        var line = "\(change.status)  \(change.path)"
+        if let old = change.oldPath { line += " (from \(old))" }
+        if let added = change.added, let removed = change.removed { line += "  +\(added) -\(removed)" }
+        output += line + "\n"
+      }
+      if filesChanged > changes.count { output += "... and \(filesChanged - changes.count) more file(s)\n" }
+    } else if isMerge {
+      output += "\n(a merge: its changes are on the commits it merged)\n"
+    }
+    return output
+  }
+}

@@ -1,0 +1,35 @@
+import CtxCore
+import CtxQuery
+import Testing
+
+/// `ctx show REF`: how a ref is read, before anything is looked up.
+@Suite struct ShowRefTests {
+  static let sources: Set<String> = ["code", "history", "web"]
+
+  @Test(arguments: [
+    ("src/a.ts", [ShowRef.file(source: nil, path: "src/a.ts", lines: nil)]),
+    ("src/a.ts:10", [.file(source: nil, path: "src/a.ts", lines: 10...10)]),
+    ("src/a.ts:10-40", [.file(source: nil, path: "src/a.ts", lines: 10...40)]),
+    ("./src/a.ts:3-3", [.file(source: nil, path: "src/a.ts", lines: 3...3)]),
+    ("web:src/a.ts:10-40", [.file(source: "web", path: "src/a.ts", lines: 10...40)]),
+    ("web:src/a.ts", [.file(source: "web", path: "src/a.ts", lines: nil)]),
+    // Not a source name: part of the path.
+    ("other:src/a.ts:5", [.file(source: nil, path: "other:src/a.ts", lines: 5...5)]),
+    ("C:notes.txt", [.file(source: nil, path: "C:notes.txt", lines: nil)]),
+    // Hex could be a commit or a file of that name: commit first.
+    ("1D1A8FE5", [.commit(source: nil, prefix: "1d1a8fe5"), .file(source: nil, path: "1D1A8FE5", lines: nil)]),
+    ("history:1d1a8fe", [.commit(source: "history", prefix: "1d1a8fe"), .file(source: "history", path: "1d1a8fe", lines: nil)]),
+    ("commit:1d1a8fe5d58", [.commit(source: nil, prefix: "1d1a8fe5d58")]),
+    // Too short for a commit, or with a line range: a file.
+    ("abc123", [.file(source: nil, path: "abc123", lines: nil)]),
+    ("deadbeef1:4", [.file(source: nil, path: "deadbeef1", lines: 4...4)]),
+  ])
+  func reads(_ text: String, _ expected: [ShowRef]) throws {
+    #expect(try ShowRef.interpretations(of: text, sources: ShowRefTests.sources) == expected)
+  }
+
+  @Test(arguments: ["", "  ", "src/a.ts:40-10", "src/a.ts:0-3", "commit:xyz", "thread:general/1700000000.1", "web:"])
+  func rejects(_ text: String) {
+    #expect(throws: CtxError.self) { try ShowRef.interpretations(of: text, sources: ShowRefTests.sources) }
+  }
+}
