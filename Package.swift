@@ -255,6 +255,7 @@ let package = Package(
     .target(
       name: "CtxMCP",
       dependencies: [
+        "CtxAnnotations",
         "CtxCore",
         "CtxIndexer",
         "CtxQuery",

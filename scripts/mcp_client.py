@@ -29,7 +29,7 @@ except ImportError as error:  # pragma: no cover - reported to the Swift test
           "run `python3 -m pip install mcp` (scripts/test.sh does this)", file=sys.stderr)
     sys.exit(3)
 
-EXPECTED_TOOLS = {"context", "search", "show", "status"}
+EXPECTED_TOOLS = {"context", "search", "show", "annotate", "correct", "conflicts", "status"}
 FAILURES = []
 
 
@@ -106,6 +106,13 @@ async def sdk_phase(args):
             result = await session.call_tool("status", {})
             status = json.loads(text_of(result))
             check(len(status.get("sources", [])) > 0, "status: sources", text_of(result)[:300])
+
+            result = await session.call_tool(
+                "annotate", {"target": f"path:{hit['ref'].split(':')[0]}", "kind": "caveat", "text": "Checked by the MCP end-to-end test.", "agent": "mcp-e2e"})
+            written = json.loads(text_of(result))
+            check(written.get("status") == "proposed" and written.get("author") == "mcp-e2e", "annotate: a proposal authored by the agent", text_of(result)[:300])
+            result = await session.call_tool("conflicts", {})
+            check("conflicts" in json.loads(text_of(result)), "conflicts: JSON", text_of(result)[:200])
 
             result = await session.call_tool("search", {"limit": 5})
             is_error = result.isError if hasattr(result, "isError") else result.is_error

@@ -41,7 +41,7 @@ public struct CtxMCPServer: Sendable {
     let tools = registry.tools.map { tool in
       Tool(
         name: tool.name, description: tool.description, inputSchema: tool.inputSchema,
-        annotations: .init(readOnlyHint: true, idempotentHint: true, openWorldHint: false))
+        annotations: .init(readOnlyHint: tool.isReadOnly, destructiveHint: false, idempotentHint: tool.isReadOnly, openWorldHint: false))
     }
     await server.withMethodHandler(ListTools.self) { _ in
       ListTools.Result(tools: tools)

@@ -16,10 +16,16 @@ public protocol CtxTool: Sendable {
   var description: String { get }
   /// A JSON Schema object for its arguments.
   var inputSchema: Value { get }
+  /// False for the tools that write (proposed annotations): MCP `readOnlyHint`.
+  var isReadOnly: Bool { get }
   /// Runs the tool. Blocking (it reads the index); callers keep it off the cooperative pool.
   ///
   /// - Throws: `ToolError` (or any error, which `ToolError.from` words for the agent).
   func call(_ arguments: ToolArguments, context: ToolContext) throws -> ToolOutput
+}
+
+extension CtxTool {
+  public var isReadOnly: Bool { true }
 }
 
 /// What a tool returns.
@@ -205,8 +211,6 @@ public final class ToolContext: @unchecked Sendable {
 
 /// The tools `ctx serve` offers, by name.
 ///
-/// `annotate`, `correct` and `conflicts` (the annotation layer) will join them as more
-/// entries here.
 public struct ToolRegistry: Sendable {
   public let tools: [any CtxTool]
 
@@ -214,7 +218,9 @@ public struct ToolRegistry: Sendable {
     self.tools = tools
   }
 
-  public static let standard = ToolRegistry([ContextTool(), SearchTool(), ShowTool(), StatusTool()])
+  public static let standard = ToolRegistry([
+    ContextTool(), SearchTool(), ShowTool(), AnnotateTool(), CorrectTool(), ConflictsTool(), StatusTool(),
+  ])
 
   public func tool(named name: String) -> (any CtxTool)? {
     tools.first { $0.name == name }

@@ -112,7 +112,7 @@ final class JSONLSession {
     #expect(((search["hits"] as? [[String: Any]])?.first?["ref"]) as? String == "src/auth/session.ts:1-3")
     #expect(replies[1]["ok"] as? Bool == false && error(1) == "parse_error")
     #expect(error(2) == "unknown_tool")
-    #expect((((replies[2]["error"] as? [String: Any])?["message"]) as? String)?.contains("context, search, show, status") == true)
+    #expect((((replies[2]["error"] as? [String: Any])?["message"]) as? String)?.contains("context, search, show, annotate, correct, conflicts, status") == true)
     #expect(((replies[3]["result"] as? [String: Any])?["freshness"]) as? String == "unchanged")
     let context = try #require(replies[4]["result"] as? [String: Any])
     #expect((context["markdown"] as? String)?.contains("validateSession") == true)
@@ -152,7 +152,7 @@ final class JSONLSession {
     #expect(run.stdout.split(separator: "\n").count == 7, "\(run.stdout)")  // 6 requests and the parse error
     #expect(Set(byID.keys).isSuperset(of: [1, 2, 3, 4, 5, 6]), "\(run.stdout)")
     let tools = ((byID[2]?["result"] as? [String: Any])?["tools"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
-    #expect(tools == ["context", "search", "show", "status"])
+    #expect(tools == ["context", "search", "show", "annotate", "correct", "conflicts", "status"])
     let context = byID[3]?["result"] as? [String: Any]
     #expect(context?["isError"] as? Bool == false)
     #expect((((context?["content"] as? [[String: Any]])?.first)?["text"] as? String)?.contains("validateSession") == true)
@@ -161,6 +161,31 @@ final class JSONLSession {
     #expect(((byID[5]?["error"] as? [String: Any])?["code"]) as? Int == -32602)
     let shown = (((byID[6]?["result"] as? [String: Any])?["structuredContent"]) as? [String: Any])
     #expect(shown?["text"] as? String == "def parse_args(argv):\n    return argv[1:]")
+  }
+
+  @Test func agentsWriteProposalsAndReadConflicts() throws {
+    let fixture = try IndexedWorkspace()
+    let lines = [
+      #"{"id": 1, "tool": "annotate", "arguments": {"target": "symbol:validateSession", "kind": "caveat", "text": "Only checks length.", "fact_key": "session.ttl", "fact_value": "60", "agent": "claude-code"}}"#,
+      #"{"id": 2, "tool": "correct", "arguments": {"target": "symbol:validateSession", "text": "It also needs an expiry check.", "agent": "claude-code"}}"#,
+      #"{"id": 3, "tool": "annotate", "arguments": {"target": "symbol:noSuchSymbol", "text": "x"}}"#,
+      #"{"id": 4, "tool": "annotate", "arguments": {"target": "symbol:validateSession", "kind": "correction", "text": "x"}}"#,
+      #"{"id": 5, "tool": "conflicts", "arguments": {}}"#,
+    ]
+    let run = try CtxBinary.run(["serve", "--jsonl"], in: fixture.workspace, stdin: lines.joined(separator: "\n") + "\n")
+    #expect(run.status == 0, "\(run.stderr)")
+    let replies = try run.stdout.split(separator: "\n").map { try fixture.json(String($0)) }
+    #expect(replies.count == 5)
+    guard replies.count == 5 else { return }
+    let first = try #require(replies[0]["result"] as? [String: Any])
+    #expect(first["status"] as? String == "proposed" && first["author"] as? String == "claude-code")
+    #expect((replies[1]["result"] as? [String: Any])?["kind"] as? String == "correction")
+    #expect(replies[2]["ok"] as? Bool == false && ((replies[2]["error"] as? [String: Any])?["code"] as? String) == "not_found")
+    #expect(replies[3]["ok"] as? Bool == false && ((replies[3]["error"] as? [String: Any])?["code"] as? String) == "invalid_arguments")
+    #expect((replies[4]["result"] as? [String: Any])?["conflicts"] is [Any])
+    // The files are there, as proposals a person reviews.
+    let review = try CtxBinary.run(["review", "list"], in: fixture.workspace)
+    #expect(review.status == 1 && review.stdout.contains("claude-code"), "\(review.stdout)")
   }
 
   @Test func jsonlWithoutAnIndexAnswersNoIndex() throws {
