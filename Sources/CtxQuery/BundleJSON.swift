@@ -20,6 +20,12 @@ public struct BundleJSON: Encodable {
     var score: Double
     var why: [String]
     var code: String
+    /// `unchanged`, `changed since indexed` or `deleted`: the file on disk now.
+    var freshness: String?
+    /// The same lines as they are on disk now, when the file changed.
+    var current: String?
+    /// Other places using the symbol (`path:line`).
+    var alsoUsedIn: [String]
   }
 
   struct HistoryItem: Encodable {
@@ -55,6 +61,7 @@ public struct BundleJSON: Encodable {
     var supersededBy: String?
     var text: String
     var truncated: Bool
+    var freshness: String?
     var score: Double
     var why: [String]
   }
@@ -136,7 +143,7 @@ public struct BundleJSON: Encodable {
           source: chunk.source, ref: "\(chunk.path):\(chunk.startLine)-\(chunk.endLine)", path: chunk.path,
           startLine: chunk.startLine, endLine: chunk.endLine, shownStartLine: item.shownStart, shownEndLine: item.shownEnd,
           truncated: item.truncated, symbol: chunk.symbol, kind: chunk.kind, score: (item.hit.score * 1000).rounded() / 1000,
-          why: item.hit.reasons, code: item.code)
+          why: item.hit.reasons, code: item.code, freshness: item.freshness?.rawValue, current: item.current, alsoUsedIn: item.usages)
       },
       history: bundle.history.map { item in
         let commit = item.hit.commit
@@ -152,7 +159,7 @@ public struct BundleJSON: Encodable {
         return DocItem(
           source: section.source, ref: item.hit.ref, path: section.path, heading: section.heading, startLine: section.startLine,
           endLine: section.endLine, status: section.status, supersededBy: section.supersededBy, text: item.text, truncated: item.truncated,
-          score: (item.hit.score * 1000).rounded() / 1000, why: item.hit.reasons)
+          freshness: item.hit.freshness?.rawValue, score: (item.hit.score * 1000).rounded() / 1000, why: item.hit.reasons)
       },
       chat: bundle.discussions.map { item in
         let thread = item.hit.thread

@@ -4,38 +4,45 @@ import Foundation
 
 /// Estimates how many tokens a text costs a language model, without a tokenizer.
 ///
-/// Counts what BPE tokenizers split text into: each run of ASCII letters or of digits is one
-/// token, plus one per further 8 characters (long words are split); each punctuation mark is
-/// one; whitespace is free; each non-ASCII character is one. Measured against cl100k_base on
-/// this repository's Swift, Markdown and JSON and on moby's Go, Python, shell and YAML, it is
-/// within -2% to +9% of the real count (docs/bundles.md; `Tests/CtxQueryTests`), where bytes ÷ 4
-/// undercounted by 4% to 24%. It errs high, so a budget is not exceeded by real counts either.
+/// Counts what BPE tokenizers split text into: a run of ASCII letters is one token plus one
+/// per further 7 letters (long words are split); a run of digits costs one per 3 digits (as
+/// cl100k splits numbers); a run of punctuation costs one per 2 marks (`("`, `),` merge);
+/// whitespace is free; each non-ASCII character is one. Measured against cl100k_base on this
+/// repository's Swift, Markdown, Python and JSON and on moby's Go, shell and YAML it is within
+/// -9% to +7% of the real count (`Tests/CtxQueryTests/TokenEstimateTests.swift`, which runs the
+/// real tokenizer), where bytes ÷ 4 undercounted by 4% to 24%.
 public enum TokenEstimate {
   public static func of(_ text: String) -> Int {
     var count = 0
-    var run = 0
-    var runIsDigits = false
-    func endRun() {
-      if run > 0 { count += 1 + (run - 1) / 8 }
-      run = 0
+    var letters = 0
+    var digits = 0
+    var marks = 0
+    func endRuns() {
+      if letters > 0 { count += 1 + (letters - 1) / 7 }
+      if digits > 0 { count += (digits + 2) / 3 }
+      if marks > 0 { count += 1 + (marks - 1) / 2 }
+      letters = 0
+      digits = 0
+      marks = 0
     }
     for byte in text.utf8 {
-      let isLetter = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-      let isDigit = byte >= 0x30 && byte <= 0x39
-      if isLetter || isDigit {
-        if run > 0 && runIsDigits != isDigit { endRun() }
-        runIsDigits = isDigit
-        run += 1
-        continue
-      }
-      endRun()
-      switch byte {
-      case 0x20, 0x09, 0x0A, 0x0D, 0x5F: break  // whitespace and `_` (inside identifiers) are free
-      case 0x80..<0xC0: break  // continuation bytes: counted with their leading byte
-      default: count += 1  // punctuation, or the first byte of a non-ASCII character
+      if (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) {
+        if letters == 0 { endRuns() }
+        letters += 1
+      } else if byte >= 0x30 && byte <= 0x39 {
+        if digits == 0 { endRuns() }
+        digits += 1
+      } else if byte >= 0x80 {
+        endRuns()
+        if byte >= 0xC0 { count += 1 }  // a non-ASCII character (continuation bytes are free)
+      } else if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x5F {
+        endRuns()  // whitespace, and `_` inside identifiers, are free
+      } else {
+        if marks == 0 { endRuns() }
+        marks += 1
       }
     }
-    endRun()
+    endRuns()
     return count
   }
 }
@@ -43,11 +50,65 @@ public enum TokenEstimate {
 public enum CodeBundle {
   public struct Item: Sendable {
     public var hit: CodeHit
-    /// The code shown: the whole chunk, or its first lines when it had to be cut.
+    /// The code shown: the whole chunk or, when it had to be cut, its signature and the lines
+    /// that matched (each then prefixed with its line number).
     public var code: String
     public var shownStart: Int
     public var shownEnd: Int
     public var truncated: Bool
+    /// The file now, against the index: nil when not checked.
+    public var freshness: Freshness? = nil
+    /// The item's lines as they are on disk now, when the file changed since it was indexed.
+    public var current: String? = nil
+    /// Other places that use the symbol (`path:line`).
+    public var usages: [String] = []
+
+    public init(hit: CodeHit, code: String, shownStart: Int, shownEnd: Int, truncated: Bool) {
+      self.hit = hit
+      self.code = code
+      self.shownStart = shownStart
+      self.shownEnd = shownEnd
+      self.truncated = truncated
+    }
+  }
+
+  /// The signature (first lines) and the lines that mention a query word, a line either side,
+  /// each with its line number and gaps marked: what is shown of a definition too long to fit.
+  static func excerpt(_ item: Item, words: Set<String>, toFit tokens: Int) -> Item? {
+    let lines = item.code.split(separator: "\n", omittingEmptySubsequences: false)
+    guard lines.count > 6, !words.isEmpty else { return nil }
+    // Lines matching more (and longer) query words first; numbers must match whole.
+    let scored = lines.indices.compactMap { index -> (index: Int, score: Int)? in
+      let lower = lines[index].lowercased()
+      let tokens = Set(lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init))
+      let score = words.filter { $0.allSatisfy(\.isNumber) ? tokens.contains($0) : lower.contains($0) }.reduce(0) { $0 + $1.count }
+      return score > 0 ? (index, score) : nil
+    }
+    let matched = scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }.map(\.index)
+    guard !matched.isEmpty else { return nil }
+    var budgetLines = matched.count
+    while budgetLines > 0 {
+      var keep = Set(0..<min(2, lines.count))
+      for index in matched.prefix(budgetLines) {
+        for neighbour in max(0, index - 1)...min(lines.count - 1, index + 1) { keep.insert(neighbour) }
+      }
+      let width = String(item.shownStart + lines.count).count
+      var out: [String] = []
+      var previous = -1
+      for index in keep.sorted() {
+        if previous >= 0 && index > previous + 1 { out.append(String(repeating: " ", count: width) + "  …") }
+        let number = String(item.shownStart + index)
+        out.append(String(repeating: " ", count: width - number.count) + number + "| " + lines[index])
+        previous = index
+      }
+      if previous < lines.count - 1 { out.append(String(repeating: " ", count: width) + "  …") }
+      var candidate = item
+      candidate.code = out.joined(separator: "\n")
+      candidate.truncated = true
+      if TokenEstimate.of(render(candidate)) <= tokens { return candidate }
+      budgetLines -= max(1, budgetLines / 3)
+    }
+    return nil
   }
 
   /// The longest head of the item's lines that fits in `tokens`.
@@ -74,14 +135,24 @@ public enum CodeBundle {
     }
     var lines = [title]
     var provenance = "source: \(chunk.source)"
+    if let freshness = item.freshness { provenance += "; \(freshness.rawValue)" }
     if !item.hit.reasons.isEmpty { provenance += "; why: " + item.hit.reasons.joined(separator: "; ") }
-    if item.truncated { provenance += "; cut to fit: lines \(chunk.startLine)-\(chunk.endLine) in full" }
+    if item.truncated { provenance += "; cut to fit: lines \(chunk.startLine)-\(chunk.endLine) in full (`ctx show \(chunk.path):\(chunk.startLine)-\(chunk.endLine)`)" }
     lines.append(provenance)
+    if !item.usages.isEmpty { lines.append("also used in: " + item.usages.map { "`\($0)`" }.joined(separator: ", ")) }
     let fence = fenceFor(item.code)
     let language = Language.detect(path: chunk.path) ?? ""
     lines.append(fence + language)
     lines.append(item.code)
     lines.append(fence)
+    if let current = item.current {
+      // The file changed since it was indexed: the same lines as they are now.
+      let currentFence = fenceFor(current)
+      lines.append("now, on disk (lines \(chunk.startLine)-\(chunk.endLine)):")
+      lines += [currentFence + language, current, currentFence]
+    } else if item.freshness == .deleted {
+      lines.append("the file was deleted since it was indexed")
+    }
     return lines.joined(separator: "\n") + "\n\n"
   }
 
@@ -102,7 +173,7 @@ public enum CodeBundle {
   }
 
   static func inline(_ text: String) -> String {
-    let flat = text.replacingOccurrences(of: "\n", with: " ")
+    let flat = IndexedText.clean(text).replacingOccurrences(of: "\n", with: " ")
     let fence = String(repeating: "`", count: (flat.contains("`") ? 2 : 1))
     return fence + flat + fence
   }

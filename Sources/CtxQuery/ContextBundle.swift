@@ -16,6 +16,8 @@ public struct ContextBundle: Sendable {
   public var docs: [DocItem] = []
   public var discussions: [ThreadItem] = []
   public var annotations: [AnnotationHit] = []
+  private let live: [String: LiveFile]
+  private let words: Set<String>
   /// Items left out to fit the budget, by layer.
   public var omitted: [String: Int] = [:]
   public var usedTokens = 0
@@ -68,9 +70,17 @@ public struct ContextBundle: Sendable {
 
   /// Builds the bundle. `explain` is asked for history once the code items are chosen, so the
   /// history layer can explain exactly the code shown.
-  public init(query: String, codeHits: [CodeHit], budget: Int, explain: ([ChunkRecord]) throws -> Context) rethrows {
+  /// - Parameters:
+  ///   - live: the files behind the hits as they are now (`LiveCheck`), by `LiveCheck.key`.
+  ///   - usages: other places using a chunk's symbol, asked for the code items chosen.
+  public init(
+    query: String, codeHits: [CodeHit], budget: Int, live: [String: LiveFile] = [:], usages: (ChunkRecord) -> [String] = { _ in [] },
+    explain: ([ChunkRecord]) throws -> Context
+  ) rethrows {
     self.query = query
     self.budget = budget
+    self.live = live
+    words = Set(QueryAnalysis(query).terms.flatMap { [$0.whole] + $0.parts }.filter { $0.count >= 3 || $0.allSatisfy(\.isNumber) })
     // The footer is ctx's own line but part of what the reader pays for: reserved up front.
     usedTokens = TokenEstimate.of(header()) + ContextBundle.footerReserve
     let available = budget - usedTokens
@@ -78,7 +88,7 @@ public struct ContextBundle: Sendable {
 
     // Pass 1: code up to its share (the first item is cut to fit rather than dropped).
     var codeQueue = codeHits[...]
-    fillCode(&codeQueue, until: share(ContextBundle.codeShare))
+    fillCode(&codeQueue, until: share(ContextBundle.codeShare), usages: usages)
     let context = try explain(code.map(\.hit.chunk))
     var annotationQueue = context.annotations[...]
     fillAnnotations(&annotationQueue, until: min(budget, usedTokens + Int(Double(available) * ContextBundle.annotationShare)))
@@ -92,7 +102,7 @@ public struct ContextBundle: Sendable {
     fillThreads(&threadQueue, until: min(budget, usedTokens + Int(Double(available) * ContextBundle.chatShare)))
     // Pass 2: what is left, in layer order.
     fillAnnotations(&annotationQueue, until: budget)
-    fillCode(&codeQueue, until: budget)
+    fillCode(&codeQueue, until: budget, usages: usages)
     fillHistory(&historyQueue, until: budget)
     fillDocs(&docsQueue, until: budget)
     fillThreads(&threadQueue, until: budget)
@@ -115,10 +125,26 @@ public struct ContextBundle: Sendable {
     }
   }
 
-  private mutating func fillCode(_ queue: inout ArraySlice<CodeHit>, until limit: Int) {
+  /// A code item with its live verdict, its current lines when the file changed, and the
+  /// other places that use its symbol.
+  private func codeItem(_ hit: CodeHit, usages: (ChunkRecord) -> [String]) -> CodeBundle.Item {
+    var item = CodeBundle.Item(
+      hit: hit, code: IndexedText.clean(hit.chunk.text), shownStart: hit.chunk.startLine, shownEnd: hit.chunk.endLine, truncated: false)
+    if let file = live[LiveCheck.key(source: hit.chunk.source, path: hit.chunk.path)] {
+      item.freshness = file.freshness
+      if let lines = file.lines, hit.chunk.startLine <= lines.count {
+        let now = lines[(hit.chunk.startLine - 1)..<min(hit.chunk.endLine, lines.count)].joined(separator: "\n")
+        if now != hit.chunk.text { item.current = IndexedText.clean(String(now.prefix(6000))) }
+      }
+    }
+    if hit.chunk.symbol != nil { item.usages = usages(hit.chunk) }
+    return item
+  }
+
+  private mutating func fillCode(_ queue: inout ArraySlice<CodeHit>, until limit: Int, usages: (ChunkRecord) -> [String]) {
     let sectionHeader = code.isEmpty ? TokenEstimate.of(ContextBundle.codeHeading) : 0
     while let hit = queue.first {
-      let full = CodeBundle.Item(hit: hit, code: hit.chunk.text, shownStart: hit.chunk.startLine, shownEnd: hit.chunk.endLine, truncated: false)
+      let full = codeItem(hit, usages: usages)
       let cost = TokenEstimate.of(CodeBundle.render(full)) + (code.isEmpty ? sectionHeader : 0)
       if usedTokens + cost <= limit {
         code.append(full)
@@ -126,10 +152,13 @@ public struct ContextBundle: Sendable {
         queue.removeFirst()
         continue
       }
-      if code.isEmpty, let cut = CodeBundle.cut(full, toFit: limit - usedTokens - sectionHeader) {
+      // Too long: its signature and matching lines, else (for the first item) its head.
+      let room = limit - usedTokens - sectionHeader
+      if let cut = CodeBundle.excerpt(full, words: words, toFit: room) ?? (code.isEmpty ? CodeBundle.cut(full, toFit: room) : nil) {
         code.append(cut)
         usedTokens += TokenEstimate.of(CodeBundle.render(cut)) + sectionHeader
         queue.removeFirst()
+        continue
       }
       return
     }
@@ -149,7 +178,9 @@ public struct ContextBundle: Sendable {
   private mutating func fillDocs(_ queue: inout ArraySlice<DocHit>, until limit: Int) {
     while let hit = queue.first {
       let lines = hit.section.text.split(separator: "\n", omittingEmptySubsequences: false)
-      let item = DocItem(hit: hit, text: lines.prefix(ContextBundle.sectionLines).joined(separator: "\n"), truncated: lines.count > ContextBundle.sectionLines)
+      let item = DocItem(
+        hit: hit, text: IndexedText.clean(lines.prefix(ContextBundle.sectionLines).joined(separator: "\n")),
+        truncated: lines.count > ContextBundle.sectionLines)
       let cost = TokenEstimate.of(ContextBundle.render(item)) + (docs.isEmpty ? TokenEstimate.of(ContextBundle.docsHeading) : 0)
       guard usedTokens + cost <= limit else { return }
       docs.append(item)
@@ -182,7 +213,7 @@ public struct ContextBundle: Sendable {
   }
 
   static func historyItem(_ hit: HistoryHit) -> HistoryItem {
-    let lines = hit.commit.body.split(separator: "\n", omittingEmptySubsequences: false)
+    let lines = IndexedText.clean(hit.commit.body).split(separator: "\n", omittingEmptySubsequences: false)
     let shown = lines.prefix(bodyLines).joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     return HistoryItem(hit: hit, body: shown, bodyTruncated: lines.count > bodyLines)
   }
@@ -275,8 +306,9 @@ public struct ContextBundle: Sendable {
         "conflict: \(other.author) (\(ISODate.string(Int64(other.date.timeIntervalSince1970)).prefix(10)), `\(other.name)`\(other.status == "proposed" ? ", proposed" : "")) says `\(other.factKey ?? "")` = `\(other.factValue ?? "")`; neither is picked: check with the people involved")
     }
     // Annotation text is indexed text: fenced.
-    let fence = CodeBundle.fenceFor(row.body)
-    lines += [fence + "text", row.body, fence]
+    let body = IndexedText.clean(row.body)
+    let fence = CodeBundle.fenceFor(body)
+    lines += [fence + "text", body, fence]
     return lines.joined(separator: "\n") + "\n\n"
   }
 
@@ -285,6 +317,7 @@ public struct ContextBundle: Sendable {
     var title = "### `\(item.hit.ref)` \(CodeBundle.inline(section.heading))"
     if let status = section.status { title += " (status: \(status)" + (section.supersededBy.map { ", superseded by \($0)" } ?? "") + ")" }
     var provenance = "source: \(section.source); lines \(section.startLine)-\(section.endLine)"
+    if let freshness = item.hit.freshness { provenance += "; \(freshness.rawValue)" }
     if !item.hit.reasons.isEmpty { provenance += "; why: " + item.hit.reasons.joined(separator: "; ") }
     let fence = CodeBundle.fenceFor(item.text)
     return [title, provenance, fence + "markdown", item.text + (item.truncated ? "\n…" : ""), fence].joined(separator: "\n") + "\n\n"
@@ -302,7 +335,9 @@ public struct ContextBundle: Sendable {
     for index in item.shown {
       if previous >= 0 && index > previous + 1 { body.append("…") }
       let message = item.hit.messages[index]
-      body.append((matching.contains(index) ? "> " : "  ") + "\(message.author) (\(ChatTime.day(message.ts))): " + message.text.replacingOccurrences(of: "\n", with: " "))
+      body.append(
+        (matching.contains(index) ? "> " : "  ") + "\(IndexedText.clean(message.author)) (\(ChatTime.day(message.ts))): "
+          + IndexedText.clean(message.text).replacingOccurrences(of: "\n", with: " "))
       previous = index
     }
     if previous >= 0 && previous < item.hit.messages.count - 1 { body.append("…") }

@@ -7,6 +7,8 @@ public struct DocHit: Sendable {
   public var section: SectionRow
   public var score: Double
   public var reasons: [String]
+  /// The document now, against the index (set by the bundle's live check).
+  public var freshness: Freshness? = nil
 
   /// `path#anchor` (the path alone for text before the first heading).
   public var ref: String { section.anchor.isEmpty ? section.path : "\(section.path)#\(section.anchor)" }

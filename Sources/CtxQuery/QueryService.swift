@@ -75,18 +75,43 @@ public struct QueryService: Sendable {
     return hits.prefix(limit).map(\.hit)
   }
 
+  /// Other chunks that use a chunk's symbol, as `path:line` (at most `limit`), other files first.
+  public func usages(of chunk: ChunkRecord, limit: Int = 4) throws -> [String] {
+    guard let symbol = chunk.symbol, symbol.count >= 3 else { return [] }
+    let parts = IdentifierParts.split(symbol[...])
+    let term = QueryTerm(whole: parts.joined(), parts: parts.count > 1 ? parts : [])
+    let ids = try store.anyChunks(FTSExpression.group(term), limit: 40).filter { $0 != chunk.id }
+    var places: [(path: String, line: Int, sameFile: Bool)] = []
+    for other in try store.chunks(ids: ids) {
+      // A real use spells the name; the index also matches its parts.
+      let lines = other.text.split(separator: "\n", omittingEmptySubsequences: false)
+      guard let offset = lines.firstIndex(where: { $0.contains(symbol) }) else { continue }
+      places.append((other.path, other.startLine + offset, other.path == chunk.path))
+    }
+    places.sort { ($0.sameFile ? 1 : 0, $0.path, $0.line) < ($1.sameFile ? 1 : 0, $1.path, $1.line) }
+    return places.prefix(limit).map { "\($0.path):\($0.line)" }
+  }
+
   /// A layered bundle fitted to `budget` tokens; an empty `layers` means every layer.
   public func bundle(_ text: String, budget: Int, layers: Set<Layer> = []) throws -> ContextBundle {
     func wants(_ layer: Layer) -> Bool { layers.isEmpty || layers.contains(layer) }
     let hits = wants(.code) ? try CodeSearch(store: store).search(text, limit: 40) : []
     let history = HistorySearch(store: store)
     let knowledge = KnowledgeSearch(store: store)
-    return try ContextBundle(query: text, codeHits: hits, budget: budget) { chunks in
+    // The live layer: every file behind a candidate, checked against the disk now.
+    let live = try LiveCheck(store: store).check(hits.map { ($0.chunk.source, $0.chunk.path) })
+    return try ContextBundle(query: text, codeHits: hits, budget: budget, live: live, usages: { (try? usages(of: $0)) ?? [] }) { chunks in
       var context = ContextBundle.Context()
       if wants(.history) { context.history = try history.explain(code: chunks, query: text, limit: 12) }
       if wants(.docs) || wants(.chat) {
         let around = try knowledge.mentioning(code: chunks, query: text, limit: 8)
-        if wants(.docs) { context.docs = around.docs }
+        if wants(.docs) {
+          context.docs = around.docs
+          let files = try LiveCheck(store: store).check(context.docs.map { ($0.section.source, $0.section.path) })
+          for index in context.docs.indices {
+            context.docs[index].freshness = files[LiveCheck.key(source: context.docs[index].section.source, path: context.docs[index].section.path)]?.freshness
+          }
+        }
         if wants(.chat) { context.threads = around.threads }
       }
       if wants(.annotations) {

@@ -1,0 +1,65 @@
+import CtxCore
+import CtxGit
+import CtxStore
+import Foundation
+
+/// A file of a bundle as it is on disk now, compared with what was indexed.
+public struct LiveFile: Sendable {
+  public var freshness: Freshness
+  /// The file's current lines (when it changed), to show an item's range as it is now.
+  public var lines: [Substring]?
+}
+
+/// Checks the files behind bundle items against the working tree now: the "live" layer.
+/// One read and one git blob hash per distinct file.
+public struct LiveCheck: Sendable {
+  public let store: IndexStore
+
+  public init(store: IndexStore) {
+    self.store = store
+  }
+
+  public static func key(source: String, path: String) -> String { source + "\u{0}" + path }
+
+  public func check(_ files: [(source: String, path: String)]) throws -> [String: LiveFile] {
+    var result: [String: LiveFile] = [:]
+    for (source, path) in files {
+      let key = LiveCheck.key(source: source, path: path)
+      guard result[key] == nil, let file = try store.indexedFiles(atPath: path).first(where: { $0.source == source }) else { continue }
+      guard let data = FileManager.default.contents(atPath: file.root + "/" + file.path) else {
+        result[key] = LiveFile(freshness: .deleted, lines: nil)
+        continue
+      }
+      let bytes = Array(data)
+      if ContentHash.blobID(of: bytes) == file.contentHash {
+        result[key] = LiveFile(freshness: .unchanged, lines: nil)
+      } else {
+        let text = String(decoding: bytes, as: UTF8.self)
+        result[key] = LiveFile(freshness: .changedSinceIndexed, lines: text.split(separator: "\n", omittingEmptySubsequences: false))
+      }
+    }
+    return result
+  }
+}
+
+/// Indexed text is data, not instructions: invisible characters that can hide text from a
+/// reader while a model still reads it are removed from everything a bundle shows.
+public enum IndexedText {
+  /// Removes Unicode tag characters (U+E0000–U+E007F), zero-width characters and
+  /// bidirectional overrides and isolates.
+  public static func clean(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isInvisible) else { return text }
+    var scalars = String.UnicodeScalarView()
+    scalars.append(contentsOf: text.unicodeScalars.filter { !isInvisible($0) })
+    return String(scalars)
+  }
+
+  static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0xE0000...0xE007F: true  // tags: the "ASCII smuggling" block
+    case 0x200B...0x200F, 0x2060...0x2064, 0xFEFF: true  // zero-width, joiners, marks, BOM
+    case 0x202A...0x202E, 0x2066...0x2069: true  // bidirectional overrides and isolates
+    default: false
+    }
+  }
+}
