@@ -2,7 +2,7 @@ import CtxCore
 import CtxStore
 import Foundation
 
-/// `ctx query --format json`: versioned so programs can rely on it (docs/bundle-json.md).
+/// `ctx query --format json`: versioned so programs can rely on it (docs/bundles.md; schemas/bundle.schema.json).
 public struct BundleJSON: Encodable {
   public static let currentSchemaVersion = 1
 
