@@ -238,7 +238,12 @@ actor BatchCollector {
       done += 1
     case .issue(let issue):
       report.record(issue)
-      if let path = issue.path, BatchCollector.keepsPrevious.contains(issue.kind) { seen.insert(path) }
+      if let path = issue.path, BatchCollector.keepsPrevious.contains(issue.kind) {
+        seen.insert(path)
+        // A folder that could not be listed keeps every file it had.
+        let folder = path.hasSuffix("/") ? path : path + "/"
+        for known in known.keys where known.hasPrefix(folder) { seen.insert(known) }
+      }
       if issue.path != nil && issue.kind != .excluded && issue.kind != .invalidUTF8 && issue.kind != .ctagsFailed { done += 1 }
     }
     if let change { batch.append(change) }
