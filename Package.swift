@@ -266,6 +266,17 @@ let package = Package(
         .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
+    .testTarget(
+      name: "CtxMCPTests",
+      dependencies: [
+        "CtxIndexer",
+        "CtxMCP",
+        "CtxTestSupport",
+        "CtxWorkspace",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "MCP", package: "swift-sdk"),
+      ]
+    ),
 
     // MARK: Command line
     .target(

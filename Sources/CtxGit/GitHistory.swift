@@ -188,10 +188,14 @@ public final class GitHistory {
   /// shallow-boundary commit records none either (its parent is not in the clone). A missing
   /// or corrupt tree or blob marks the result `changesComplete = false` rather than failing.
   ///
-  /// - Parameter countLines: also count lines added and removed per file, from the blobs
-  ///   (xdiff, as `git log --numstat`; binary files get none). This reads every changed blob
-  ///   and costs several times the rest (docs/history.md, "Line counts").
-  public func commit(_ sha: String, countLines: Bool = false) throws(CtxError) -> GitCommitRecord {
+  /// - Parameters:
+  ///   - countLines: also count lines added and removed per file, from the blobs (xdiff, as
+  ///     `git log --numstat`; binary files get none). This reads every changed blob and costs
+  ///     several times the rest (docs/history.md, "Line counts").
+  ///   - linesOnlyFor: count lines only for these paths (the files a caller will show); nil
+  ///     counts every changed file. A mass change touching hundreds of files costs hundreds
+  ///     of diffs otherwise.
+  public func commit(_ sha: String, countLines: Bool = false, linesOnlyFor paths: Set<String>? = nil) throws(CtxError) -> GitCommitRecord {
     guard var id = GitHistory.oid(sha) else { throw CtxError(.gitFailed, "`\(sha)` is not a commit id", path: gitDirectory) }
     var handle: OpaquePointer? = nil
     try GitLibrary.check(git_commit_lookup(&handle, repository, &id), "cannot read commit \(sha)", path: gitDirectory)
@@ -229,7 +233,7 @@ public final class GitHistory {
     record.changesComplete = !differ.incomplete
     if countLines {
       var counts: [String: (added: Int, removed: Int)] = [:]
-      for entry in differ.blobPairs() {
+      for entry in differ.blobPairs() where paths?.contains(entry.path) ?? true {
         if let count = GitHistory.lineCount(repository, old: entry.old, new: entry.new) { counts[entry.path] = count }
       }
       for index in record.changes.indices {
@@ -256,8 +260,17 @@ public final class GitHistory {
     }
     if let oldBlob, git_blob_is_binary(oldBlob) == 1 { return nil }
     if let newBlob, git_blob_is_binary(newBlob) == 1 { return nil }
+    // From the raw contents, with no repository: `git_patch_from_blobs` looks up the path's
+    // diff driver in .gitattributes, which loads the repository's index (1.7 MB on moby) for
+    // every repository handle. Drivers change hunk headers only, never line counts.
+    func content(_ blob: OpaquePointer?) -> (UnsafeRawPointer?, Int) {
+      guard let blob else { return (nil, 0) }
+      return (git_blob_rawcontent(blob), Int(git_blob_rawsize(blob)))
+    }
+    let (oldBytes, oldSize) = content(oldBlob)
+    let (newBytes, newSize) = content(newBlob)
     var patch: OpaquePointer? = nil
-    guard git_patch_from_blobs(&patch, oldBlob, nil, newBlob, nil, nil) == 0, let patch else { return nil }
+    guard git_patch_from_buffers(&patch, oldBytes, oldSize, nil, newBytes, newSize, nil, nil) == 0, let patch else { return nil }
     defer { git_patch_free(patch) }
     var context = 0
     var additions = 0

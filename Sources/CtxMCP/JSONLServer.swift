@@ -38,7 +38,13 @@ public struct JSONLServer: Sendable {
     while true {
       let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
       if count < 0 {
-        if errno == EINTR || errno == EAGAIN { continue }
+        if errno == EINTR { continue }
+        if errno == EAGAIN {
+          // stdin was handed over non-blocking: wait for input rather than spin.
+          var descriptor = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
+          _ = poll(&descriptor, 1, -1)
+          continue
+        }
         logger.error("cannot read requests", metadata: ["errno": "\(errno)"])
         return true
       }
@@ -136,7 +142,12 @@ public struct JSONLServer: Sendable {
       while offset < bytes.count {
         let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
         if written < 0 {
-          if errno == EINTR || errno == EAGAIN { continue }
+          if errno == EINTR { continue }
+          if errno == EAGAIN {
+            var pending = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&pending, 1, -1)
+            continue
+          }
           return false
         }
         offset += written

@@ -198,7 +198,13 @@ public final class ToolContext: @unchecked Sendable {
     let inode = UInt64(info.st_ino)
     return try lock.withLock {
       if let cached, cached.device == device, cached.inode == inode { return cached.store }
-      let store = try IndexStore(path: path, mode: .readOnly)
+      let store: IndexStore
+      do {
+        store = try IndexStore(path: path, mode: .readOnly)
+      } catch let error as CtxError where error.code == .notFound {
+        // Deleted between the stat and the open.
+        throw ToolError("no_index", error.message)
+      }
       cached = (store, device, inode)
       return store
     }

@@ -28,6 +28,12 @@ public struct HistorySearch: Sendable {
   // MARK: Query text
 
   public func search(_ text: String, limit: Int) throws -> [HistoryHit] {
+    try search(text, limit: limit, withChanges: true)
+  }
+
+  /// - Parameter withChanges: also read each hit's changed files (and count their lines when
+  ///   the index lacks the counts); `explain` uses only the ranking and skips that work.
+  func search(_ text: String, limit: Int, withChanges: Bool) throws -> [HistoryHit] {
     let query = QueryAnalysis(text)
     var candidates: [Int64: Candidate] = [:]
     try addFullText(query, into: &candidates)
@@ -48,7 +54,7 @@ public struct HistorySearch: Sendable {
         }
       }
     }
-    return try rank(candidates, limit: limit)
+    return try rank(candidates, limit: limit, withChanges: withChanges)
   }
 
   private func addFullText(_ query: QueryAnalysis, into candidates: inout [Int64: Candidate]) throws {
@@ -115,7 +121,7 @@ public struct HistorySearch: Sendable {
       if fileRank >= 6 { break }
     }
     // Commits matching the query itself.
-    for hit in try search(text, limit: 10) {
+    for hit in try search(text, limit: 10, withChanges: false) {
       candidates[hit.commit.id, default: Candidate()].add(min(hit.score, 10) * 0.8, hit.reasons.first ?? "matches the query")
     }
     // Message relevance: query words in the summary.
@@ -154,7 +160,7 @@ public struct HistorySearch: Sendable {
 
   /// Recency adds up to 2 points (a year's half-life against the newest commit); mass changes
   /// and merges rank lower.
-  private func rank(_ candidates: [Int64: Candidate], limit: Int, rows: [CommitRow]? = nil) throws -> [HistoryHit] {
+  private func rank(_ candidates: [Int64: Candidate], limit: Int, rows: [CommitRow]? = nil, withChanges: Bool = true) throws -> [HistoryHit] {
     guard !candidates.isEmpty else { return [] }
     let commits = try rows ?? store.commits(ids: Array(candidates.keys))
     let newest = commits.map(\.time).max() ?? 0
@@ -176,6 +182,7 @@ public struct HistorySearch: Sendable {
       return $0.commit.time != $1.commit.time ? $0.commit.time > $1.commit.time : $0.commit.sha < $1.commit.sha
     }
     hits = Array(hits.prefix(limit))
+    guard withChanges else { return hits }
     var repositories: [String: GitHistory?] = [:]
     for index in hits.indices {
       hits[index].changes = try store.changedPaths(commitID: hits[index].commit.id, limit: 20)
@@ -195,7 +202,7 @@ public struct HistorySearch: Sendable {
       repositories[hit.commit.source] = .some(root.flatMap { try? GitHistory(path: $0) })
     }
     guard let history = repositories[hit.commit.source] ?? nil,
-      let record = try? history.commit(hit.commit.sha, countLines: true)
+      let record = try? history.commit(hit.commit.sha, countLines: true, linesOnlyFor: Set(hit.changes.map(\.path)))
     else { return hit.changes }
     let counted = Dictionary(record.changes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
     return hit.changes.map { change in

@@ -266,7 +266,7 @@ public struct ShowService: Sendable {
   /// Line counts the index does not have (older commits), counted now when the repository is here.
   private func withLineCounts(_ changes: [GitFileChange], commit: CommitRow) throws -> [GitFileChange] {
     guard let root = try store.gitSources().first(where: { $0.name == commit.source })?.root,
-      let history = try? GitHistory(path: root), let record = try? history.commit(commit.sha, countLines: true)
+      let history = try? GitHistory(path: root), let record = try? history.commit(commit.sha, countLines: true, linesOnlyFor: Set(changes.map(\.path)))
     else { return changes }
     let counted = Dictionary(record.changes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
     return changes.map { change in
