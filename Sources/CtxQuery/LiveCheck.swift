@@ -1,5 +1,6 @@
 import CtxCore
 import CtxGit
+import CtxRedaction
 import CtxStore
 import Foundation
 
@@ -34,7 +35,8 @@ public struct LiveCheck: Sendable {
       if ContentHash.blobID(of: bytes) == file.contentHash {
         result[key] = LiveFile(freshness: .unchanged, lines: nil)
       } else {
-        let text = String(decoding: bytes, as: UTF8.self)
+        // Text read now never went through indexing: redact it like indexed text.
+        let text = Redactor().redact(String(decoding: bytes, as: UTF8.self)).text
         result[key] = LiveFile(freshness: .changedSinceIndexed, lines: text.split(separator: "\n", omittingEmptySubsequences: false))
       }
     }

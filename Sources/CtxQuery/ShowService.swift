@@ -1,5 +1,6 @@
 import CtxCore
 import CtxGit
+import CtxRedaction
 import CtxStore
 import Foundation
 
@@ -81,9 +82,9 @@ public struct ShowOptions: Sendable {
   public var maxLines = 1000
   /// At most this many changed files are listed for a commit (`files_changed` has the total).
   public var maxChangedFiles = 500
-  /// Applied to live file content before it is shown. Indexed text is redacted before it is
-  /// stored; text read from disk now is not, so the caller plugs the workspace's redactor in.
-  public var redact: @Sendable (String) -> String = { $0 }
+  /// Applied to live file content before it is shown: indexed text was redacted before it was
+  /// stored, and text read from disk now gets the same built-in rules.
+  public var redact: @Sendable (String) -> String = { Redactor().redact($0).text }
 
   public init() {}
 }

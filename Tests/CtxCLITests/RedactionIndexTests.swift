@@ -78,5 +78,8 @@ import Testing
     let prefix = try Run.program("/usr/bin/env", ["python3", "-c", script, workspace + "/index/ctx.sqlite"])
     #expect(prefix.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(prefix.stdout)\(prefix.stderr)")
     #expect(try CtxBinary.run(["search", "AKIA"], in: workspace).status == 1)
+    // Text read live from disk (ctx show, and a bundle's current lines) is redacted too.
+    let shown = try CtxBinary.run(["show", "src/config.py", "--workspace", workspace])
+    #expect(shown.status == 0 && shown.stdout.contains("[REDACTED:aws-access-key]") && !shown.stdout.contains(Self.awsKey), "\(shown.stdout)")
   }
 }

@@ -52,10 +52,11 @@ import Testing
     let fixture = try await Fixture()
     try await fixture.withClient { client in
       let tools = try await client.listTools().tools
-      #expect(tools.map(\.name) == ["context", "search", "show", "status"])
+      #expect(tools.map(\.name) == ["context", "search", "show", "annotate", "correct", "conflicts", "status"])
       for tool in tools {
         #expect(tool.inputSchema.objectValue?["type"] == "object", "\(tool.name)")
-        #expect(tool.annotations.readOnlyHint == true)
+        // Only the two tools that write proposals are not read-only.
+        #expect(tool.annotations.readOnlyHint == !["annotate", "correct"].contains(tool.name), "\(tool.name)")
         #expect((tool.description ?? "").count > 80, "\(tool.name) needs a description written for agents")
       }
       #expect(tools.first { $0.name == "search" }?.inputSchema.objectValue?["required"] == ["query"])
