@@ -56,7 +56,12 @@ enum StatusSummary {
       if let report = source.lastRun?.report {
         var counts: [String] = []
         if let totals = source.indexed {
-          counts.append(source.kind == "git" ? "\(totals.commits) commits" : "\(totals.files) files, \(totals.chunks) chunks, \(totals.symbols) symbols")
+          switch source.kind {
+          case "git": counts.append("\(totals.commits) commits")
+          case "chat": counts.append("\(report.added + report.changed) message(s) added or edited in the last run")
+          case "docs": counts.append("\(totals.files) documents")
+          default: counts.append("\(totals.files) files, \(totals.chunks) chunks, \(totals.symbols) symbols")
+          }
         }
         if !report.problems.isEmpty { counts.append("\(report.problems.count) problem(s), e.g. \(report.problems[0].path ?? "") \(report.problems[0].message)") }
         if let error = report.error { counts.append("error: \(error)") }
@@ -71,6 +76,9 @@ enum StatusSummary {
         if pending.rewritten { parts.append("history was rewritten") }
         if !pending.refsChanged.isEmpty { parts.append("refs added or removed: \(pending.refsChanged.joined(separator: ", "))") }
         if !parts.isEmpty { lines.append("  behind: " + parts.joined(separator: "; ")) }
+      }
+      if let pending = source.pendingExportFiles, pending > 0 {
+        lines.append("  behind: \(pending) export file(s) newer than what was read (a newer export)")
       }
       if let error = source.error { lines.append("  could not check: \(error)") }
     }

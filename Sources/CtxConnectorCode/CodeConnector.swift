@@ -149,6 +149,12 @@ public struct PendingFiles: Sendable, Codable, Hashable {
   public var changed = 0
   public var deleted = 0
 
+  public init(added: Int = 0, changed: Int = 0, deleted: Int = 0) {
+    self.added = added
+    self.changed = changed
+    self.deleted = deleted
+  }
+
   public var total: Int { added + changed + deleted }
 }
 

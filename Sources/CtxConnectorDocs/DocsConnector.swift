@@ -174,3 +174,25 @@ public struct DocsConnector: Sendable {
     return (walked.entries.map { ($0.path, $0.isSymlink) }, walked.issues)
   }
 }
+
+extension DocsConnector {
+  /// Documents added, changed (size or modification time) or deleted since the last run, by
+  /// listing and `stat` alone: what `ctx status` reports as "behind".
+  public func pendingChanges(known: [String: KnownFile]) throws -> (added: Int, changed: Int, deleted: Int) {
+    let listing = try listFiles()
+    let filter = self.filter
+    var added = 0
+    var changed = 0
+    var seen = Set<String>()
+    for entry in listing.entries where !entry.isSymlink && filter.include.contains(where: { $0.matches(entry.path) }) && filter.excludingPattern(for: entry.path) == nil {
+      guard case .regular(let stamp) = FileSystem.lstatKind(config.root + "/" + entry.path), stamp.size > 0, stamp.size <= options.maxFileSize else { continue }
+      seen.insert(entry.path)
+      if let previous = known[entry.path] {
+        if previous.stamp != stamp { changed += 1 }
+      } else {
+        added += 1
+      }
+    }
+    return (added, changed, known.keys.filter { !seen.contains($0) }.count)
+  }
+}

@@ -1,4 +1,5 @@
 import CtxConnectorCode
+import CtxConnectorDocs
 import CtxConnectorGit
 import CtxConnectors
 import CtxCore
@@ -32,6 +33,8 @@ public struct StatusReport: Sendable, Codable {
     public var pendingFiles: PendingFiles?
     /// Git sources: commits not yet indexed.
     public var pendingCommits: PendingCommits?
+    /// Chat sources: export files (day files, or the archive) newer than what was read.
+    public var pendingExportFiles: Int?
     /// Why the source could not be checked, when it could not.
     public var error: String?
   }
@@ -82,8 +85,18 @@ public enum StatusChecker {
             let pending = try GitConnector(config: config).pendingCommits(indexedRefs: try store.refCursors(sourceID: record.id))
             source.pendingCommits = pending
             source.state = pending.newCommits > 0 || pending.rewritten || !pending.refsChanged.isEmpty ? "stale" : "fresh"
-          case .docs, .chat:
-            source.state = "unknown"
+          case .docs:
+            let known = try store.indexedFiles(sourceID: record.id).mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
+            let pending = try DocsConnector(config: config, options: config.docs).pendingChanges(known: known)
+            source.pendingFiles = PendingFiles(added: pending.added, changed: pending.changed, deleted: pending.deleted)
+            source.state = pending.added + pending.changed + pending.deleted > 0 ? "stale" : "fresh"
+          case .chat:
+            // Files the last run could not read (named in its problems) are not "newer".
+            let failed = Set((source.lastRun?.report?.problems ?? []).compactMap(\.path))
+            let newer = try StatusChecker.newerExportFiles(
+              config, known: try store.chatFiles(sourceID: record.id), since: record.lastSuccess?.started, skipping: failed)
+            source.pendingExportFiles = newer
+            source.state = newer > 0 ? "stale" : "fresh"
           }
         } catch {
           source.state = "unknown"
@@ -94,6 +107,46 @@ public enum StatusChecker {
       report.sources.append(source)
     }
     return report
+  }
+
+  /// Export files not read yet or changed since: in a folder, `.json`/`.jsonl` files whose
+  /// size or time differ from what the index recorded; a `.zip` or single file, whether it
+  /// changed after the last successful run started.
+  static func newerExportFiles(_ config: SourceConfig, known: [String: ChatFileRecord], since: Date?, skipping failed: Set<String> = []) throws -> Int {
+    let root = config.root
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
+      throw CtxError(.notFound, "the export \(root) is gone; fix `path:` in \(config.configFile)", path: root)
+    }
+    if !isDirectory.boolValue {
+      guard let since, case .regular(let stamp) = FileSystem.lstatKind(root) else { return 1 }
+      return Double(stamp.mtimeNanos) / 1e9 > since.timeIntervalSince1970 ? 1 : 0
+    }
+    var count = 0
+    // Conversations that are read: those read before, and (Slack) the public channels; a
+    // skipped private conversation's files never count as behind.
+    var readFolders = Set(known.keys.map { ($0 as NSString).deletingLastPathComponent })
+    if config.chat?.format == .slackExport, let data = FileManager.default.contents(atPath: root + "/channels.json"),
+      let channels = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+    {
+      for channel in channels { if let name = channel["name"] as? String { readFolders.insert(name) } }
+    }
+    let walked = DirectoryWalker().walk(root: root) { _ in false }
+    for entry in walked.entries where entry.path.hasSuffix(".json") || entry.path.hasSuffix(".jsonl") {
+      let folder = (entry.path as NSString).deletingLastPathComponent
+      if config.chat?.format == .slackExport && !readFolders.contains(folder) { continue }
+      if failed.contains(entry.path) { continue }
+      let name = (entry.path as NSString).lastPathComponent
+      // Manifests are not message files.
+      guard !["channels.json", "users.json", "groups.json", "dms.json", "mpims.json", "integration_logs.json", "canvases.json"].contains(name) else { continue }
+      guard case .regular(let stamp) = FileSystem.lstatKind(root + "/" + entry.path) else { continue }
+      if let previous = known[entry.path] {
+        if previous.stamp != stamp { count += 1 }
+      } else {
+        count += 1
+      }
+    }
+    return count
   }
 
   private static func run(_ run: SourceRun) -> StatusReport.Run {

@@ -56,6 +56,11 @@ import Testing
 
     let bundle = try CtxBinary.run(["query", "validateSession"], in: workspace)
     #expect(bundle.stdout.contains("## Documents"), "\(bundle.stdout)")
+    // A new document: ctx status says the docs source is behind.
+    try scratch.write(["docs/new.md": "# New\n\nText.\n"])
+    let status = try json(try CtxBinary.run(["status", "--json"], in: workspace).stdout)
+    let docs = try #require((status["sources"] as? [[String: Any]])?.first { $0["name"] as? String == "docs" })
+    #expect(docs["state"] as? String == "stale" && (docs["pending_files"] as? [String: Any])?["added"] as? Int == 1, "\(docs)")
     #expect(bundle.stdout.contains("why: mentions `validateSession`"), "\(bundle.stdout)")
   }
 
@@ -115,6 +120,10 @@ import Testing
     let firstAdded = try #require(first["messages_added"] as? Int)
     #expect(firstAdded > 0)
     try FileManager.default.moveItem(atPath: later, toPath: export + "/general/2024-01-03.json")
+    // ctx status sees the newer export before it is indexed.
+    let status = try json(try CtxBinary.run(["status", "--json"], in: workspace).stdout)
+    let chat = try #require((status["sources"] as? [[String: Any]])?.first)
+    #expect(chat["state"] as? String == "stale" && chat["pending_export_files"] as? Int == 1, "\(chat)")
     let second = try chatCounts()
     #expect(second["messages_added"] as? Int == 2)  // a reply and an unknown-subtype message
     #expect(second["messages_updated"] as? Int == 1)  // the edit of an earlier message
