@@ -200,11 +200,33 @@ extension IndexStore {
   /// source's transaction).
   public func clearSource(_ sourceID: Int64) async throws {
     try await write { db in
-      for fileID in try Int64.fetchAll(db, sql: "SELECT id FROM file WHERE source_id = ?", arguments: [sourceID]) {
-        try IndexStore.removeContent(fileID: fileID, db)
+      // Deleting rows one by one from an external-content FTS table means tokenizing the old
+      // text again; when no other source has rows in a table, `delete-all` empties it at once.
+      let others = try Int.fetchOne(db, sql: "SELECT count(*) FROM file WHERE source_id != ?", arguments: [sourceID]) ?? 0
+      if others == 0 {
+        for table in ["chunk_ft", "section_ft"] { try db.execute(sql: "INSERT INTO \(table)(\(table)) VALUES('delete-all')") }
+        try db.execute(sql: "DELETE FROM chunk")
+        try db.execute(sql: "DELETE FROM symbol")
+        try db.execute(sql: "DELETE FROM mention WHERE from_kind = 'section'")
+        try db.execute(sql: "DELETE FROM section")
+        try db.execute(sql: "DELETE FROM doc")
+      } else {
+        for fileID in try Int64.fetchAll(db, sql: "SELECT id FROM file WHERE source_id = ?", arguments: [sourceID]) {
+          try IndexStore.removeContent(fileID: fileID, db)
+        }
       }
       try db.execute(sql: "DELETE FROM file WHERE source_id = ?", arguments: [sourceID])
-      try IndexStore.removeHistory(sourceID: sourceID, db)
+      let otherCommits = try Int.fetchOne(db, sql: "SELECT count(*) FROM git_commit WHERE source_id != ?", arguments: [sourceID]) ?? 0
+      if otherCommits == 0 {
+        try db.execute(sql: "INSERT INTO commit_ft(commit_ft) VALUES('delete-all')")
+        try db.execute(sql: "DELETE FROM git_change")
+        try db.execute(sql: "DELETE FROM file_signal")
+        try db.execute(sql: "DELETE FROM git_commit")
+        try db.execute(sql: "DELETE FROM git_path")
+        try db.execute(sql: "DELETE FROM git_ref")
+      } else {
+        try IndexStore.removeHistory(sourceID: sourceID, db)
+      }
       try IndexStore.removeChat(sourceID: sourceID, db)
     }
   }
