@@ -19,6 +19,22 @@ public enum ChatTimestamp {
     }
   }
 
+  /// Messages in time order, each timestamp parsed once (sorting with `isBefore` parsed both
+  /// sides of every comparison: 40% of reading a 12,000-message export).
+  public static func sorted(_ messages: some Sequence<ChatMessage>) -> [ChatMessage] {
+    messages.map { (key: parts($0.ts), message: $0) }.sorted { a, b in
+      switch (a.key, b.key) {
+      case let (l?, r?):
+        if l.seconds != r.seconds { return l.seconds < r.seconds }
+        if l.fraction != r.fraction { return l.fraction < r.fraction }
+        return a.message.ts < b.message.ts
+      case (.some, nil): return true
+      case (nil, .some): return false
+      case (nil, nil): return a.message.ts < b.message.ts
+      }
+    }.map(\.message)
+  }
+
   /// Seconds and a 9-digit fraction, or nil.
   static func parts(_ ts: String) -> (seconds: Int64, fraction: Int64)? {
     let pieces = ts.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)

@@ -149,7 +149,7 @@ struct DiscordExportReader {
     // One message per ts (a repeated id in an export keeps its last version).
     var byTS: [String: ChatMessage] = [:]
     for message in messages { byTS[message.ts] = message }
-    return byTS.values.sorted { ChatTimestamp.isBefore($0.ts, $1.ts) }
+    return ChatTimestamp.sorted(byTS.values)
   }
 
   /// A Slack-shaped ts from a Discord snowflake: its millisecond time, then its low 12-bit

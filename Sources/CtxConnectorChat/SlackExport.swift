@@ -228,7 +228,7 @@ struct ConversationState {
 
   mutating func delete(_ ts: String) { byTS[ts] = nil }
 
-  var messages: [ChatMessage] { byTS.values.sorted { ChatTimestamp.isBefore($0.ts, $1.ts) } }
+  var messages: [ChatMessage] { ChatTimestamp.sorted(byTS.values) }
 }
 
 /// One Slack message object to an action.
