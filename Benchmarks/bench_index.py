@@ -85,9 +85,9 @@ def main():
         f.write(f"kind: code\npath: {repo}\ndefault_excludes: false\n")
 
     results = {}
-    # Full index (twice: the first warms the page cache for everyone).
+    # Full index against the baseline, alternating (ctx, baseline, ctx, baseline, ...) so that a
+    # neighbour's load falls on both alike; medians of --runs each. A first run warms the cache.
     subprocess.run([ctx, "index", "--full", "--quiet", "--workspace", workspace], stdout=subprocess.DEVNULL)
-    full_seconds, peak_kib, status = peak_rss_of([ctx, "index", "--full", "--quiet", "--workspace", workspace])
     db = os.path.join(workspace, "index", "ctx.sqlite")
     con = sqlite3.connect(db)
     paths = [row[0] for row in con.execute("SELECT path FROM file ORDER BY path")]
@@ -95,17 +95,25 @@ def main():
     chunks = con.execute("SELECT count(*) FROM chunk").fetchone()[0]
     symbols = con.execute("SELECT count(*) FROM symbol").fetchone()[0]
     con.close()
-    index_bytes = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
-
     list_file = os.path.join(work, "files.txt")
     with open(list_file, "w") as f:
         f.write("\n".join(paths) + "\n")
-    ctags_seconds, _ = timed(["ctags", "--output-format=json", "--fields=+neKS", "-L", list_file, "-o", "-"], cwd=repo)
     raw_db = os.path.join(work, "raw.sqlite")
-    if os.path.exists(raw_db):
-        os.remove(raw_db)
-    fts_seconds = raw_fts_ingest(repo, paths, raw_db)
+    ctx_runs, ctags_runs, fts_runs, peaks = [], [], [], []
+    for _ in range(args.runs):
+        seconds, peak_kib, status = peak_rss_of([ctx, "index", "--full", "--quiet", "--workspace", workspace])
+        ctx_runs.append(seconds)
+        peaks.append(peak_kib)
+        ctags_runs.append(timed(["ctags", "--output-format=json", "--fields=+neKS", "-L", list_file, "-o", "-"], cwd=repo)[0])
+        if os.path.exists(raw_db):
+            os.remove(raw_db)
+        fts_runs.append(raw_fts_ingest(repo, paths, raw_db))
+    full_seconds = statistics.median(ctx_runs)
+    ctags_seconds = statistics.median(ctags_runs)
+    fts_seconds = statistics.median(fts_runs)
+    peak_kib = max(peaks)
     baseline = ctags_seconds + fts_seconds
+    index_bytes = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
 
     # No-change re-index vs git status -uno (median of runs, process start-up included).
     nochange = median_time([ctx, "index", "--quiet", "--workspace", workspace], args.runs)

@@ -26,7 +26,7 @@ enum AnnotationContext {
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
     if (try? process.run()) != nil {
-      let name = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+      let name = String(decoding: DescriptorReading.readAll(pipe.fileHandleForReading.fileDescriptor), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
       process.waitUntilExit()
       if process.terminationStatus == 0, !name.isEmpty { return name }
     }

@@ -53,7 +53,7 @@ enum Output {
 enum QueryText {
   static func resolve(_ argument: String) throws -> String {
     guard argument == "-" else { return argument }
-    let data = FileHandle.standardInput.readDataToEndOfFile()
+    let data = DescriptorReading.readAll(0)
     let text = String(decoding: data, as: UTF8.self)
     guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
       throw CtxError(.invalidQuery, "the query read from stdin is empty")

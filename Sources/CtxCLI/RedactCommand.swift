@@ -139,7 +139,7 @@ extension Ctx {
     }
 
     func read(_ input: Input, _ failed: inout Bool) -> [UInt8]? {
-      if input.path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+      if input.path == "-" { return DescriptorReading.readAll(0) }
       switch FileSystem.read(input.path) {
       case .bytes(let bytes, _):
         if input.walked && bytes.prefix(8192).contains(0) { return nil }

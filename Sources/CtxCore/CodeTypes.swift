@@ -8,6 +8,8 @@ public struct Symbol: Sendable, Hashable, Codable {
   /// Enclosing type or namespace, e.g. `IndexStore` for a method.
   public var scope: String?
   public var signature: String?
+  /// The lookup form of `name` (lower-cased, without `_`), when computed ahead of writing.
+  public var norm: String? = nil
 
   public init(
     name: String, kind: String, line: Int, endLine: Int? = nil, scope: String? = nil,

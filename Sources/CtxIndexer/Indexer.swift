@@ -167,7 +167,9 @@ struct IndexingSink: DocumentSink {
   }
 
   func accept(_ event: CrawlEvent) async throws {
-    if case .file(let file) = event {
+    if case .file(var file) = event {
+      // CPU work here, on the crawl task, not on the one writer thread.
+      for index in file.symbols.indices { file.symbols[index].norm = IndexStore.normalizedSymbol(file.symbols[index].name) }
       let parts = file.chunks.map { chunk in
         IdentifierParts.expansion(of: (chunk.symbol ?? "") + " " + file.path + "\n" + chunk.text)
       }

@@ -111,7 +111,9 @@ extension IndexStore {
     let insertSymbol = try db.cachedStatement(
       sql: "INSERT INTO symbol(file_id, name, norm, kind, line, end_line, scope, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
     for symbol in file.symbols {
-      try insertSymbol.execute(arguments: [fileID, symbol.name, IndexStore.normalizedSymbol(symbol.name), symbol.kind, symbol.line, symbol.endLine, symbol.scope, symbol.signature])
+      // `norm` was filled by the crawl (off the single writer thread) when it could be.
+      let norm = symbol.norm ?? IndexStore.normalizedSymbol(symbol.name)
+      try insertSymbol.execute(arguments: [fileID, symbol.name, norm, symbol.kind, symbol.line, symbol.endLine, symbol.scope, symbol.signature])
     }
   }
 

@@ -49,7 +49,7 @@ public final class CtagsSession: @unchecked Sendable {
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
     do { try process.run() } catch { return nil }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    let data = Data(DescriptorReading.readAll(pipe.fileHandleForReading.fileDescriptor))
     process.waitUntilExit()
     let firstLine = String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
     guard firstLine.contains("Universal Ctags") else { return nil }

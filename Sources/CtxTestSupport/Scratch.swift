@@ -67,20 +67,61 @@ package enum Run {
     process.standardError = err
     process.standardInput = input
     try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    if let stdin { try PipeIO.write(Array(stdin.utf8), to: input.fileHandleForWriting.fileDescriptor) }
     try input.fileHandleForWriting.close()
     // Read both pipes concurrently so a chatty child never blocks on a full pipe.
     let errData = LockedData()
     let group = DispatchGroup()
     group.enter()
     DispatchQueue.global().async {
-      errData.set(err.fileHandleForReading.readDataToEndOfFile())
+      errData.set(PipeIO.readAll(err.fileHandleForReading.fileDescriptor))
       group.leave()
     }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let outData = PipeIO.readAll(out.fileHandleForReading.fileDescriptor)
     group.wait()
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData.get(), as: UTF8.self))
+  }
+}
+
+/// Pipe reads and writes that retry on EINTR. Foundation's `readDataToEndOfFile()` and
+/// `write(_:)` crash the whole test process (`try!` inside) when a signal interrupts them, and
+/// tests that kill child processes send plenty of SIGCHLDs.
+package enum PipeIO {
+  package static func readAll(_ descriptor: Int32) -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+      if count > 0 {
+        data.append(contentsOf: buffer[0..<count])
+      } else if count == 0 || errno != EINTR {
+        return data
+      }
+    }
+  }
+
+  /// What one read returns (empty at end of file), retried on EINTR.
+  package static func readSome(_ descriptor: Int32) -> Data {
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+      if count >= 0 { return Data(buffer[0..<count]) }
+      if errno != EINTR { return Data() }
+    }
+  }
+
+  package static func write(_ bytes: [UInt8], to descriptor: Int32) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let count = bytes[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        if errno == EPIPE { return }  // the child exited without reading: its output tells why
+        throw FixtureError(message: "writing to a child process failed: errno \(errno)")
+      }
+      offset += count
+    }
   }
 }
 

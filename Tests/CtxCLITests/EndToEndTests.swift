@@ -173,7 +173,7 @@ import Testing
     let pipe = Pipe()
     holder.standardOutput = pipe
     try holder.run()
-    _ = pipe.fileHandleForReading.availableData  // "locked": the holder has the lock
+    _ = PipeIO.readSome(pipe.fileHandleForReading.fileDescriptor)  // "locked": the holder has the lock
     let locked: ProcessResult? = try CtxBinary.run(["index"], in: workspace)
     #expect(locked?.status == 75)
     let refused = try #require(locked)

@@ -22,7 +22,7 @@ final class JSONLSession {
   }
 
   func send(_ line: String) {
-    input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    try? PipeIO.write(Array((line + "\n").utf8), to: input.fileHandleForWriting.fileDescriptor)
   }
 
   /// The next reply line (nil at end of output).
@@ -33,7 +33,7 @@ final class JSONLSession {
         buffer.removeFirst(newline + 1)
         return line
       }
-      let data = output.fileHandleForReading.availableData
+      let data = PipeIO.readSome(output.fileHandleForReading.fileDescriptor)
       if data.isEmpty { return nil }
       buffer.append(contentsOf: data)
     }
