@@ -10,7 +10,8 @@ let package = Package(
   name: "ctx",
   platforms: [.macOS(.v14)],
   products: [
-    .executable(name: "ctx", targets: ["ctx"])
+    .executable(name: "ctx", targets: ["ctx"]),
+    .executable(name: "ctx-mcp", targets: ["ctx-mcp"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
@@ -289,7 +290,6 @@ let package = Package(
         "CtxCore",
         "CtxGit",
         "CtxIndexer",
-        "CtxMCP",
         "CtxQuery",
         "CtxRedaction",
         "CtxStore",
@@ -302,6 +302,22 @@ let package = Package(
     .executableTarget(
       name: "ctx",
       dependencies: ["CtxCLI"]
+    ),
+    // `ctx serve`'s server, its own executable so that the MCP SDK's libraries load only there.
+    .target(
+      name: "CtxServe",
+      dependencies: [
+        "CtxCLI",
+        "CtxCore",
+        "CtxMCP",
+        "CtxWorkspace",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .executableTarget(
+      name: "ctx-mcp",
+      dependencies: ["CtxServe"]
     ),
     .testTarget(
       name: "CtxCLITests",

@@ -25,9 +25,15 @@ public struct Ctx: AsyncParsableCommand {
   /// Runs the command line, mapping errors to ctx's exit codes: a `CtxError` or a usage error
   /// exits with 2 after printing its message to stderr.
   public static func runMain(arguments: [String]? = nil) async -> Int32 {
+    await runMain(command: Ctx.self, arguments: arguments)
+  }
+
+  /// Runs `command` (the `ctx` tree, or another root such as `ctx-mcp`'s) with ctx's error
+  /// handling and exit codes.
+  public static func runMain(command root: any ParsableCommand.Type, arguments: [String]? = nil) async -> Int32 {
     signal(SIGPIPE, SIG_IGN)
     do {
-      var command = try parseAsRoot(arguments)
+      var command = try root.parseAsRoot(arguments)
       if var asyncCommand = command as? any AsyncParsableCommand {
         try await asyncCommand.run()
       } else {
@@ -38,14 +44,14 @@ public struct Ctx: AsyncParsableCommand {
       Output.error(error)
       return CtxExit.code(for: error)
     } catch {
-      let code = exitCode(for: error)
+      let code = root.exitCode(for: error)
       if code == .success {
         // --help and --version print their text and succeed.
-        Output.write(fullMessage(for: error) + "\n")
+        Output.write(root.fullMessage(for: error) + "\n")
         return 0
       }
       if let exit = error as? ExitCode { return exit.rawValue }
-      Output.errorLine(fullMessage(for: error))
+      Output.errorLine(root.fullMessage(for: error))
       return 2
     }
   }
@@ -79,14 +85,16 @@ public enum CtxVersion {
 }
 
 /// Options every command that reads a workspace shares.
-struct WorkspaceOptions: ParsableArguments {
+public struct WorkspaceOptions: ParsableArguments {
   @Option(name: .long, help: ArgumentHelp("The workspace folder (default: $CTX_WORKSPACE, else the first folder upward holding connectors/).", valueName: "dir"))
-  var workspace: String?
+  public var workspace: String?
+
+  public init() {}
 
   @Flag(name: .long, help: "Print error causes and more detail.")
-  var verbose = false
+  public var verbose = false
 
-  func locate() throws -> Workspace {
+  public func locate() throws -> Workspace {
     try Workspace.locate(
       explicit: workspace, environment: ProcessInfo.processInfo.environment,
       currentDirectory: FileManager.default.currentDirectoryPath)

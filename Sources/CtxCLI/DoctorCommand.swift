@@ -84,7 +84,7 @@ struct DoctorChecks: Encodable {
       return result
     }
     do {
-      let store = try IndexStore(path: workspace.databasePath, mode: .readOnly)
+      let store = try IndexStore(path: workspace.databasePath, mode: .inspect)
       let problems = try store.healthProblems()
       let version = try store.schemaVersion()
       result.checks.append(

@@ -39,7 +39,7 @@ import Testing
     }
 
     var store: IndexStore {
-      get throws { try IndexStore(path: workspace.databasePath, mode: .readOnly) }
+      get throws { try IndexStore(path: workspace.databasePath, mode: .inspect) }
     }
   }
 

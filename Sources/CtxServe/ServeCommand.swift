@@ -1,14 +1,18 @@
 import ArgumentParser
+import CtxCLI
 import CtxCore
 import CtxMCP
 import CtxWorkspace
 import Foundation
 import Logging
 
-extension Ctx {
-  struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-      abstract: "Serve the tools (context, search, show, status) to an agent: MCP over stdio, or JSON lines with --jsonl.",
+/// `ctx serve`, run as its own executable (`ctx-mcp`, which `ctx serve` starts in its place):
+/// the MCP SDK brings swift-nio and FoundationNetworking (libcurl and twenty more libraries to
+/// load), which made every other `ctx` command start 20+ ms slower.
+public struct Serve: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+      commandName: "serve",
+      abstract: "Serve the tools (context, search, show, annotate, correct, conflicts, status) to an agent: MCP over stdio, or JSON lines with --jsonl.",
       discussion: """
         MCP: JSON-RPC messages, one per line, on stdin and stdout (docs/mcp.md). With --jsonl: one \
         request per line, {"id": 1, "tool": "search", "arguments": {"query": "..."}}, answered by one \
@@ -22,7 +26,9 @@ extension Ctx {
     @Flag(name: .long, help: "Speak JSON lines (one request per line, one reply per line) instead of MCP.")
     var jsonl = false
 
-    func run() async throws {
+    public init() {}
+
+    public func run() async throws {
       // Before anything else: keep the real stdout for the protocol and point fd 1 at stderr,
       // so that a stray print anywhere cannot corrupt the stream.
       let protocolOutput = try ProtocolOutput.claim()
@@ -36,7 +42,11 @@ extension Ctx {
         try await CtxMCPServer(context: context, version: CtxVersion.current, logger: logger).run(input: STDIN_FILENO, output: protocolOutput)
       }
     }
-  }
+
+    /// Runs `ctx-mcp ARGS` with ctx's error handling and exit codes.
+    public static func runMain() async -> Int32 {
+      await Ctx.runMain(command: Serve.self)
+    }
 }
 
 /// The protocol's own copy of stdout.

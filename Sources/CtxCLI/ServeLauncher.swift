@@ -1,0 +1,53 @@
+import ArgumentParser
+import CtxCore
+import Foundation
+
+extension Ctx {
+  /// `ctx serve` runs `ctx-mcp`, installed beside `ctx`, in its own place (the same process,
+  /// stdin and stdout). The MCP SDK and what it brings (swift-nio, FoundationNetworking with
+  /// libcurl and twenty more libraries) live only in that executable, so every other command
+  /// starts without loading them.
+  struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Serve the tools (context, search, show, annotate, correct, conflicts, status) to an agent: MCP over stdio, or JSON lines with --jsonl.",
+      discussion: """
+        MCP: JSON-RPC messages, one per line, on stdin and stdout (docs/mcp.md). With --jsonl: one \
+        request per line, {"id": 1, "tool": "search", "arguments": {"query": "..."}}, answered by one \
+        reply per line, {"id": 1, "ok": true, "result": {...}} or {"id": 1, "ok": false, "error": \
+        {"code": "...", "message": "..."}}. Logs go to stderr; stdout carries the protocol only. \
+        Ends with exit 0 when stdin closes. Runs the `ctx-mcp` executable installed beside `ctx`.
+        """)
+
+    @OptionGroup var workspaceOptions: WorkspaceOptions
+
+    @Flag(name: .long, help: "Speak JSON lines (one request per line, one reply per line) instead of MCP.")
+    var jsonl = false
+
+    func run() throws {
+      let server = try ServeLauncher.serverPath()
+      var arguments = [server]
+      if let workspace = workspaceOptions.workspace { arguments += ["--workspace", workspace] }
+      if workspaceOptions.verbose { arguments.append("--verbose") }
+      if jsonl { arguments.append("--jsonl") }
+      let cArguments = arguments.map { strdup($0) } + [nil]
+      execv(server, cArguments)
+      throw CtxError(.io, "cannot start \(server): \(String(cString: strerror(errno)))", path: server)
+    }
+  }
+}
+
+enum ServeLauncher {
+  /// `ctx-mcp` in the folder of the running `ctx` (symbolic links resolved), or `$CTX_MCP`.
+  static func serverPath() throws -> String {
+    if let explicit = ProcessInfo.processInfo.environment["CTX_MCP"], !explicit.isEmpty { return explicit }
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let folder = (URL(fileURLWithPath: executable).resolvingSymlinksInPath().path as NSString).deletingLastPathComponent
+    let server = folder + "/ctx-mcp"
+    guard FileManager.default.isExecutableFile(atPath: server) else {
+      throw CtxError(
+        .notFound,
+        "`ctx serve` runs ctx-mcp, which is not beside ctx (expected at \(server)); build it with `swift build -c release` (it builds both) and install both together")
+    }
+    return server
+  }
+}
