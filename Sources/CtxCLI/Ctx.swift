@@ -14,7 +14,7 @@ public struct Ctx: AsyncParsableCommand {
       78 no workspace or an invalid connector file (README.md, "Exit codes").
       """,
     version: CtxVersion.current,
-    subcommands: [Init.self, Index.self, Search.self, Query.self, Status.self, Doctor.self, Redact.self]
+    subcommands: [Init.self, Index.self, Search.self, Query.self, Status.self, Doctor.self, Redact.self, Eval.self]
   )
 
   public init() {}
