@@ -2,6 +2,7 @@ import ArgumentParser
 import CtxConnectorCode
 import CtxCore
 import CtxEval
+import CtxQuery
 import CtxWorkspace
 import Foundation
 
@@ -36,6 +37,9 @@ extension Ctx {
     @Flag(name: .long, help: "Skip building a bundle per query (no bundle recall; faster).")
     var noBundles = false
 
+    @Option(name: .customLong("set"), help: ArgumentHelp("Change a code ranking weight for this run, e.g. --set history=0 (docs/ranking.md).", valueName: "name=value"))
+    var weights: [String] = []
+
     @Option(name: .customLong("from-history"), help: ArgumentHelp("Build a development set from this repository's commits.", valueName: "repo"))
     var fromHistory: String?
 
@@ -67,6 +71,11 @@ extension Ctx {
       options.baseline = !noBaseline
       options.bundles = !noBundles
       options.perQuery = perQuery
+      for setting in weights {
+        let parts = setting.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, let value = Double(parts[1]) else { throw ValidationError("--set takes NAME=NUMBER, e.g. --set history=0") }
+        try options.weights.set(String(parts[0]), value)
+      }
       let evalFile: String
       if let repository = fromHistory {
         var devSet = DevSetOptions(

@@ -16,6 +16,8 @@ public struct EvalOptions: Sendable {
   public var bundles = true
   /// Keep each query's outcome in the report.
   public var perQuery = false
+  /// Code ranking weights (`--set NAME=VALUE`), to measure each signal.
+  public var weights = RankingWeights()
 
   public init() {}
 }
@@ -89,7 +91,8 @@ public struct Evaluator: Sendable {
       guard FileManager.default.fileExists(atPath: databasePath) else {
         throw CtxError(.notFound, "no index at \(databasePath); run `ctx index` in that workspace first", path: databasePath)
       }
-      let service = try QueryService(databasePath: databasePath)
+      var service = try QueryService(databasePath: databasePath)
+      service.rankingWeights = options.weights
       let group = groups[key] ?? []
       let baseline = options.baseline && group.contains { !($0.files ?? []).isEmpty } ? try BaselineIndex(from: service.store) : nil
       let indexedFiles = try Set(service.store.codePaths())
@@ -108,7 +111,7 @@ public struct Evaluator: Sendable {
         let needsCode = !files.isEmpty || !(query.symbols ?? []).isEmpty
         if needsCode {
           let start = ContinuousClock.now
-          let hits = try CodeSearch(store: service.store).search(query.query, limit: options.depth)
+          let hits = try service.codeSearch.search(query.query, limit: options.depth)
           searchTimes.append((ContinuousClock.now - start).millis)
           let rankedFiles = RankMetrics.deduplicated(hits.map(\.chunk.path))
           outcome.topFiles = Array(rankedFiles.prefix(5))
