@@ -45,7 +45,18 @@ public struct CodeSearch: Sendable {
     try addPaths(query, into: &candidates, mentionedFiles: &mentionedFiles)
     let mapping = try PathMapping(store: store)
     let evidence = weights.history > 0
-      ? try CommitEvidence(store: store, query: query, mapping: mapping, commits: Int(weights.historyCommits)) : CommitEvidence()
+      ? try CommitEvidence(store: store, query: query, mapping: mapping, commits: Int(weights.historyCommits), sum: weights.historySum) : CommitEvidence()
+    // Folders named in the query: their best matching chunks join the candidates.
+    let folders = weights.folder > 0 ? FolderMentions.find(in: text, files: query.paths) : []
+    if !folders.isEmpty, let expression {
+      for (name, source) in try store.sourceRoots() where source.kind == "code" {
+        for folder in folders {
+          for (id, score) in try store.matchChunks(expression, source: name, folder: folder, limit: 20) where candidates[id] == nil {
+            candidates[id] = Candidate(score: -score, reasons: ["matches some query terms"])
+          }
+        }
+      }
+    }
     guard !candidates.isEmpty || !evidence.scores.isEmpty else { return [] }
 
     // Fetch the strongest few hundred, then apply the file-level signals.
@@ -65,13 +76,28 @@ public struct CodeSearch: Sendable {
       for (source, files) in bySource {
         ids += try store.fileIDs(source: source, paths: files.map { $0.path }).values
       }
-      let chunks = try store.bestChunks(fileIDs: ids, expression: expression)
-      for (_, found) in chunks where candidates[found.chunk] == nil {
-        candidates[found.chunk] = Candidate(score: found.score.map { -$0 } ?? 0, reasons: [])
+      // Each file's best chunk among the deeper full-text candidates, with its score; else the
+      // chunk holding the most query words (a second full-text match restricted to these
+      // files would cost as much as the first).
+      let wanted = Set(ids)
+      var chosen: [Int64: (id: Int64, words: Int)] = [:]
+      let files = try store.fileIDs(chunkIDs: Array(candidates.keys))
+      for (chunk, file) in files where wanted.contains(file) {
+        if let current = chosen[file], (candidates[current.id]?.score ?? 0) >= (candidates[chunk]?.score ?? 0) { continue }
+        chosen[file] = (chunk, Int.max)
       }
-      records += try store.chunks(ids: chunks.values.map(\.chunk).filter { id in !records.contains { $0.id == id } })
+      let words = query.terms.map(\.whole)
+      for chunk in try store.chunkTexts(fileIDs: ids.filter { chosen[$0] == nil }) {
+        let lower = chunk.text.lowercased()
+        let count = words.filter { lower.contains($0) }.count
+        if chosen[chunk.fileID] == nil || count > chosen[chunk.fileID]!.words { chosen[chunk.fileID] = (chunk.id, count) }
+      }
+      let shown = Set(records.map(\.id))
+      let added = chosen.values.map(\.id).filter { !shown.contains($0) }
+      for id in added where candidates[id] == nil { candidates[id] = Candidate(score: 0, reasons: []) }
+      records += try store.chunks(ids: added)
     }
-    let bonuses = try fileBonuses(records: records, candidates: candidates, evidence: evidence, mapping: mapping, best: best, query: query)
+    let bonuses = try fileBonuses(records: records, candidates: candidates, evidence: evidence, mapping: mapping, best: best, query: query, folders: folders)
 
     var hits: [CodeHit] = []
     for record in records {
@@ -82,8 +108,8 @@ public struct CodeSearch: Sendable {
       for (points, reason) in bonuses[FileKey(source: record.source, path: record.path)] ?? [] where points > 0 {
         candidate.add(points, reason)
       }
-      if !query.mentionsTests && CodeSearch.isTestPath(record.path) {
-        candidate.score *= weights.tests
+      if CodeSearch.isTestPath(record.path) {
+        candidate.score *= query.mentionsTests ? weights.testsAbout : weights.tests
       }
       if CodeSearch.isProse(record.path) {
         candidate.score *= weights.prose
@@ -98,7 +124,7 @@ public struct CodeSearch: Sendable {
   /// similarity, recency, churn and co-change with the strongest files. Batched: a handful of
   /// statements per query, whatever the number of candidates.
   private func fileBonuses(
-    records: [ChunkRecord], candidates: [Int64: Candidate], evidence: CommitEvidence, mapping: PathMapping, best: Double, query: QueryAnalysis
+    records: [ChunkRecord], candidates: [Int64: Candidate], evidence: CommitEvidence, mapping: PathMapping, best: Double, query: QueryAnalysis, folders: [String]
   ) throws -> [FileKey: [(Double, String)]] {
     // Words as written: the parts of an identifier (`session` in `validate_session`) do not
     // name files, or an exact identifier would lose to a file named by half of it.
@@ -126,6 +152,10 @@ public struct CodeSearch: Sendable {
           bonuses[file, default: []].append((weights.pathWords * best * named, "its path is named by the query"))
           total += weights.pathWords * best * named
         }
+      }
+      if let folder = folders.first(where: { file.path.hasPrefix($0 + "/") || file.path.contains("/" + $0 + "/") }) {
+        bonuses[file, default: []].append((weights.folder * best, "under `\(folder)/`, named in the query"))
+        total += weights.folder * best
       }
       fileScore[file] = total
     }
@@ -166,9 +196,10 @@ public struct CodeSearch: Sendable {
     return bonuses
   }
 
-  /// Prose and data files: Markdown, text, reStructuredText, JSON, YAML, TOML.
+  /// Prose, data and unknown files: Markdown, text, reStructuredText, JSON, YAML, TOML, and
+  /// files of no known language (`LICENSE`, `.gitignore`, `MANIFEST.in`).
   public static func isProse(_ path: String) -> Bool {
-    guard let language = Language.detect(path: path) else { return false }
+    guard let language = Language.detect(path: path) else { return true }
     return ["markdown", "restructuredtext", "text", "json", "yaml", "toml"].contains(language)
   }
 
@@ -203,7 +234,9 @@ public struct CodeSearch: Sendable {
     if (isLong || found < candidateLimit / 3) && terms.count > 1 {
       let pruned = isLong ? terms : try selective(terms, keep: terms.count, dropCommon: true)
       if let expression = FTSExpression.any(pruned) {
-        for (id, score) in try store.matchChunks(expression, limit: candidateLimit) where candidates[id] == nil {
+        // Deeper than the all-terms match: scoring every match costs the same whatever the
+        // limit, and files that only other signals find keep their text score.
+        for (id, score) in try store.matchChunks(expression, limit: candidateLimit * 6) where candidates[id] == nil {
           candidates[id, default: Candidate()].add(-score, "matches some query terms")
         }
         return expression

@@ -7,22 +7,29 @@ import Foundation
 /// they keep their strength whether the query is two words or a whole bug report.
 public struct RankingWeights: Sendable, Hashable {
   /// Other matching chunks of the same file: their scores summed, capped at the file's best.
-  public var aggregate = 0.3
+  public var aggregate = 0.5
   /// Commit-message similarity: files changed by past commits whose messages match the query.
   public var history = 1.0
   /// Past commits consulted for `history`.
   public var historyCommits = 30.0
+  /// How a file's evidence from several commits adds up: 0 takes the best commit only, 1 sums
+  /// them all (files changed by many matching commits then win on popularity alone).
+  public var historySum = 1.0
   /// Recently changed files (half-life `recencyDays` before the newest commit).
-  public var recency = 0.1
+  public var recency = 0.0
   public var recencyDays = 90.0
   /// Files that changed often (log of the change count against the most changed file).
-  public var churn = 0.1
+  public var churn = 0.0
   /// Files that change together with the strongest few hits.
-  public var coChange = 0.1
+  public var coChange = 0.0
   /// Query words naming a file: its name without extension (all its words), or its folders.
   public var pathWords = 0.3
+  /// A folder named in the query (`daemon/cluster: fix ...`): files under it.
+  public var folder = 1.0
   /// Multiplier for test files when the query is not about tests.
   public var tests = 0.7
+  /// Multiplier for test files when the query is about tests ("add a test for ...").
+  public var testsAbout = 1.0
   /// Multiplier for prose and data files (Markdown, text, JSON, YAML ...) in the code layer:
   /// the docs layer is where documents rank.
   public var prose = 0.3
@@ -30,19 +37,22 @@ public struct RankingWeights: Sendable, Hashable {
   public init() {}
 
   /// Names `ctx eval --set NAME=VALUE` accepts, for measuring each signal.
-  public static let names = ["aggregate", "history", "historyCommits", "recency", "recencyDays", "churn", "coChange", "pathWords", "tests", "prose"]
+  public static let names = ["aggregate", "history", "historyCommits", "historySum", "recency", "recencyDays", "churn", "coChange", "pathWords", "folder", "tests", "testsAbout", "prose"]
 
   public mutating func set(_ name: String, _ value: Double) throws(CtxError) {
     switch name {
     case "aggregate": aggregate = value
     case "history": history = value
     case "historyCommits": historyCommits = value
+    case "historySum": historySum = value
     case "recency": recency = value
     case "recencyDays": recencyDays = value
     case "churn": churn = value
     case "coChange": coChange = value
     case "pathWords": pathWords = value
+    case "folder": folder = value
     case "tests": tests = value
+    case "testsAbout": testsAbout = value
     case "prose": prose = value
     default:
       throw CtxError(.invalidQuery, "unknown ranking weight `\(name)`; known: \(RankingWeights.names.joined(separator: ", "))")
@@ -102,26 +112,41 @@ struct CommitEvidence {
 
   init() {}
 
-  init(store: IndexStore, query: QueryAnalysis, mapping: PathMapping, commits: Int) throws {
+  init(store: IndexStore, query: QueryAnalysis, mapping: PathMapping, commits: Int, sum: Double) throws {
     guard !mapping.isEmpty, commits > 0 else { return }
-    var terms = Array(query.terms.prefix(40))
-    guard !terms.isEmpty else { return }
-    if terms.count > 12 {
-      let frequencies = try store.commitTermFrequencies(terms.map(\.whole))
-      terms = terms.enumerated().sorted {
-        let (a, b) = (frequencies[$0.element.whole] ?? 0, frequencies[$1.element.whole] ?? 0)
-        return a != b ? a < b : $0.offset < $1.offset
-      }.prefix(12).map(\.element)
+    // The 10 rarest words by how many commits hold them (a MATCH count per word: about a
+    // millisecond each on moby's 57k commits); words no commit holds are dropped. Scoring
+    // commits costs in proportion to the words' doclists, so the rarest few keep it cheap.
+    let words = Array(query.terms.prefix(40))
+    guard !words.isEmpty else { return }
+    let frequencies = try store.commitTermFrequencies(words.map(\.whole))
+    struct Counted {
+      var offset: Int
+      var term: QueryTerm
+      var count: Int
     }
+    var ranked: [Counted] = []
+    for (offset, term) in words.enumerated() {
+      let count = frequencies[term.whole] ?? 0
+      if count > 0 { ranked.append(Counted(offset: offset, term: term, count: count)) }
+    }
+    ranked.sort { $0.count != $1.count ? $0.count < $1.count : $0.offset < $1.offset }
+    let terms = ranked.prefix(10).map { $0.term }
     guard let expression = FTSExpression.any(terms) else { return }
     let matches = try store.matchCommits(expression, limit: commits)
     guard let best = matches.map({ -$0.score }).max(), best > 0 else { return }
     let weight = Dictionary(matches.map { ($0.id, -$0.score / best) }, uniquingKeysWith: max)
-    var raw: [FileKey: Double] = [:]
+    var total: [FileKey: Double] = [:]
+    var strongest: [FileKey: Double] = [:]
     for change in try store.changedFiles(commitIDs: matches.map(\.id)) {
       let share = (weight[change.commitID] ?? 0) / Double(max(1, change.filesChanged)).squareRoot()
-      for file in mapping.codeFiles(gitSourceID: change.sourceID, path: change.path) { raw[file, default: 0] += share }
+      for file in mapping.codeFiles(gitSourceID: change.sourceID, path: change.path) {
+        total[file, default: 0] += share
+        strongest[file] = max(strongest[file] ?? 0, share)
+      }
     }
+    var raw: [FileKey: Double] = [:]
+    for (file, best) in strongest { raw[file] = best + sum * ((total[file] ?? best) - best) }
     guard let top = raw.values.max(), top > 0 else { return }
     scores = raw.mapValues { $0 / top }
   }
@@ -148,5 +173,38 @@ enum PathWords {
       if !joined.isEmpty && queryWords.contains(joined) { score += 0.5 }
     }
     return min(score, 1)
+  }
+}
+
+/// Folders named in the query: `daemon/cluster: fix ...`, `see pkg/auth/ for ...`. Tokens with
+/// a `/` that are not files (those are `QueryAnalysis.paths`) nor URLs.
+enum FolderMentions {
+  static func find(in text: String, files: [PathMention]) -> [String] {
+    let fileTokens = Set(files.map(\.path))
+    var found: [String] = []
+    for piece in text.split(whereSeparator: { " \t\n\r\"'`()[]{}<>,;|".contains($0) }) {
+      guard piece.contains("/"), !piece.contains("://") else { continue }
+      var token = Substring(piece)
+      while let last = token.last, ":.*/".contains(last) { token = token.dropLast() }
+      while token.hasPrefix("./") { token = token.dropFirst(2) }
+      while token.hasPrefix("/") { token = token.dropFirst() }
+      let components = token.split(separator: "/", omittingEmptySubsequences: false)
+      guard components.count >= 2, components.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || "_-.".contains($0) } }) else { continue }
+      let folder = String(token)
+      if fileTokens.contains(folder) || QueryAnalysis.findPaths(in: folder).contains(where: { $0.path == folder }) { continue }
+      if !found.contains(folder) { found.append(folder) }
+    }
+    return Array(found.prefix(3))
+  }
+}
+
+/// Test access to the pure parts of file ranking.
+public enum RankingProbe {
+  public static func folders(_ text: String) -> [String] {
+    FolderMentions.find(in: text, files: QueryAnalysis(text).paths)
+  }
+
+  public static func pathWords(_ path: String, _ query: String) -> Double {
+    PathWords.score(path: path, queryWords: Set(QueryAnalysis(query).terms.map(\.whole)))
   }
 }

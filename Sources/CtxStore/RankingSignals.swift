@@ -78,35 +78,62 @@ extension IndexStore {
     }
   }
 
-  /// For each of `fileIDs`, its chunk best matching `expression` (BM25, as `matchChunks`), or
-  /// its first chunk when none matches.
-  public func bestChunks(fileIDs: [Int64], expression: String?) throws -> [Int64: (chunk: Int64, score: Double?)] {
-    guard !fileIDs.isEmpty else { return [:] }
+  /// The chunks of `fileIDs`: id, file id and text, in line order.
+  public func chunkTexts(fileIDs: [Int64]) throws -> [(id: Int64, fileID: Int64, text: String)] {
+    guard !fileIDs.isEmpty else { return [] }
     return try read { db in
       let placeholders = Array(repeating: "?", count: fileIDs.count).joined(separator: ",")
-      var result: [Int64: (chunk: Int64, score: Double?)] = [:]
-      if let expression {
-        let rows = try Row.fetchAll(
-          db,
-          sql: """
-            SELECT chunk.file_id, m.rowid, m.score FROM (
-              SELECT rowid, bm25(chunk_ft, \(Schema.chunkWeights)) AS score FROM chunk_ft
-              WHERE chunk_ft MATCH ? AND rowid IN (SELECT id FROM chunk WHERE file_id IN (\(placeholders)))
-            ) m JOIN chunk ON chunk.id = m.rowid ORDER BY m.score
-            """, arguments: StatementArguments([expression]) + StatementArguments(fileIDs))
-        for row in rows {
-          let file: Int64 = row[0]
-          if result[file] == nil { result[file] = (row[1], row[2]) }
-        }
-      }
-      let missing = fileIDs.filter { result[$0] == nil }
-      if !missing.isEmpty {
-        let marks = Array(repeating: "?", count: missing.count).joined(separator: ",")
-        for row in try Row.fetchAll(
-          db, sql: "SELECT file_id, min(id) FROM chunk WHERE file_id IN (\(marks)) GROUP BY file_id", arguments: StatementArguments(missing))
-        {
-          result[row[0]] = (row[1], nil)
-        }
+      return try Row.fetchAll(
+        db, sql: "SELECT id, file_id, text FROM chunk WHERE file_id IN (\(placeholders)) ORDER BY file_id, start_line",
+        arguments: StatementArguments(fileIDs)
+      ).map { (id: $0[0], fileID: $0[1], text: $0[2]) }
+    }
+  }
+}
+
+extension IndexStore {
+  /// The chunks best matching `expression` among files under `folder` (a path prefix without
+  /// the trailing `/`) in the code source `source`, best first. The folder is found through
+  /// the (source, path) index, not by scanning chunks.
+  public func matchChunks(_ expression: String, source: String, folder: String, limit: Int) throws -> [(id: Int64, score: Double)] {
+    // The folder's words as path-column terms make FTS5 intersect with short doclists
+    // instead of scoring every chunk that matches the expression; the prefix is checked after.
+    let words = folder.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map { $0.lowercased() }
+    guard !words.isEmpty else { return [] }
+    let restricted = "(\(expression)) AND " + words.map { "path : \"\($0)\"" }.joined(separator: " AND ")
+    return try read { db in
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT m.rowid, m.score, chunk.path FROM (
+            SELECT rowid, bm25(chunk_ft, \(Schema.chunkWeights)) AS score FROM chunk_ft WHERE chunk_ft MATCH ? ORDER BY score LIMIT ?
+          ) m JOIN chunk ON chunk.id = m.rowid JOIN file ON file.id = chunk.file_id JOIN source ON source.id = file.source_id
+          WHERE source.name = ? ORDER BY m.score
+          """, arguments: [restricted, limit * 5, source])
+      return rows.compactMap { row -> (id: Int64, score: Double)? in
+        let path: String = row[2]
+        return path.hasPrefix(folder + "/") ? (id: row[0], score: row[1]) : nil
+      }.prefix(limit).map { $0 }
+    }
+  }
+}
+
+extension IndexStore {
+  /// About how many commits the index holds (the largest commit row id): O(1).
+  public func commitRowEstimate() throws -> Int {
+    try read { db in try Int.fetchOne(db, sql: "SELECT max(id) FROM git_commit") ?? 0 }
+  }
+}
+
+extension IndexStore {
+  /// The file of each chunk id (primary-key look-ups only).
+  public func fileIDs(chunkIDs: [Int64]) throws -> [Int64: Int64] {
+    guard !chunkIDs.isEmpty else { return [:] }
+    return try read { db in
+      let placeholders = Array(repeating: "?", count: chunkIDs.count).joined(separator: ",")
+      var result: [Int64: Int64] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT id, file_id FROM chunk WHERE id IN (\(placeholders))", arguments: StatementArguments(chunkIDs)) {
+        result[row[0]] = row[1]
       }
       return result
     }

@@ -1,4 +1,5 @@
 import CtxEval
+import CtxQuery
 import Testing
 
 @Suite struct EvalMetricsTests {
@@ -17,5 +18,24 @@ import Testing
     #expect(metrics.acc5 == 0.6)
     #expect(metrics.acc10 == 0.6)
     #expect(abs(metrics.mrr - (1 + 0.5 + 0.25 + 1.0 / 11) / 5) < 1e-9)
+  }
+}
+
+@Suite struct RankingSignalTests {
+  @Test(arguments: [
+    ("daemon/cluster: fix perfsprint linting", ["daemon/cluster"]),
+    ("see ./pkg/auth/ and https://example.com/a/b", ["pkg/auth"]),
+    ("fix src/auth/session.ts:42 crash", [String]()),
+    ("and/or a/b/c: d", ["and/or", "a/b/c"]),
+  ])
+  func foldersNamedInTheQuery(text: String, folders: [String]) {
+    #expect(RankingProbe.folders(text) == folders)
+  }
+
+  @Test func pathWordsNameFilesAndFolders() {
+    #expect(RankingProbe.pathWords("lib/response.js", "fix response send") == 1)
+    #expect(RankingProbe.pathWords("test/res.send.js", "fix(res.send): add a header") == 1)
+    #expect(RankingProbe.pathWords("daemon/logger/ring.go", "daemon: fix logs") == 0.5)
+    #expect(RankingProbe.pathWords("src/requests/adapters.py", "update the docs") == 0)
   }
 }
