@@ -16,7 +16,7 @@ public struct RankingWeights: Sendable, Hashable {
   /// them all (files changed by many matching commits then win on popularity alone).
   public var historySum = 1.0
   /// Recently changed files (half-life `recencyDays` before the newest commit).
-  public var recency = 0.0
+  public var recency = 0.1
   public var recencyDays = 90.0
   /// Files that changed often (log of the change count against the most changed file).
   public var churn = 0.0
@@ -29,7 +29,7 @@ public struct RankingWeights: Sendable, Hashable {
   /// Multiplier for test files when the query is not about tests.
   public var tests = 0.7
   /// Multiplier for test files when the query is about tests ("add a test for ...").
-  public var testsAbout = 1.0
+  public var testsAbout = 1.3
   /// Multiplier for prose and data files (Markdown, text, JSON, YAML ...) in the code layer:
   /// the docs layer is where documents rank.
   public var prose = 0.3
