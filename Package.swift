@@ -236,6 +236,33 @@ let package = Package(
       ]
     ),
 
+    // MARK: Evaluation (ctx eval)
+    .target(
+      name: "CtxEval",
+      dependencies: [
+        "CtxConnectorCode",
+        "CtxCore",
+        "CtxGit",
+        "CtxIndexer",
+        "CtxQuery",
+        "CtxStore",
+        "CtxWorkspace",
+      ]
+    ),
+    .testTarget(
+      name: "CtxEvalTests",
+      dependencies: [
+        "CtxCore",
+        "CtxEval",
+        "CtxGit",
+        "CtxIndexer",
+        "CtxQuery",
+        "CtxStore",
+        "CtxTestSupport",
+        "CtxWorkspace",
+      ]
+    ),
+
     // MARK: Redaction
     .target(
       name: "CtxRedaction",
@@ -288,6 +315,7 @@ let package = Package(
         "CtxConnectorGit",
         "CtxConnectors",
         "CtxCore",
+        "CtxEval",
         "CtxGit",
         "CtxIndexer",
         "CtxQuery",

@@ -31,6 +31,10 @@ def git(repo, *args, date="2024-01-01T00:00:00Z"):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def git_output(repo, *args):
+    return subprocess.run(["git"] + list(args), cwd=repo, check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
+
+
 def write_state(repo, state, files, rng_seed):
     """State A: `files` source files over 20 commits. State B: a third changed, some deleted and
     added, and 20 more commits."""
@@ -82,13 +86,15 @@ def module_text(index, version, rng):
     return "\n".join(lines) + "\n"
 
 
-def make_workspace(ctx, path, repo):
+def make_workspace(ctx, path, repo, code_revision=None, history_ref=None):
+    """A workspace over the repository's work tree, or over given revisions of it (to build a
+    state where the code and the history sources are at different commits)."""
     shutil.rmtree(path, ignore_errors=True)
     subprocess.run([ctx, "init", path], check=True, stdout=subprocess.DEVNULL)
     with open(os.path.join(path, "connectors", "code.yaml"), "w") as f:
-        f.write(f"kind: code\npath: {repo}\n")
+        f.write(f"kind: code\npath: {repo}\n" + (f"revision: {code_revision}\n" if code_revision else ""))
     with open(os.path.join(path, "connectors", "history.yaml"), "w") as f:
-        f.write(f"kind: git\npath: {repo}\n")
+        f.write(f"kind: git\npath: {repo}\n" + (f"refs: [{history_ref}]\n" if history_ref else ""))
 
 
 def index(ctx, workspace, full=False):
@@ -184,11 +190,27 @@ def main():
     make_workspace(ctx, base, repo)
     index(ctx, base)
     expected["A"] = (state_of(os.path.join(base, "index", "ctx.sqlite")), answers(ctx, base))
+    head = {"A": git_output(repo, "rev-parse", "HEAD")}
     write_state(repo, "B", args.files, 2)
+    head["B"] = git_output(repo, "rev-parse", "HEAD")
     fresh = os.path.join(work, "fresh-B")
     make_workspace(ctx, fresh, repo)
     index(ctx, fresh)
     expected["B"] = (state_of(os.path.join(fresh, "index", "ctx.sqlite")), answers(ctx, fresh))
+    # Code ranking uses history signals (docs/ranking.md), so a kill that leaves the two
+    # sources at different states has its own right answers: those of an index built from
+    # nothing with the code at one commit and the history at the other.
+    mixed_answers = {}
+
+    def answers_for(code_state, history_state):
+        if code_state == history_state:
+            return expected[code_state][1]
+        if (code_state, history_state) not in mixed_answers:
+            mixed = os.path.join(work, f"fresh-{code_state}{history_state}")
+            make_workspace(ctx, mixed, repo, code_revision=head[code_state], history_ref=head[history_state])
+            index(ctx, mixed)
+            mixed_answers[(code_state, history_state)] = answers(ctx, mixed)
+        return mixed_answers[(code_state, history_state)]
     # How long a full incremental run from A to B takes, to spread the kills over it.
     probe = os.path.join(work, "probe")
     shutil.rmtree(probe, ignore_errors=True)
@@ -221,10 +243,11 @@ def main():
             match = [name for name in ("A", "B") if state.get(source) == expected[name][0].get(source)]
             if not match:
                 fail(f"run {run}: source {source} is neither state A nor state B after a kill at {delay:.3f} s", work)
-            layer = "code" if source == "code" else "history"
-            if not same_answers(found[layer], expected[match[0]][1][layer]):
-                fail(f"run {run}: {layer} answers {found[layer]} are not state {match[0]}'s {expected[match[0]][1][layer]}", work)
             verdicts.append(match[0])
+        right = answers_for(verdicts[0], verdicts[1])
+        for layer in ("code", "history"):
+            if not same_answers(found[layer], right[layer]):
+                fail(f"run {run}: {layer} answers {found[layer]} are not those of code {verdicts[0]} with history {verdicts[1]}: {right[layer]}", work)
         outcomes[verdicts[0] if len(set(verdicts)) == 1 else "mixed"] += 1
         # The next run completes the work.
         index(ctx, trial)

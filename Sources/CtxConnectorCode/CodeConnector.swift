@@ -26,6 +26,10 @@ public struct CodeConnector: Connector {
   }
 
   public func crawl(known: [String: KnownFile], into sink: any DocumentSink) async throws {
+    if let revision = config.code.revision {
+      try await crawl(revision: revision, known: known, into: sink)
+      return
+    }
     let listing = try listFiles()
     for issue in listing.issues { try await sink.accept(.issue(issue)) }
 
@@ -160,6 +164,7 @@ public struct PendingFiles: Sendable, Codable, Hashable {
 
 extension CodeConnector {
   public func pendingChanges(known: [String: KnownFile]) throws -> PendingFiles {
+    if let revision = config.code.revision { return try pendingChanges(revision: revision, known: known) }
     let listing = try listFiles()
     let filter = self.filter
     var pending = PendingFiles()

@@ -44,7 +44,7 @@ struct FileProcessor: Sendable {
     }
     if let known, known.stamp == stamp { return [.unchanged(path: path)] }
 
-    var bytes: [UInt8]
+    let bytes: [UInt8]
     let readStamp: FileStamp
     switch FileSystem.read(absolute) {
     case .bytes(let content, let value):
@@ -53,10 +53,20 @@ struct FileProcessor: Sendable {
     case .missing: return issue(.vanished, "deleted during the crawl")
     case .failed(let code): return issue(.unreadable, "cannot read: \(FileSystem.describe(errno: code)); check its permissions")
     }
+    return await process(path: path, bytes: bytes, stamp: readStamp, hash: nil, known: known, ctags: ctags)
+  }
+
+  /// Turns a file's content into events, wherever it was read from (disk, or a blob of a
+  /// revision). `hash` is the content's git blob id when already known.
+  func process(path: String, bytes: [UInt8], stamp readStamp: FileStamp, hash knownHash: String?, known: KnownFile?, ctags: CtagsSession?) async -> [CrawlEvent] {
+    var bytes = bytes
+    func issue(_ kind: CrawlIssue.Kind, _ message: String) -> [CrawlEvent] {
+      [.issue(CrawlIssue(kind: kind, path: path, message: message))]
+    }
     if bytes.isEmpty { return issue(.empty, "empty file") }
     if bytes.prefix(8000).contains(0) { return issue(.binary, "binary content (a NUL byte in the first 8000 bytes)") }
 
-    let hash = ContentHash.blobID(of: bytes)
+    let hash = knownHash ?? ContentHash.blobID(of: bytes)
     if let known, known.contentHash == hash { return [.restamped(path: path, stamp: readStamp)] }
 
     var events: [CrawlEvent] = []

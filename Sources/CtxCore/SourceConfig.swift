@@ -70,6 +70,9 @@ public struct CodeOptions: Sendable, Hashable {
   public var maxChunkLines: Int
   /// Whether `.git` work trees are listed through git (`use_git`, default true).
   public var useGit: Bool
+  /// Index the tree of this revision (a sha, branch or tag) straight from the git object
+  /// database instead of the files on disk (`revision:`); nil for the files on disk.
+  public var revision: String? = nil
 
   public init(maxFileSize: Int64 = 1 << 20, defaultExcludes: Bool = true, maxChunkLines: Int = 120, useGit: Bool = true) {
     self.maxFileSize = maxFileSize

@@ -1,5 +1,6 @@
 import CtxCore
 import CtxStore
+import Foundation
 
 /// A ranked chunk with the reasons it ranks where it does.
 public struct CodeHit: Sendable {
@@ -27,6 +28,8 @@ public struct CodeSearch: Sendable {
   public var longQueryKeep = 16
   /// Candidates taken from full-text search before re-ranking.
   public var candidateLimit = 150
+  /// File-level signals and their weights (docs/ranking.md).
+  public var weights = RankingWeights()
 
   public init(store: IndexStore) {
     self.store = store
@@ -36,31 +39,168 @@ public struct CodeSearch: Sendable {
     let query = QueryAnalysis(text)
     var candidates: [Int64: Candidate] = [:]
 
-    try addFullText(query, into: &candidates)
+    let expression = try addFullText(query, into: &candidates)
     try addDefinitions(query, into: &candidates)
     var mentionedFiles: [Int64: String] = [:]
     try addPaths(query, into: &candidates, mentionedFiles: &mentionedFiles)
-    guard !candidates.isEmpty else { return [] }
+    let mapping = try PathMapping(store: store)
+    let evidence = weights.history > 0
+      ? try CommitEvidence(store: store, query: query, mapping: mapping, commits: Int(weights.historyCommits), sum: weights.historySum) : CommitEvidence()
+    // Folders named in the query: their best matching chunks join the candidates.
+    let folders = weights.folder > 0 ? FolderMentions.find(in: text, files: query.paths) : []
+    if !folders.isEmpty, let expression {
+      for (name, source) in try store.sourceRoots() where source.kind == "code" {
+        for folder in folders {
+          for (id, score) in try store.matchChunks(expression, source: name, folder: folder, limit: 20) where candidates[id] == nil {
+            candidates[id] = Candidate(score: -score, reasons: ["matches some query terms"])
+          }
+        }
+      }
+    }
+    guard !candidates.isEmpty || !evidence.scores.isEmpty else { return [] }
 
-    // Fetch the strongest few hundred, then apply the file-level adjustments.
+    // Fetch the strongest few hundred, then apply the file-level signals.
     // Ties broken by chunk id: dictionary order differs from process to process, and the same
     // index must always give the same answers.
     let shortlisted = candidates.sorted { $0.value.score != $1.value.score ? $0.value.score > $1.value.score : $0.key < $1.key }
-      .prefix(max(limit * 4, 60))
-    let records = try store.chunks(ids: shortlisted.map(\.key))
+      .prefix(max(limit * 4, 200))
+    var records = try store.chunks(ids: shortlisted.map(\.key))
+    let best = max(shortlisted.first?.value.score ?? 1, 1)
+    // Files past commits point at that no text signal found: their best matching chunk.
+    let present = Set(records.map { FileKey(source: $0.source, path: $0.path) })
+    let unmatched: [(key: FileKey, value: Double)] = evidence.scores.filter { !present.contains($0.key) && $0.value >= 0.2 }.map { ($0.key, $0.value) }
+    let missing = unmatched.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.path < $1.key.path }.prefix(20)
+    if !missing.isEmpty {
+      var ids: [Int64] = []
+      let bySource: [String: [FileKey]] = Dictionary(grouping: missing.map { $0.key }, by: { $0.source })
+      for (source, files) in bySource {
+        ids += try store.fileIDs(source: source, paths: files.map { $0.path }).values
+      }
+      // Each file's best chunk among the deeper full-text candidates, with its score; else the
+      // chunk holding the most query words (a second full-text match restricted to these
+      // files would cost as much as the first).
+      let wanted = Set(ids)
+      var chosen: [Int64: (id: Int64, words: Int)] = [:]
+      let files = try store.fileIDs(chunkIDs: Array(candidates.keys))
+      for (chunk, file) in files where wanted.contains(file) {
+        if let current = chosen[file], (candidates[current.id]?.score ?? 0) >= (candidates[chunk]?.score ?? 0) { continue }
+        chosen[file] = (chunk, Int.max)
+      }
+      let words = query.terms.map(\.whole)
+      for chunk in try store.chunkTexts(fileIDs: ids.filter { chosen[$0] == nil }) {
+        let lower = chunk.text.lowercased()
+        let count = words.filter { lower.contains($0) }.count
+        if chosen[chunk.fileID] == nil || count > chosen[chunk.fileID]!.words { chosen[chunk.fileID] = (chunk.id, count) }
+      }
+      let shown = Set(records.map(\.id))
+      let added = chosen.values.map(\.id).filter { !shown.contains($0) }
+      for id in added where candidates[id] == nil { candidates[id] = Candidate(score: 0, reasons: []) }
+      records += try store.chunks(ids: added)
+    }
+    let bonuses = try fileBonuses(records: records, candidates: candidates, evidence: evidence, mapping: mapping, best: best, query: query, folders: folders)
+
     var hits: [CodeHit] = []
     for record in records {
       guard var candidate = candidates[record.id] else { continue }
       if let path = mentionedFiles[record.fileID] {
         candidate.add(12, "in `\(path)`, named in the query")  // other matches in a named file rise too
       }
-      if !query.mentionsTests && CodeSearch.isTestPath(record.path) {
-        candidate.score *= 0.7
+      for (points, reason) in bonuses[FileKey(source: record.source, path: record.path)] ?? [] where points > 0 {
+        candidate.add(points, reason)
+      }
+      if CodeSearch.isTestPath(record.path) {
+        candidate.score *= query.mentionsTests ? weights.testsAbout : weights.tests
+      }
+      if CodeSearch.isProse(record.path) {
+        candidate.score *= weights.prose
       }
       hits.append(CodeHit(chunk: record, score: candidate.score, reasons: candidate.reasons))
     }
     hits.sort { $0.score != $1.score ? $0.score > $1.score : ($0.chunk.path, $0.chunk.startLine) < ($1.chunk.path, $1.chunk.startLine) }
     return Array(hits.prefix(limit))
+  }
+
+  /// File-level points per file (docs/ranking.md): other matching chunks, commit-message
+  /// similarity, recency, churn and co-change with the strongest files. Batched: a handful of
+  /// statements per query, whatever the number of candidates.
+  private func fileBonuses(
+    records: [ChunkRecord], candidates: [Int64: Candidate], evidence: CommitEvidence, mapping: PathMapping, best: Double, query: QueryAnalysis, folders: [String]
+  ) throws -> [FileKey: [(Double, String)]] {
+    // Words as written: the parts of an identifier (`session` in `validate_session`) do not
+    // name files, or an exact identifier would lose to a file named by half of it.
+    let queryWords = Set(query.terms.map(\.whole))
+    var scores: [FileKey: [Double]] = [:]
+    for record in records { scores[FileKey(source: record.source, path: record.path), default: []].append(candidates[record.id]?.score ?? 0) }
+    var bonuses: [FileKey: [(Double, String)]] = [:]
+    var fileScore: [FileKey: Double] = [:]
+    for (file, values) in scores {
+      let sorted = values.sorted(by: >)
+      let top = sorted.first ?? 0
+      let others = min(sorted.dropFirst().reduce(0, +), top)
+      var total = top
+      if weights.aggregate > 0 && others > 0 {
+        bonuses[file, default: []].append((weights.aggregate * others, "\(sorted.count) matching chunks in this file"))
+        total += weights.aggregate * others
+      }
+      if let share = evidence.scores[file], share > 0, weights.history > 0 {
+        bonuses[file, default: []].append((weights.history * best * share, "changed by past commits whose messages match the query"))
+        total += weights.history * best * share
+      }
+      if weights.pathWords > 0 {
+        let named = PathWords.score(path: file.path, queryWords: queryWords)
+        if named > 0 {
+          bonuses[file, default: []].append((weights.pathWords * best * named, "its path is named by the query"))
+          total += weights.pathWords * best * named
+        }
+      }
+      if let folder = folders.first(where: { file.path.hasPrefix($0 + "/") || file.path.contains("/" + $0 + "/") }) {
+        bonuses[file, default: []].append((weights.folder * best, "under `\(folder)/`, named in the query"))
+        total += weights.folder * best
+      }
+      fileScore[file] = total
+    }
+    guard !mapping.isEmpty, weights.recency > 0 || weights.churn > 0 || weights.coChange > 0 else { return bonuses }
+    var byGit: [Int64: [(FileKey, String)]] = [:]
+    for file in scores.keys {
+      if let git = mapping.gitPath(file) { byGit[git.sourceID, default: []].append((file, git.path)) }
+    }
+    for (sourceID, files) in byGit {
+      let scale = try store.historyScale(sourceID: sourceID)
+      let signals = try store.fileSignals(sourceID: sourceID, paths: files.map(\.1))
+      let maxChurn = log(1 + Double(max(scale.maxChanges, 1)))
+      for (file, gitPath) in files {
+        guard let signal = signals[gitPath] else { continue }
+        if weights.recency > 0 {
+          let age = Double(max(0, scale.newest - signal.lastTime)) / 86_400
+          let points = weights.recency * best * pow(0.5, age / max(weights.recencyDays, 1))
+          bonuses[file, default: []].append((points, "changed recently"))
+        }
+        if weights.churn > 0 {
+          bonuses[file, default: []].append((weights.churn * best * log(1 + Double(signal.changes)) / maxChurn, "changes often"))
+        }
+      }
+      // Co-change: files that changed in the same commits as the strongest few.
+      if weights.coChange > 0 {
+        let strongest = files.sorted { (fileScore[$0.0] ?? 0, $1.0.path) > (fileScore[$1.0] ?? 0, $0.0.path) }.prefix(3)
+        let byPath = Dictionary(files.map { ($0.1, $0.0) }, uniquingKeysWith: { first, _ in first })
+        for (anchor, gitPath) in strongest {
+          let coupled = try store.coChanged(sourceID: sourceID, path: gitPath, limit: 20)
+          guard let top = coupled.first?.count, top > 0 else { continue }
+          for (path, count) in coupled {
+            guard let file = byPath[path], file != anchor else { continue }
+            bonuses[file, default: []].append((weights.coChange * best * Double(count) / Double(top) / 3, "changes together with `\(anchor.path)`"))
+          }
+        }
+      }
+    }
+    return bonuses
+  }
+
+  /// Prose, data and unknown files: Markdown, text, reStructuredText, JSON, YAML, TOML, and
+  /// files of no known language (`LICENSE`, `.gitignore`, `MANIFEST.in`).
+  public static func isProse(_ path: String) -> Bool {
+    guard let language = Language.detect(path: path) else { return true }
+    return ["markdown", "restructuredtext", "text", "json", "yaml", "toml"].contains(language)
   }
 
   struct Candidate {
@@ -75,9 +215,10 @@ public struct CodeSearch: Sendable {
 
   // MARK: Full text
 
-  private func addFullText(_ query: QueryAnalysis, into candidates: inout [Int64: Candidate]) throws {
+  /// Adds full-text matches; returns the expression that finds a file's best chunk.
+  private func addFullText(_ query: QueryAnalysis, into candidates: inout [Int64: Candidate]) throws -> String? {
     var terms = query.terms
-    guard !terms.isEmpty else { return }
+    guard !terms.isEmpty else { return nil }
     let isLong = terms.count > longQueryTerms
     if isLong {
       terms = try selective(terms, keep: longQueryKeep)
@@ -93,11 +234,15 @@ public struct CodeSearch: Sendable {
     if (isLong || found < candidateLimit / 3) && terms.count > 1 {
       let pruned = isLong ? terms : try selective(terms, keep: terms.count, dropCommon: true)
       if let expression = FTSExpression.any(pruned) {
-        for (id, score) in try store.matchChunks(expression, limit: candidateLimit) where candidates[id] == nil {
+        // Deeper than the all-terms match: scoring every match costs the same whatever the
+        // limit, and files that only other signals find keep their text score.
+        for (id, score) in try store.matchChunks(expression, limit: candidateLimit * 6) where candidates[id] == nil {
           candidates[id, default: Candidate()].add(-score, "matches some query terms")
         }
+        return expression
       }
     }
+    return FTSExpression.any(terms)
   }
 
   /// The `keep` rarest terms (by how many chunks contain them), optionally without terms in

@@ -269,7 +269,12 @@ public struct ContextBundle: Sendable {
     let date = ContextBundle.day(commit.time)
     var lines = ["### `\(commit.sha.prefix(12))` \(CodeBundle.inline(commit.summary))"]
     var provenance = "source: \(commit.source); \(date), \(commit.authorName)"
-    if !item.hit.reasons.isEmpty { provenance += "; why: " + item.hit.reasons.joined(separator: "; ") }
+    if !item.hit.reasons.isEmpty {
+      // A commit that changed every file shown would list them all; three say why.
+      var why = item.hit.reasons.prefix(3).joined(separator: "; ")
+      if item.hit.reasons.count > 3 { why += "; and \(item.hit.reasons.count - 3) more" }
+      provenance += "; why: " + why
+    }
     lines.append(provenance)
     if !item.hit.changes.isEmpty {
       var files = item.hit.changes.prefix(8).map { change in
@@ -327,7 +332,12 @@ public struct ContextBundle: Sendable {
     let thread = item.hit.thread
     var lines = ["### `\(item.hit.ref)` #\(thread.channel), \(ChatTime.day(thread.threadTS))"]
     var provenance = "source: \(thread.source); \(thread.messageCount) message(s) by \(thread.participants.joined(separator: ", "))"
-    if !item.hit.reasons.isEmpty { provenance += "; why: " + item.hit.reasons.joined(separator: "; ") }
+    if !item.hit.reasons.isEmpty {
+      // A commit that changed every file shown would list them all; three say why.
+      var why = item.hit.reasons.prefix(3).joined(separator: "; ")
+      if item.hit.reasons.count > 3 { why += "; and \(item.hit.reasons.count - 3) more" }
+      provenance += "; why: " + why
+    }
     lines.append(provenance)
     var body: [String] = []
     var previous = -1

@@ -11,6 +11,8 @@ public enum Layer: String, CaseIterable, Sendable, Codable {
 /// and by `ctx serve` alike. Read-only; safe to keep open while `ctx index` writes.
 public struct QueryService: Sendable {
   public let store: IndexStore
+  /// Code ranking's file-level weights (docs/ranking.md); `ctx eval --set` changes them.
+  public var rankingWeights = RankingWeights()
 
   public init(store: IndexStore) {
     self.store = store
@@ -19,6 +21,13 @@ public struct QueryService: Sendable {
   /// Opens the workspace's index read-only.
   public init(databasePath: String) throws {
     store = try IndexStore(path: databasePath, mode: .readOnly)
+  }
+
+  /// Code search with this service's ranking weights.
+  public var codeSearch: CodeSearch {
+    var search = CodeSearch(store: store)
+    search.weights = rankingWeights
+    return search
   }
 
   /// The layers that have at least one indexed source.
@@ -42,7 +51,7 @@ public struct QueryService: Sendable {
   public func search(_ text: String, layer: Layer?, limit: Int) throws -> [SearchHit] {
     var hits: [(relative: Double, hit: SearchHit)] = []
     if layer == nil || layer == .code {
-      let code = try CodeSearch(store: store).search(text, limit: limit)
+      let code = try codeSearch.search(text, limit: limit)
       let best = max(code.first?.score ?? 1, 0.001)
       hits += code.map { ($0.score / best, SearchHit($0)) }
     }
@@ -95,7 +104,7 @@ public struct QueryService: Sendable {
   /// A layered bundle fitted to `budget` tokens; an empty `layers` means every layer.
   public func bundle(_ text: String, budget: Int, layers: Set<Layer> = []) throws -> ContextBundle {
     func wants(_ layer: Layer) -> Bool { layers.isEmpty || layers.contains(layer) }
-    let hits = wants(.code) ? try CodeSearch(store: store).search(text, limit: 40) : []
+    let hits = wants(.code) ? try codeSearch.search(text, limit: 40) : []
     let history = HistorySearch(store: store)
     let knowledge = KnowledgeSearch(store: store)
     // The live layer: every file behind a candidate, checked against the disk now.

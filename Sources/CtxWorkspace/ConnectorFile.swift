@@ -9,7 +9,7 @@ import Yams
 /// wrong type shows the expected shape, and a missing source folder shows the resolved path.
 public enum ConnectorFile {
   static let commonKeys = ["kind", "path", "include", "exclude", "description", "redaction"]
-  static let codeKeys = ["max_file_size", "default_excludes", "max_chunk_lines", "use_git"]
+  static let codeKeys = ["max_file_size", "default_excludes", "max_chunk_lines", "use_git", "revision"]
   static let gitKeys = ["refs", "trust_owner", "line_counts"]
   static let docsKeys = ["max_file_size", "default_excludes", "use_git", "max_section_lines", "text_group_lines"]
   static let chatKeys = [
@@ -128,8 +128,11 @@ public enum ConnectorFile {
     if let node = values["use_git"] {
       config.code.useGit = try bool(node, key: "use_git", path: path)
     }
+    if let node = values["revision"] {
+      config.code.revision = try revision(node, path: path)
+    }
     if let node = values["refs"] {
-      let refs = try stringList(node, key: "refs", path: path)
+      let refs = try revisionList(node, path: path)
       guard !refs.isEmpty else {
         throw CtxError(.invalidConfig, "`refs` must name at least one ref, e.g. `refs: [HEAD]` or `refs: [main, release]`", path: path, line: node.mark?.line)
       }
@@ -253,6 +256,25 @@ public enum ConnectorFile {
       }
       result.append(text)
     }
+    return result
+  }
+
+  /// A revision as written: a sha such as `1234567` or `12e4567` is a string here, not a number.
+  private static func revision(_ node: Node, path: String) throws(CtxError) -> String {
+    guard let text = node.scalar?.string.trimmingCharacters(in: .whitespaces), !text.isEmpty, node.null == nil else {
+      throw CtxError(.invalidConfig, "`revision` must name one commit: a sha, branch or tag, e.g. `revision: 1a2b3c4` or `revision: v1.2`", path: path, line: node.mark?.line)
+    }
+    return text
+  }
+
+  /// `refs:` entries: branches, tags or commit ids (all-digit shas included).
+  private static func revisionList(_ node: Node, path: String) throws(CtxError) -> [String] {
+    if node.scalar != nil { return [try revision(node, path: path)] }
+    guard let sequence = node.sequence else {
+      throw CtxError(.invalidConfig, "`refs` must be a list of refs or commit ids, e.g. `refs: [main, 1a2b3c4]`", path: path, line: node.mark?.line)
+    }
+    var result: [String] = []
+    for item in sequence { result.append(try revision(item, path: path)) }
     return result
   }
 

@@ -1,0 +1,106 @@
+import CtxConnectors
+import CtxCore
+import CtxGit
+import CtxRedaction
+import CtxSymbols
+import Foundation
+
+/// `revision:` in a code connector: the tree of one commit, read straight from the git object
+/// database (`git_blob_rawcontent`), with no checkout. The work tree, if any, is never looked at.
+///
+/// A file's content hash is its blob id, known from the tree without reading the blob, so an
+/// incremental run reads only blobs whose id changed. Files are stamped with the blob's size
+/// and a modification time of 0.
+extension CodeConnector {
+  func crawl(revision: String, known: [String: KnownFile], into sink: any DocumentSink) async throws {
+    let tree = try GitRevisionTree(path: config.root, revision: revision)
+    let files = try revisionListing(tree, revision: revision)
+    let filter = self.filter
+    var candidates: [GitTreeFile] = []
+    for file in files {
+      if file.isSubmodule {
+        try await sink.accept(.issue(CrawlIssue(kind: .excluded, path: file.path, message: "a git submodule; submodules are not followed")))
+      } else if let pattern = filter.excludingPattern(for: file.path) {
+        try await sink.accept(.issue(CrawlIssue(kind: .excluded, path: file.path, message: "excluded by \(pattern)")))
+      } else if filter.admits(file.path) {
+        candidates.append(file)
+      }
+    }
+    try await sink.accept(.listed(total: candidates.count))
+
+    var ctagsFound = options.ctagsExecutable != nil
+    if let executable = options.ctagsExecutable, CtagsSession.locate(executable: executable) == nil {
+      ctagsFound = false
+      try await sink.accept(
+        .issue(
+          CrawlIssue(
+            kind: .ctagsMissing, path: nil,
+            message: "universal-ctags (`\(executable)`) was not found; files other than Swift are indexed without symbols. Install it with `apt-get install universal-ctags`.")))
+    }
+    let ctagsAvailable = ctagsFound
+    let options = self.options
+    let config = self.config
+    let commit = tree.commit
+    let queue = WorkQueue(candidates)
+    let reader = FileProcessor(config: config, chunker: Chunker(maxLines: config.code.maxChunkLines), redactor: try Redactor(settings: config.redaction))
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for _ in 0..<max(1, options.workers) {
+        group.addTask {
+          // One repository handle per worker: libgit2 handles are not shared between threads.
+          let blobs = try GitRevisionTree(path: config.root, revision: commit)
+          let ctags = ctagsAvailable ? CtagsSession(executable: options.ctagsExecutable ?? "ctags") : nil
+          while let file = await queue.next() {
+            try Task.checkCancellation()
+            for event in await CodeConnector.process(file, blobs: blobs, reader: reader, known: known[file.path], ctags: ctags) {
+              try await sink.accept(event)
+            }
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+  }
+
+  static func process(_ file: GitTreeFile, blobs: GitRevisionTree, reader: FileProcessor, known: KnownFile?, ctags: CtagsSession?) async -> [CrawlEvent] {
+    func issue(_ kind: CrawlIssue.Kind, _ message: String) -> [CrawlEvent] {
+      [.issue(CrawlIssue(kind: kind, path: file.path, message: message))]
+    }
+    if file.isSymlink { return issue(.symlink, "a symbolic link; links are not followed") }
+    if let known, known.contentHash == file.blobID { return [.unchanged(path: file.path)] }
+    do {
+      let size = try blobs.size(ofBlob: file.blobID)
+      if size > reader.config.code.maxFileSize {
+        return issue(.tooLarge, "\(size) bytes is over max_file_size (\(reader.config.code.maxFileSize)); raise it in \(reader.config.name).yaml to index it")
+      }
+      let bytes = try blobs.content(ofBlob: file.blobID)
+      return await reader.process(
+        path: file.path, bytes: bytes, stamp: FileStamp(size: Int64(bytes.count), mtimeNanos: 0), hash: file.blobID, known: known, ctags: ctags)
+    } catch {
+      return issue(.unreadable, "cannot read blob \(file.blobID): \(error)")
+    }
+  }
+
+  func revisionListing(_ tree: GitRevisionTree, revision: String) throws -> [GitTreeFile] {
+    guard let prefix = tree.prefix(of: config.root) else {
+      throw CtxError(.connectorFailed, "the source folder \(config.root) is outside the repository's work tree", path: config.root, source: config.name)
+    }
+    return try tree.listFiles(under: prefix)
+  }
+
+  func pendingChanges(revision: String, known: [String: KnownFile]) throws -> PendingFiles {
+    let tree = try GitRevisionTree(path: config.root, revision: revision)
+    let filter = self.filter
+    var pending = PendingFiles()
+    var seen = Set<String>()
+    for file in try revisionListing(tree, revision: revision) where filter.admits(file.path) && !file.isSymlink && !file.isSubmodule {
+      seen.insert(file.path)
+      if let previous = known[file.path] {
+        if previous.contentHash != file.blobID { pending.changed += 1 }
+      } else {
+        pending.added += 1
+      }
+    }
+    pending.deleted = known.keys.filter { !seen.contains($0) }.count
+    return pending
+  }
+}
