@@ -270,7 +270,7 @@ let package = Package(
     ),
     .testTarget(
       name: "CtxRedactionTests",
-      dependencies: ["CtxRedaction"],
+      dependencies: ["CtxCore", "CtxRedaction"],
       exclude: ["Fixtures"]
     ),
     .executableTarget(

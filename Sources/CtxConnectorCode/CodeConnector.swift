@@ -46,17 +46,7 @@ public struct CodeConnector: Connector {
     }
     try await sink.accept(.listed(total: candidates.count))
 
-    var ctagsFound = options.ctagsExecutable != nil
-    if let executable = options.ctagsExecutable, CtagsSession.locate(executable: executable) == nil {
-      ctagsFound = false
-      try await sink.accept(
-        .issue(
-          CrawlIssue(
-            kind: .ctagsMissing, path: nil,
-            message: "universal-ctags (`\(executable)`) was not found; files other than Swift are indexed without symbols. Install it with `apt-get install universal-ctags`.")))
-    }
-
-    let ctagsAvailable = ctagsFound
+    let ctagsAvailable = try await checkCtags(reportingTo: sink)
     let options = self.options
     let queue = WorkQueue(candidates)
     let reader = FileProcessor(config: config, chunker: Chunker(maxLines: config.code.maxChunkLines), redactor: try Redactor(settings: config.redaction))
@@ -182,5 +172,20 @@ extension CodeConnector {
     // Known files no longer listed; files skipped by policy (binary, ...) were never known.
     pending.deleted = known.keys.filter { !seen.contains($0) }.count
     return pending
+  }
+}
+
+extension CodeConnector {
+  /// Whether universal-ctags can run; when it is configured but missing, the crawl says so once
+  /// and goes on without symbols for languages other than Swift.
+  func checkCtags(reportingTo sink: any DocumentSink) async throws -> Bool {
+    guard let executable = options.ctagsExecutable else { return false }
+    guard CtagsSession.locate(executable: executable) == nil else { return true }
+    try await sink.accept(
+      .issue(
+        CrawlIssue(
+          kind: .ctagsMissing, path: nil,
+          message: "universal-ctags (`\(executable)`) was not found; files other than Swift are indexed without symbols. Install it with `apt-get install universal-ctags`.")))
+    return false
   }
 }

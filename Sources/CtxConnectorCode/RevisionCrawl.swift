@@ -28,16 +28,7 @@ extension CodeConnector {
     }
     try await sink.accept(.listed(total: candidates.count))
 
-    var ctagsFound = options.ctagsExecutable != nil
-    if let executable = options.ctagsExecutable, CtagsSession.locate(executable: executable) == nil {
-      ctagsFound = false
-      try await sink.accept(
-        .issue(
-          CrawlIssue(
-            kind: .ctagsMissing, path: nil,
-            message: "universal-ctags (`\(executable)`) was not found; files other than Swift are indexed without symbols. Install it with `apt-get install universal-ctags`.")))
-    }
-    let ctagsAvailable = ctagsFound
+    let ctagsAvailable = try await checkCtags(reportingTo: sink)
     let options = self.options
     let config = self.config
     let commit = tree.commit

@@ -132,7 +132,7 @@ public struct HistoryDevSet: Sendable {
       if pool.count >= options.count * 3 / 2 { break }
     }
     // Deterministic sample: pool sorted by commit id, shuffled by a seeded generator.
-    var generator = SplitMix64(seed: options.seed)
+    var generator = SeededGenerator(seed: options.seed)
     var sample = pool.sorted { $0.commit < $1.commit }
     // Fisher-Yates written out: the standard library's shuffle may change between versions.
     if sample.count > 1 {
@@ -236,20 +236,5 @@ public struct HistoryDevSet: Sendable {
       throw CtxError(.connectorFailed, "indexing \(root) failed: \(failed.error ?? "unknown error")", path: root)
     }
     return report.seconds
-  }
-}
-
-/// A small seeded generator (SplitMix64): the same seed gives the same sample everywhere.
-struct SplitMix64: RandomNumberGenerator {
-  private var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

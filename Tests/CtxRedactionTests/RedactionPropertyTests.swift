@@ -1,3 +1,4 @@
+import CtxCore
 import CtxRedaction
 import Foundation
 import Testing
@@ -16,7 +17,7 @@ import Testing
       "whsec_q02lBfZbHspSyUIuvaQ0wt3yqF2JUcu1SECRET=pKrcrptcsnsWEcN0yCvky5updnDn3XJ7QmCPoGZA",
       "[REDACTED:generic-secret] = \"Zq8!vR2mKp4T\"",
     ]
-    var generator = SplitMix(seed: 7)
+    var generator = SeededGenerator(seed: 7)
     let pieces = [
       "AKIA", "ASIA", "AIza", "ghp_", "github_pat_", "glpat-", "xoxb-", "sk_live_", "sk-ant-", "npm_", "SG.", "eyJ", "eyJhbGciOiJIUzI1NiJ9",
       ".", "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", "://", ":", "=", "==", "@", "\"", "'", " ", "\n", "\\n",
@@ -121,18 +122,5 @@ import Testing
     let result = redactor.redact(text)
     #expect(result.findings.isEmpty)
     #expect(result.text.utf8.count == text.utf8.count)
-  }
-}
-
-/// A small deterministic generator, so the noise is the same on every run.
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
