@@ -105,15 +105,19 @@ extension IndexStore {
     let insertText = try db.cachedStatement(sql: "INSERT INTO chunk_ft(rowid, path, symbol, text, parts) VALUES (?, ?, ?, ?, ?)")
     for (index, chunk) in file.chunks.enumerated() {
       let chunkParts = index < parts.count ? parts[index] : ""
-      try insertChunk.execute(arguments: [fileID, chunk.startLine, chunk.endLine, file.path, chunk.symbol, chunk.kind, chunk.text, chunkParts])
-      try insertText.execute(arguments: [db.lastInsertedRowID, file.path, chunk.symbol, chunk.text, chunkParts])
+      try BulkInsert.run(
+        insertChunk,
+        [.init(fileID), .init(chunk.startLine), .init(chunk.endLine), .init(file.path), .init(chunk.symbol), .init(chunk.kind), .init(chunk.text), .init(chunkParts)])
+      try BulkInsert.run(insertText, [.init(db.lastInsertedRowID), .init(file.path), .init(chunk.symbol), .init(chunk.text), .init(chunkParts)])
     }
     let insertSymbol = try db.cachedStatement(
       sql: "INSERT INTO symbol(file_id, name, norm, kind, line, end_line, scope, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
     for symbol in file.symbols {
       // `norm` was filled by the crawl (off the single writer thread) when it could be.
       let norm = symbol.norm ?? IndexStore.normalizedSymbol(symbol.name)
-      try insertSymbol.execute(arguments: [fileID, symbol.name, norm, symbol.kind, symbol.line, symbol.endLine, symbol.scope, symbol.signature])
+      try BulkInsert.run(
+        insertSymbol,
+        [.init(fileID), .init(symbol.name), .init(norm), .init(symbol.kind), .init(symbol.line), .init(symbol.endLine), .init(symbol.scope), .init(symbol.signature)])
     }
   }
 

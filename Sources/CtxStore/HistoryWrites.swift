@@ -117,12 +117,12 @@ public final class HistoryWriter: @unchecked Sendable {
         ])
         guard db.changesCount > 0 else { continue }  // already indexed
         let commitID = db.lastInsertedRowID
-        try insertText.execute(arguments: [commitID, commit.summary, commit.body, prepared.paths, prepared.parts])
+        try BulkInsert.run(insertText, [.init(commitID), .init(commit.summary), .init(commit.body), .init(prepared.paths), .init(prepared.parts)])
         for change in commit.changes {
           let pathID = try idOf(change.path)
           touched.insert(pathID)
           let oldID = try change.oldPath.map(idOf)
-          try insertChange.execute(arguments: [commitID, pathID, oldID, change.status.rawValue, change.added, change.removed])
+          try BulkInsert.run(insertChange, [.init(commitID), .init(pathID), oldID.map { .init($0) } ?? .null, .init(change.status.rawValue), .init(change.added), .init(change.removed)])
         }
       }
       return (ids, touched)
