@@ -291,9 +291,15 @@ public struct CodeSearch: Sendable {
     // A word naming dozens of symbols ("run", "init") says little about any one of them.
     var weakCounts: [String: Int] = [:]
     for symbol in symbols { weakCounts[IndexStore.normalizedSymbol(symbol.name), default: 0] += 1 }
-    for symbol in symbols.prefix(120) {
+    // Only definitions that will score are looked up, all in one read.
+    let scoring = symbols.prefix(120).filter { symbol in
       let norm = IndexStore.normalizedSymbol(symbol.name)
-      guard let chunkID = try store.chunkID(fileID: symbol.fileID, line: symbol.line) else { continue }
+      return strong[norm] != nil || (weak[norm] != nil && (weakCounts[norm] ?? 0) <= 20)
+    }
+    let chunkIDs = try store.chunkIDs(scoring.map { (fileID: $0.fileID, line: $0.line) })
+    for (symbol, found) in zip(scoring, chunkIDs) {
+      let norm = IndexStore.normalizedSymbol(symbol.name)
+      guard let chunkID = found else { continue }
       if let spelled = strong[norm] {
         var points = 40.0
         if query.identifiers.contains(symbol.name) { points += 10 }  // exact spelling

@@ -114,19 +114,28 @@ extension IndexStore {
 
   /// The chunk of `fileID` covering `line`, or the file's first chunk when `line` is nil.
   public func chunkID(fileID: Int64, line: Int?) throws -> Int64? {
-    try read { db in
-      if let line {
-        if let id = try Int64.fetchOne(
-          db, sql: "SELECT id FROM chunk WHERE file_id = ? AND start_line <= ? AND end_line >= ? ORDER BY start_line DESC LIMIT 1",
-          arguments: [fileID, line, line])
-        {
-          return id
-        }
-        return try Int64.fetchOne(
-          db, sql: "SELECT id FROM chunk WHERE file_id = ? ORDER BY abs(start_line - ?) LIMIT 1", arguments: [fileID, line])
+    try read { db in try IndexStore.chunkID(fileID: fileID, line: line, db) }
+  }
+
+  /// `chunkID(fileID:line:)` for many places in one read (a query looks up the chunks of up to
+  /// 120 definitions; a read each cost more than the look-ups).
+  public func chunkIDs(_ places: [(fileID: Int64, line: Int)]) throws -> [Int64?] {
+    guard !places.isEmpty else { return [] }
+    return try read { db in try places.map { try IndexStore.chunkID(fileID: $0.fileID, line: $0.line, db) } }
+  }
+
+  private static func chunkID(fileID: Int64, line: Int?, _ db: Database) throws -> Int64? {
+    if let line {
+      if let id = try Int64.fetchOne(
+        db.cachedStatement(sql: "SELECT id FROM chunk WHERE file_id = ? AND start_line <= ? AND end_line >= ? ORDER BY start_line DESC LIMIT 1"),
+        arguments: [fileID, line, line])
+      {
+        return id
       }
-      return try Int64.fetchOne(db, sql: "SELECT id FROM chunk WHERE file_id = ? ORDER BY start_line LIMIT 1", arguments: [fileID])
+      return try Int64.fetchOne(
+        db.cachedStatement(sql: "SELECT id FROM chunk WHERE file_id = ? ORDER BY abs(start_line - ?) LIMIT 1"), arguments: [fileID, line])
     }
+    return try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM chunk WHERE file_id = ? ORDER BY start_line LIMIT 1"), arguments: [fileID])
   }
 
   /// How many chunks contain each term (already in index form: lower-case, stemmed by the

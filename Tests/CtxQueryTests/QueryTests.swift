@@ -1,5 +1,5 @@
 import CtxCore
-import CtxQuery
+@testable import CtxQuery
 import CtxStore
 import CtxTestSupport
 import Foundation
@@ -90,5 +90,19 @@ import Testing
   func freeTextNeverThrows(query: String) async throws {
     let scratch = ScratchDirectory()
     _ = try CodeSearch(store: try await makeStore(scratch)).search(query, limit: 10)
+  }
+}
+
+@Suite struct UsageLineTests {
+  @Test(arguments: [
+    ("validateSession(token)", "validateSession", 0),
+    ("// intro\n\n  return validateSession(t)\n", "validateSession", 2),
+    ("let café = 1\nlet x = validateSession\n", "validateSession", 1),
+    ("validate\nSession\n", "validateSession", -1),
+    ("valid", "validateSession", -1),
+    ("vvalidateSession", "validateSession", 0),
+  ])
+  func findsTheFirstLineSpellingTheName(text: String, name: String, line: Int) {
+    #expect(QueryService.lineOffset(of: name, in: text) == (line < 0 ? nil : line))
   }
 }
