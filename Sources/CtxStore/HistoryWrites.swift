@@ -81,17 +81,18 @@ public final class HistoryWriter: @unchecked Sendable {
   /// in the index is left as it is.
   public func add(_ commits: [Prepared]) async throws {
     let sourceID = self.sourceID
-    // Path ids: assign new ones in the same transaction, remember them after it commits.
-    var known = pathIDs
+    // Path ids: assign new ones in the same transaction, remember them after it commits. Only
+    // the new ones are collected: copying every known id per batch cost more than the writes.
+    let known = pathIDs
     let result: ([String: Int64], Set<Int64>) = try await store.write { [known] db in
-      var ids = known
+      var added: [String: Int64] = [:]
       var touched = Set<Int64>()
       let insertPath = try db.cachedStatement(sql: "INSERT INTO git_path(source_id, path) VALUES (?, ?)")
       func idOf(_ path: String) throws -> Int64 {
-        if let id = ids[path] { return id }
-        try insertPath.execute(arguments: [sourceID, path])
+        if let id = known[path] ?? added[path] { return id }
+        try BulkInsert.run(insertPath, [.init(sourceID), .init(path)])
         let id = db.lastInsertedRowID
-        ids[path] = id
+        added[path] = id
         return id
       }
       let insertCommit = try db.cachedStatement(
@@ -125,10 +126,9 @@ public final class HistoryWriter: @unchecked Sendable {
           try BulkInsert.run(insertChange, [.init(commitID), .init(pathID), oldID.map { .init($0) } ?? .null, .init(change.status.rawValue), .init(change.added), .init(change.removed)])
         }
       }
-      return (ids, touched)
+      return (added, touched)
     }
-    known = result.0
-    pathIDs = known
+    pathIDs.merge(result.0) { old, _ in old }
     touched.formUnion(result.1)
   }
 
