@@ -12,6 +12,8 @@ enum BulkValue {
   init(_ value: Int?) { self = value.map { .integer(Int64($0)) } ?? .null }
   init(_ value: String) { self = .text(value) }
   init(_ value: String?) { self = value.map { .text($0) } ?? .null }
+  /// As GRDB stores it: 1 or 0.
+  init(_ value: Bool) { self = .integer(value ? 1 : 0) }
 }
 
 /// Runs a prepared INSERT through SQLite's C API. The indexer writes about a million rows for

@@ -110,12 +110,14 @@ public final class HistoryWriter: @unchecked Sendable {
         let counted = commit.changes.filter { $0.added != nil || $0.removed != nil }
         let added: Int? = counted.isEmpty ? nil : counted.reduce(0) { $0 + ($1.added ?? 0) }
         let removed: Int? = counted.isEmpty ? nil : counted.reduce(0) { $0 + ($1.removed ?? 0) }
-        try insertCommit.execute(arguments: [
-          sourceID, commit.sha, commit.parents.joined(separator: " "), commit.author.name, commit.author.email,
-          commit.author.time, commit.author.offsetMinutes, commit.committer.name, commit.committer.email,
-          commit.committer.time, commit.summary, commit.body, prepared.paths, prepared.parts, commit.changes.count,
-          added, removed, commit.isMerge, commit.changesComplete,
-        ])
+        try BulkInsert.run(
+          insertCommit,
+          [
+            .init(sourceID), .init(commit.sha), .init(commit.parents.joined(separator: " ")), .init(commit.author.name), .init(commit.author.email),
+            .init(commit.author.time), .init(commit.author.offsetMinutes), .init(commit.committer.name), .init(commit.committer.email),
+            .init(commit.committer.time), .init(commit.summary), .init(commit.body), .init(prepared.paths), .init(prepared.parts),
+            .init(commit.changes.count), .init(added), .init(removed), .init(commit.isMerge), .init(commit.changesComplete),
+          ])
         guard db.changesCount > 0 else { continue }  // already indexed
         let commitID = db.lastInsertedRowID
         try BulkInsert.run(insertText, [.init(commitID), .init(commit.summary), .init(commit.body), .init(prepared.paths), .init(prepared.parts)])
