@@ -82,44 +82,66 @@ public struct GitConnector: Sendable {
     }
     if indexedRefs.isEmpty && !indexed.isEmpty { rewritten = true }  // cursors lost: reconcile
 
-    let walk: GitHistory.Walk
+    // The commits to read arrive in chunks, in walk order. A fast-forward walk runs on its own
+    // repository handle while the readers start on its first chunks (the walk alone was a
+    // tenth of a full-history run with one core idle); a reconciling walk must finish first,
+    // to know which indexed commits are gone.
+    let chunkSize = self.chunkSize
+    let (chunkStream, chunkFeed) = AsyncStream<[String]>.makeStream()
+    let walkResult = WalkResult()
     var removed: [String] = []
     if rewritten {
-      walk = history.walk(from: Array(Set(tips.values)))
+      let walk = history.walk(from: Array(Set(tips.values)))
       let reachable = Set(walk.commits)
       removed = indexed.filter { !reachable.contains($0) }.sorted()
+      let fresh = walk.commits.filter { !indexed.contains($0) }
+      for start in stride(from: 0, to: fresh.count, by: chunkSize) { chunkFeed.yield(Array(fresh[start..<min(start + chunkSize, fresh.count)])) }
+      walkResult.set(walk)
+      chunkFeed.finish()
     } else {
-      walk = history.walk(from: Array(Set(tips.values)), stop: { indexed.contains($0) })
+      let walker = Walker(history: try GitHistory(path: config.root, trustOwner: config.git.trustOwner))
+      walker.start(from: Array(Set(tips.values)), skipping: indexed, chunkSize: chunkSize, feed: chunkFeed, result: walkResult)
     }
-    for missing in walk.missing {
-      try await sink.accept(
-        .issue(CrawlIssue(kind: .unreadable, path: missing, message: "commit \(missing) is missing from the object database (corrupt or partial clone); history below it is not indexed")))
-    }
-    let fresh = walk.commits.filter { !indexed.contains($0) }
-    try await sink.accept(.plan(HistoryPlan(newCommits: fresh.count, removedCommits: removed.count, rewritten: rewritten, notes: notes,
-          repositoryRoot: String((history.workdir ?? history.gitDirectory).reversed().drop { $0 == "/" }.reversed()))))
-    if !removed.isEmpty { try await sink.accept(.removed(removed)) }
 
     let filter = PathFilter(include: config.include.map(Glob.init), exclude: config.exclude.map(Glob.init))
     let filtersPaths = !config.include.isEmpty || !config.exclude.isEmpty
     // Commits are read in chunks by one repository handle per core (libgit2 handles are not
     // shareable), and emitted in walk order.
     var readers = [CommitReader(history: history)]
-    for _ in 1..<max(1, min(workers, fresh.count / 256 + 1)) {
+    for _ in 1..<max(1, workers) {
       readers.append(CommitReader(history: try GitHistory(path: config.root, trustOwner: config.git.trustOwner)))
     }
-    let chunks = stride(from: 0, to: fresh.count, by: chunkSize).map { Array(fresh[$0..<min($0 + chunkSize, fresh.count)]) }
     var inFlight: [Task<[CommitReader.Outcome], Never>] = []
     var next = 0
+    func launch(_ chunk: [String]) {
+      let reader = readers[next % readers.count]
+      // Line counts for the newest commits only: they read every changed blob.
+      let counted = max(0, min(chunk.count, config.git.lineCountsPerRun - next * chunkSize))
+      inFlight.append(Task { await reader.read(chunk, countingLinesOfFirst: counted) })
+      next += 1
+    }
+    // While the walk runs: start reading (up to 16 chunks ahead), keep the rest for later.
+    // Nothing is emitted until the plan, which needs the walk's count.
+    var waiting: [[String]] = []
+    var freshCount = 0
+    for await chunk in chunkStream {
+      freshCount += chunk.count
+      if inFlight.count < 16 { launch(chunk) } else { waiting.append(chunk) }
+    }
+    for missing in walkResult.get()?.missing ?? [] {
+      try await sink.accept(
+        .issue(CrawlIssue(kind: .unreadable, path: missing, message: "commit \(missing) is missing from the object database (corrupt or partial clone); history below it is not indexed")))
+    }
+    try await sink.accept(.plan(HistoryPlan(newCommits: freshCount, removedCommits: removed.count, rewritten: rewritten, notes: notes,
+          repositoryRoot: String((history.workdir ?? history.gitDirectory).reversed().drop { $0 == "/" }.reversed()))))
+    if !removed.isEmpty { try await sink.accept(.removed(removed)) }
+
     var batch: [GitCommitRecord] = []
-    while next < chunks.count || !inFlight.isEmpty {
-      while next < chunks.count && inFlight.count < readers.count * 2 {
-        let reader = readers[next % readers.count]
-        let chunk = chunks[next]
-        // Line counts for the newest commits only: they read every changed blob.
-        let counted = max(0, min(chunk.count, config.git.lineCountsPerRun - next * chunkSize))
-        inFlight.append(Task { await reader.read(chunk, countingLinesOfFirst: counted) })
-        next += 1
+    var pending = waiting[...]
+    while !inFlight.isEmpty || !pending.isEmpty {
+      while let chunk = pending.first, inFlight.count < readers.count * 2 {
+        pending.removeFirst()
+        launch(chunk)
       }
       for outcome in await inFlight.removeFirst().value {
         switch outcome {
@@ -142,6 +164,45 @@ public struct GitConnector: Sendable {
     if !batch.isEmpty { try await sink.accept(.commits(batch)) }
 
     try await sink.accept(.finished(refs: tips))
+  }
+}
+
+/// The walk's outcome, handed from the walking thread to the crawl (set before the chunk
+/// stream finishes, read after it).
+final class WalkResult: @unchecked Sendable {
+  private let lock = NSLock()
+  private var walk: GitHistory.Walk?
+
+  func set(_ value: GitHistory.Walk) { lock.withLock { walk = value } }
+  func get() -> GitHistory.Walk? { lock.withLock { walk } }
+}
+
+/// A fast-forward walk on its own thread and repository handle, feeding chunks of new commits
+/// as it reaches them.
+final class Walker: @unchecked Sendable {
+  private let history: GitHistory
+
+  init(history: GitHistory) {
+    self.history = history
+  }
+
+  func start(
+    from tips: [String], skipping indexed: Set<String>, chunkSize: Int, feed: AsyncStream<[String]>.Continuation, result: WalkResult
+  ) {
+    DispatchQueue(label: "ctx.git.walk").async {
+      var chunk: [String] = []
+      let walk = self.history.walk(from: tips, stop: { indexed.contains($0) }) { sha in
+        guard !indexed.contains(sha) else { return }
+        chunk.append(sha)
+        if chunk.count == chunkSize {
+          feed.yield(chunk)
+          chunk = []
+        }
+      }
+      if !chunk.isEmpty { feed.yield(chunk) }
+      result.set(walk)
+      feed.finish()
+    }
   }
 }
 

@@ -140,7 +140,9 @@ public final class GitHistory {
   ///
   /// A hand-rolled walk rather than `git_revwalk`: it treats shallow-boundary commits as
   /// roots and records missing parents instead of failing the whole walk.
-  public func walk(from tips: [String], stop: (String) -> Bool = { _ in false }) -> Walk {
+  /// - Parameter each: called with each commit as the walk reaches it, in walk order, so a
+  ///   caller can start reading commits before the walk ends.
+  public func walk(from tips: [String], stop: (String) -> Bool = { _ in false }, each: (String) -> Void = { _ in }) -> Walk {
     var result = Walk()
     var queued = Set<String>()
     var heap = CommitHeap()
@@ -158,6 +160,7 @@ public final class GitHistory {
     for tip in tips where !stop(tip) && queued.insert(tip).inserted { enqueue(tip) }
     while let (sha, _) = heap.pop() {
       result.commits.append(sha)
+      each(sha)
       let parents = parentsOf.removeValue(forKey: sha) ?? []
       if shallowBoundary.contains(sha) {
         result.boundaryReached.append(sha)

@@ -1,4 +1,4 @@
-import CtxConnectorGit
+@testable import CtxConnectorGit
 import CtxConnectors
 import CtxCore
 import CtxTestSupport
@@ -133,6 +133,37 @@ func sampleRepository(_ scratch: ScratchDirectory) throws -> GitRepoFixture {
     // Nothing new: nothing read.
     let third = try await crawl(gitSource(repo.path), refs: try #require(second.refs), indexed: indexed.union(second.commits.map(\.sha)))
     #expect(third.commits.isEmpty && third.plan?.newCommits == 0)
+  }
+
+  /// The walk hands chunks to the readers while it runs: with tiny chunks, more of them than
+  /// are read ahead, every commit still arrives once, in walk order, after the plan.
+  @Test func chunksFromARunningWalkArriveOnceInOrderAfterThePlan() async throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    for index in 0..<45 {
+      try scratch.write(["file\(index % 7).txt": "version \(index)\n"], under: "repo")
+      try repo.commitAll("Commit \(index)", date: String(format: "2024-01-01T10:%02d:00Z", index))
+    }
+    var connector = GitConnector(config: gitSource(repo.path))
+    connector.chunkSize = 2
+    connector.batchSize = 5
+    let sink = CollectingHistorySink()
+    try await connector.crawl(indexedRefs: [:], indexed: [], into: sink)
+    #expect(sink.commits.map(\.summary) == (0..<45).reversed().map { "Commit \($0)" })
+    #expect(sink.plan?.newCommits == 45)
+    let firstCommits = try #require(sink.events.firstIndex { if case .commits = $0 { true } else { false } })
+    let planIndex = try #require(sink.events.firstIndex { if case .plan = $0 { true } else { false } })
+    #expect(planIndex < firstCommits)
+
+    // The next run stops at what is indexed, through the same path.
+    for index in 45..<48 {
+      try scratch.write(["file0.txt": "version \(index)\n"], under: "repo")
+      try repo.commitAll("Commit \(index)", date: String(format: "2024-01-01T10:%02d:00Z", index))
+    }
+    let next = CollectingHistorySink()
+    try await connector.crawl(indexedRefs: try #require(sink.refs), indexed: Set(sink.commits.map(\.sha)), into: next)
+    #expect(next.commits.map(\.summary) == ["Commit 47", "Commit 46", "Commit 45"])
+    #expect(next.plan?.newCommits == 3)
   }
 
   @Test func rewrittenHistoryIsReconciled() async throws {
