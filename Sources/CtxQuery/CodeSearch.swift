@@ -203,15 +203,7 @@ public struct CodeSearch: Sendable {
     return ["markdown", "restructuredtext", "text", "json", "yaml", "toml"].contains(language)
   }
 
-  struct Candidate {
-    var score: Double = 0
-    var reasons: [String] = []
-
-    mutating func add(_ points: Double, _ reason: String) {
-      score += points
-      if !reasons.contains(reason) { reasons.append(reason) }
-    }
-  }
+  typealias Candidate = RankedCandidate
 
   // MARK: Full text
 

@@ -148,15 +148,7 @@ public struct HistorySearch: Sendable {
 
   // MARK: Ranking
 
-  struct Candidate {
-    var score: Double = 0
-    var reasons: [String] = []
-
-    mutating func add(_ points: Double, _ reason: String) {
-      score += points
-      if !reasons.contains(reason) { reasons.append(reason) }
-    }
-  }
+  typealias Candidate = RankedCandidate
 
   /// Recency adds up to 2 points (a year's half-life against the newest commit); mass changes
   /// and merges rank lower.

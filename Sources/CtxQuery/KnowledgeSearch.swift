@@ -151,15 +151,7 @@ public struct KnowledgeSearch: Sendable {
     return word
   }
 
-  struct Candidate {
-    var score: Double = 0
-    var reasons: [String] = []
-
-    mutating func add(_ points: Double, _ reason: String) {
-      score += points
-      if !reasons.contains(reason) { reasons.append(reason) }
-    }
-  }
+  typealias Candidate = RankedCandidate
 
   /// All terms first (×1.5), then any term when that finds few; long queries keep their
   /// rarest terms by how often they occur in code (a cheap, shared proxy).

@@ -197,7 +197,7 @@ extension IndexStore {
       var result: [String: [SymbolLocation]] = [:]
       for start in stride(from: 0, to: unique.count, by: IndexStore.bulkSize) {
         let slice = Array(unique[start..<min(start + IndexStore.bulkSize, unique.count)])
-        let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+        let placeholders = databaseQuestionMarks(count: slice.count)
         for row in try Row.fetchAll(
           db,
           sql: """
@@ -222,7 +222,7 @@ extension IndexStore {
       var result: [String: [FileRecord]] = [:]
       for start in stride(from: 0, to: unique.count, by: IndexStore.bulkSize) {
         let slice = Array(unique[start..<min(start + IndexStore.bulkSize, unique.count)])
-        let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+        let placeholders = databaseQuestionMarks(count: slice.count)
         for row in try Row.fetchAll(
           db,
           sql: """
@@ -245,7 +245,7 @@ extension IndexStore {
       var result: [String: [CommitRow]] = [:]
       for start in stride(from: 0, to: unique.count, by: IndexStore.bulkSize) {
         let slice = Array(unique[start..<min(start + IndexStore.bulkSize, unique.count)])
-        let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+        let placeholders = databaseQuestionMarks(count: slice.count)
         for row in try Row.fetchAll(
           db,
           sql: """

@@ -46,12 +46,18 @@ extension IndexStore {
   ///
   /// Related documentation: https://sqlite.org/fts5.html#the_bm25_function
   public func matchChunks(_ expression: String, limit: Int) throws -> [(id: Int64, score: Double)] {
+    try bm25Match(table: "chunk_ft", weights: Schema.chunkWeights, expression, limit: limit)
+  }
+
+  /// Row ids of an FTS5 table matching `expression`, best first by weighted BM25: the one
+  /// query behind every layer's full-text candidates.
+  func bm25Match(table: String, weights: String, _ expression: String, limit: Int) throws -> [(id: Int64, score: Double)] {
     try read { db in
-      let rows = try Row.fetchAll(
+      try Row.fetchAll(
         db,
-        sql: "SELECT rowid, bm25(chunk_ft, \(Schema.chunkWeights)) AS score FROM chunk_ft WHERE chunk_ft MATCH ? ORDER BY score LIMIT ?",
-        arguments: [expression, limit])
-      return rows.map { (id: $0[0], score: $0[1]) }
+        sql: "SELECT rowid, bm25(\(table), \(weights)) AS score FROM \(table) WHERE \(table) MATCH ? ORDER BY score LIMIT ?",
+        arguments: [expression, limit]
+      ).map { (id: $0[0], score: $0[1]) }
     }
   }
 
@@ -66,7 +72,7 @@ extension IndexStore {
   public func chunks(ids: [Int64]) throws -> [ChunkRecord] {
     guard !ids.isEmpty else { return [] }
     return try read { db in
-      let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+      let placeholders = databaseQuestionMarks(count: ids.count)
       let rows = try Row.fetchAll(
         db,
         sql: """
@@ -85,7 +91,7 @@ extension IndexStore {
     let names = norms
     guard !names.isEmpty else { return [] }
     return try read { db in
-      let placeholders = Array(repeating: "?", count: names.count).joined(separator: ",")
+      let placeholders = databaseQuestionMarks(count: names.count)
       let rows = try Row.fetchAll(
         db,
         sql: """

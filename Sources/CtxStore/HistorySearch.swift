@@ -59,19 +59,13 @@ extension IndexStore {
   /// Commit ids matching an FTS5 expression, best first by weighted BM25 (lower is better).
   /// `expression` must come from `FTSExpression`, which quotes every term.
   public func matchCommits(_ expression: String, limit: Int) throws -> [(id: Int64, score: Double)] {
-    try read { db in
-      try Row.fetchAll(
-        db,
-        sql: "SELECT rowid, bm25(commit_ft, \(Schema.commitWeights)) AS score FROM commit_ft WHERE commit_ft MATCH ? ORDER BY score LIMIT ?",
-        arguments: [expression, limit]
-      ).map { (id: $0[0], score: $0[1]) }
-    }
+    try bm25Match(table: "commit_ft", weights: Schema.commitWeights, expression, limit: limit)
   }
 
   public func commits(ids: [Int64]) throws -> [CommitRow] {
     guard !ids.isEmpty else { return [] }
     return try read { db in
-      let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+      let placeholders = databaseQuestionMarks(count: ids.count)
       return try Row.fetchAll(
         db,
         sql: "SELECT \(IndexStore.commitColumns) FROM git_commit g JOIN source s ON s.id = g.source_id WHERE g.id IN (\(placeholders))",

@@ -41,19 +41,13 @@ public struct MessageRow: Sendable, Hashable {
 
 extension IndexStore {
   public func matchSections(_ expression: String, limit: Int) throws -> [(id: Int64, score: Double)] {
-    try read { db in
-      try Row.fetchAll(
-        db,
-        sql: "SELECT rowid, bm25(section_ft, \(Schema.sectionWeights)) AS score FROM section_ft WHERE section_ft MATCH ? ORDER BY score LIMIT ?",
-        arguments: [expression, limit]
-      ).map { (id: $0[0], score: $0[1]) }
-    }
+    try bm25Match(table: "section_ft", weights: Schema.sectionWeights, expression, limit: limit)
   }
 
   public func sections(ids: [Int64]) throws -> [SectionRow] {
     guard !ids.isEmpty else { return [] }
     return try read { db in
-      let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+      let placeholders = databaseQuestionMarks(count: ids.count)
       return try Row.fetchAll(
         db,
         sql: """
@@ -70,19 +64,13 @@ extension IndexStore {
   }
 
   public func matchThreads(_ expression: String, limit: Int) throws -> [(id: Int64, score: Double)] {
-    try read { db in
-      try Row.fetchAll(
-        db,
-        sql: "SELECT rowid, bm25(thread_ft, \(Schema.threadWeights)) AS score FROM thread_ft WHERE thread_ft MATCH ? ORDER BY score LIMIT ?",
-        arguments: [expression, limit]
-      ).map { (id: $0[0], score: $0[1]) }
-    }
+    try bm25Match(table: "thread_ft", weights: Schema.threadWeights, expression, limit: limit)
   }
 
   public func threads(ids: [Int64]) throws -> [ThreadRow] {
     guard !ids.isEmpty else { return [] }
     return try read { db in
-      let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+      let placeholders = databaseQuestionMarks(count: ids.count)
       return try Row.fetchAll(
         db,
         sql: """

@@ -18,7 +18,7 @@ extension IndexStore {
   public func changedFiles(commitIDs: [Int64]) throws -> [CommitFile] {
     guard !commitIDs.isEmpty else { return [] }
     return try read { db in
-      let placeholders = Array(repeating: "?", count: commitIDs.count).joined(separator: ",")
+      let placeholders = databaseQuestionMarks(count: commitIDs.count)
       return try Row.fetchAll(
         db,
         sql: """
@@ -34,7 +34,7 @@ extension IndexStore {
   public func fileSignals(sourceID: Int64, paths: [String]) throws -> [String: FileSignal] {
     guard !paths.isEmpty else { return [:] }
     return try read { db in
-      let placeholders = Array(repeating: "?", count: paths.count).joined(separator: ",")
+      let placeholders = databaseQuestionMarks(count: paths.count)
       var result: [String: FileSignal] = [:]
       for row in try Row.fetchAll(
         db,
@@ -63,7 +63,7 @@ extension IndexStore {
   public func fileIDs(source: String, paths: [String]) throws -> [String: Int64] {
     guard !paths.isEmpty else { return [:] }
     return try read { db in
-      let placeholders = Array(repeating: "?", count: paths.count).joined(separator: ",")
+      let placeholders = databaseQuestionMarks(count: paths.count)
       var result: [String: Int64] = [:]
       for row in try Row.fetchAll(
         db,
@@ -82,7 +82,7 @@ extension IndexStore {
   public func chunkTexts(fileIDs: [Int64]) throws -> [(id: Int64, fileID: Int64, text: String)] {
     guard !fileIDs.isEmpty else { return [] }
     return try read { db in
-      let placeholders = Array(repeating: "?", count: fileIDs.count).joined(separator: ",")
+      let placeholders = databaseQuestionMarks(count: fileIDs.count)
       return try Row.fetchAll(
         db, sql: "SELECT id, file_id, text FROM chunk WHERE file_id IN (\(placeholders)) ORDER BY file_id, start_line",
         arguments: StatementArguments(fileIDs)
@@ -130,7 +130,7 @@ extension IndexStore {
   public func fileIDs(chunkIDs: [Int64]) throws -> [Int64: Int64] {
     guard !chunkIDs.isEmpty else { return [:] }
     return try read { db in
-      let placeholders = Array(repeating: "?", count: chunkIDs.count).joined(separator: ",")
+      let placeholders = databaseQuestionMarks(count: chunkIDs.count)
       var result: [Int64: Int64] = [:]
       for row in try Row.fetchAll(db, sql: "SELECT id, file_id FROM chunk WHERE id IN (\(placeholders))", arguments: StatementArguments(chunkIDs)) {
         result[row[0]] = row[1]
