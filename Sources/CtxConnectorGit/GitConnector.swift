@@ -107,13 +107,15 @@ public struct GitConnector: Sendable {
     let filtersPaths = !config.include.isEmpty || !config.exclude.isEmpty
     // Commits are read in chunks by one repository handle per core (libgit2 handles are not
     // shareable), and emitted in walk order.
+    // A reader's handle is opened when its first chunk arrives: ten new commits need one.
+    let readerCount = max(1, workers)
     var readers = [CommitReader(history: history)]
-    for _ in 1..<max(1, workers) {
-      readers.append(CommitReader(history: try GitHistory(path: config.root, trustOwner: config.git.trustOwner)))
-    }
     var inFlight: [Task<[CommitReader.Outcome], Never>] = []
     var next = 0
-    func launch(_ chunk: [String]) {
+    func launch(_ chunk: [String]) throws {
+      if readers.count < readerCount && next >= readers.count {
+        readers.append(CommitReader(history: try GitHistory(path: config.root, trustOwner: config.git.trustOwner)))
+      }
       let reader = readers[next % readers.count]
       // Line counts for the newest commits only: they read every changed blob.
       let counted = max(0, min(chunk.count, config.git.lineCountsPerRun - next * chunkSize))
@@ -126,7 +128,7 @@ public struct GitConnector: Sendable {
     var freshCount = 0
     for await chunk in chunkStream {
       freshCount += chunk.count
-      if inFlight.count < 16 { launch(chunk) } else { waiting.append(chunk) }
+      if inFlight.count < 16 { try launch(chunk) } else { waiting.append(chunk) }
     }
     for missing in walkResult.get()?.missing ?? [] {
       try await sink.accept(
@@ -139,9 +141,9 @@ public struct GitConnector: Sendable {
     var batch: [GitCommitRecord] = []
     var pending = waiting[...]
     while !inFlight.isEmpty || !pending.isEmpty {
-      while let chunk = pending.first, inFlight.count < readers.count * 2 {
+      while let chunk = pending.first, inFlight.count < readerCount * 2 {
         pending.removeFirst()
-        launch(chunk)
+        try launch(chunk)
       }
       for outcome in await inFlight.removeFirst().value {
         switch outcome {
