@@ -25,7 +25,10 @@ let package = Package(
   ],
   targets: [
     // MARK: Core values
-    .target(name: "CtxCore"),
+    // Two GNU extensions for spawning children (close-on-exec pipes, close-from), which
+    // Swift's Glibc module does not expose.
+    .target(name: "CSpawn"),
+    .target(name: "CtxCore", dependencies: ["CSpawn"]),
     .testTarget(name: "CtxCoreTests", dependencies: ["CtxCore"]),
 
     // MARK: libgit2

@@ -53,7 +53,7 @@ public struct CodeConnector: Connector {
     try await withThrowingTaskGroup(of: Void.self) { group in
       for _ in 0..<max(1, options.workers) {
         group.addTask {
-          let ctags = ctagsAvailable ? CtagsSession(executable: options.ctagsExecutable ?? "ctags") : nil
+          let ctags = ctagsAvailable ? CtagsSession(executable: options.ctagsExecutable ?? "ctags", fileTimeout: config.code.ctagsTimeout) : nil
           while let entry = await queue.next() {
             try Task.checkCancellation()
             for event in await reader.process(entry, known: known[entry.path], ctags: ctags) {

@@ -39,7 +39,7 @@ extension CodeConnector {
         group.addTask {
           // One repository handle per worker: libgit2 handles are not shared between threads.
           let blobs = try GitRevisionTree(path: config.root, revision: commit)
-          let ctags = ctagsAvailable ? CtagsSession(executable: options.ctagsExecutable ?? "ctags") : nil
+          let ctags = ctagsAvailable ? CtagsSession(executable: options.ctagsExecutable ?? "ctags", fileTimeout: config.code.ctagsTimeout) : nil
           while let file = await queue.next() {
             try Task.checkCancellation()
             for event in await CodeConnector.process(file, blobs: blobs, reader: reader, known: known[file.path], ctags: ctags) {

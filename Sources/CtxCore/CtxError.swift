@@ -19,6 +19,8 @@ public struct CtxError: Error, Sendable, CustomStringConvertible {
     case conflict
     /// Another process holds the workspace's index lock.
     case locked
+    /// An external process, read or request did not finish within its deadline.
+    case timedOut
   }
 
   public var code: Code

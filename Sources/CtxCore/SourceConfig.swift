@@ -73,6 +73,9 @@ public struct CodeOptions: Sendable, Hashable {
   /// Index the tree of this revision (a sha, branch or tag) straight from the git object
   /// database instead of the files on disk (`revision:`); nil for the files on disk.
   public var revision: String? = nil
+  /// How long ctags may take on one file before it is stopped and the file indexed without
+  /// symbols (`ctags_timeout`, default 30 s).
+  public var ctagsTimeout: Duration = .seconds(30)
 
   public init(maxFileSize: Int64 = 1 << 20, defaultExcludes: Bool = true, maxChunkLines: Int = 120, useGit: Bool = true) {
     self.maxFileSize = maxFileSize

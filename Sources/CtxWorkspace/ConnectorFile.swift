@@ -9,7 +9,7 @@ import Yams
 /// wrong type shows the expected shape, and a missing source folder shows the resolved path.
 public enum ConnectorFile {
   static let commonKeys = ["kind", "path", "include", "exclude", "description", "redaction"]
-  static let codeKeys = ["max_file_size", "default_excludes", "max_chunk_lines", "use_git", "revision"]
+  static let codeKeys = ["max_file_size", "default_excludes", "max_chunk_lines", "use_git", "revision", "ctags_timeout"]
   static let gitKeys = ["refs", "trust_owner", "line_counts"]
   static let docsKeys = ["max_file_size", "default_excludes", "use_git", "max_section_lines", "text_group_lines"]
   static let chatKeys = [
@@ -146,6 +146,9 @@ public enum ConnectorFile {
         throw CtxError(.invalidConfig, "`line_counts` must be a whole number of commits (0 or more), e.g. `line_counts: 200`", path: path, line: node.mark?.line)
       }
       config.git.lineCountsPerRun = value
+    }
+    if let node = values["ctags_timeout"] {
+      config.code.ctagsTimeout = try duration(node, key: "ctags_timeout", path: path)
     }
     if let node = values["max_chunk_lines"] {
       guard let value = node.int, value >= 10 else {
@@ -292,9 +295,39 @@ public enum ConnectorFile {
     let units: [(String, Int64)] = [("KiB", 1024), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("K", 1024), ("M", 1 << 20)]
     for (suffix, factor) in units where text.hasSuffix(suffix) {
       let number = text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
-      if let value = Double(number), value > 0 { return Int64(value * Double(factor)) }
+      guard let value = Double(number), value > 0, value.isFinite else { break }
+      // Range-checked before converting: `infMiB` or `1e300KiB` must be an error, not a trap.
+      let bytes = value * Double(factor)
+      guard bytes < Double(maximumByteSize) else {
+        throw CtxError(.invalidConfig, "`\(key): \(text)` is too large; the most is 1TiB", path: path, line: node.mark?.line)
+      }
+      return max(1, Int64(bytes))
+    }
+    if let value = Double(text), value.isFinite, value >= Double(maximumByteSize) {
+      throw CtxError(.invalidConfig, "`\(key): \(text)` is too large; the most is 1TiB", path: path, line: node.mark?.line)
     }
     throw CtxError(.invalidConfig, "`\(key)` must be a size such as 1048576, 512KiB or 1MiB", path: path, line: node.mark?.line)
+  }
+
+  /// The largest size any `max_*` key accepts (1 TiB): far above any real file, far below overflow.
+  static let maximumByteSize: Int64 = 1 << 40
+
+  /// A duration such as `30s`, `500ms`, `2m` or a plain number of seconds.
+  private static func duration(_ node: Node, key: String, path: String) throws(CtxError) -> Duration {
+    let text = (node.string ?? "").trimmingCharacters(in: .whitespaces)
+    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+    var seconds: Double? = Double(text)
+    if seconds == nil {
+      for (suffix, factor) in units where text.hasSuffix(suffix) {
+        if let value = Double(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)) { seconds = value * factor }
+        break
+      }
+    }
+    guard let seconds, seconds.isFinite, seconds > 0, seconds <= 86_400 else {
+      throw CtxError(
+        .invalidConfig, "`\(key)` must be a duration between 1ms and 24h, such as 30s, 500ms or 2m", path: path, line: node.mark?.line)
+    }
+    return .milliseconds(Int64(max(1, (seconds * 1000).rounded())))
   }
 
   private static func yamlError(_ error: YamlError, path: String) -> CtxError {

@@ -1,4 +1,6 @@
 import CtxCore
+import CtxTestSupport
+import Foundation
 import Testing
 
 @testable import CtxSymbols
@@ -54,6 +56,103 @@ import Testing
     #expect(try await session.symbols(path: "notes.unknownext", content: Array("hello".utf8)).isEmpty)
     // Content with a quote in its name and no trailing newline.
     #expect(try await session.symbols(path: "we\"ird.c", content: Array("int x(void){}".utf8)).contains { $0.name == "x" })
+  }
+
+  @Test func warningsStayInTheirReplyAndRepliesStayInStep() async throws {
+    // `ignoring null tag` warnings arrive inside a reply; the tags and `completed` after them
+    // belong to the same file, and the next file's reply must be its own.
+    let session = CtagsSession()
+    let js = "x = {\n  \"\": function() {},\n};\nclass A { \"\" () {} }\n"
+    let first = try await session.symbols(path: "lib/jquery.js", content: Array(js.utf8))
+    #expect(Set(first.map(\.name)) == ["x", "A"])
+    let second = try await session.symbols(path: "b.c", content: Array("int only_b(void) { return 0; }\n".utf8))
+    #expect(second.map(\.name) == ["only_b"])
+  }
+
+  @Test func anyPathIsSafeInARequest() async throws {
+    let session = CtagsSession()
+    let c = Array("int tagged(void) { return 1; }\n".utf8)
+    let long = String(repeating: "deep/", count: 250) + "x.c"
+    for path in ["new\nline.c", "tab\there.c", "cr\rx.c", "esc\u{1B}[31m.c", "bell\u{07}.c", long, "quote\"back\\slash.c", "é/ünï.c", "Makefile.c"] {
+      let tags = try await session.symbols(path: path, content: c)
+      #expect(tags.map(\.name) == ["tagged"], "path \(path.debugDescription.prefix(60))")
+    }
+    #expect(CtagsSession.requestName(for: "a/b/Makefile") == "Makefile")
+    #expect(CtagsSession.requestName(for: "a/b\nc.py") == "file.py")
+    #expect(CtagsSession.requestName(for: "a/\u{1B}") == "file")
+  }
+
+  /// A stand-in for ctags at the system edge: answers like `--_interactive` but misbehaves in
+  /// the ways real ctags did under load (writes a large reply before reading all of stdin),
+  /// never answers, or answers for another file.
+  static func fakeCtags(_ scratch: ScratchDirectory, behaviour: String) throws -> String {
+    let script = """
+      #!/usr/bin/env python3
+      import json, sys, time
+      out = sys.stdout
+      out.write(json.dumps({"_type": "program", "name": "Universal Ctags"}) + "\\n"); out.flush()
+      mode = \(behaviour.debugDescription)
+      while True:
+          line = sys.stdin.buffer.readline()
+          if not line:
+              break
+          request = json.loads(line)
+          if mode == "flood":
+              # 4 MB of warnings before reading the file: blocks on stdout until read.
+              for i in range(40000):
+                  out.write(json.dumps({"_type": "error", "message": "ignoring null tag in %s(line: %d)" % (request["filename"], i), "warning": True}) + "\\n")
+              out.flush()
+          content = sys.stdin.buffer.read(request["size"])
+          if mode == "silent":
+              time.sleep(3600)
+          name = request["filename"] if mode != "other" else "someone-else.c"
+          out.write(json.dumps({"_type": "tag", "name": "t%d" % len(content), "path": name, "line": 1, "kind": "function"}) + "\\n")
+          out.write(json.dumps({"_type": "completed", "command": "generate-tags"}) + "\\n"); out.flush()
+      """
+    // Written by a child process: a file this process holds open for writing can be inherited
+    // by a child another test spawns at that moment, and then cannot be executed (ETXTBSY).
+    let path = scratch.path + "/fake-ctags"
+    try Run.program("/bin/sh", ["-c", "cat > \"$0\" && chmod 755 \"$0\"", path], stdin: script)
+    return path
+  }
+
+  @Test(.timeLimit(.minutes(3))) func aReplyWrittenBeforeTheFileIsReadCannotDeadlock() async throws {
+    let scratch = ScratchDirectory()
+    let session = CtagsSession(executable: try Self.fakeCtags(scratch, behaviour: "flood"), fileTimeout: .seconds(60))
+    let big = [UInt8](repeating: 0x61, count: 3 << 20)
+    for _ in 0..<2 {
+      let tags = try await session.symbols(path: "big.js", content: big)
+      #expect(tags.map(\.name) == ["t\(big.count)"])
+    }
+  }
+
+  // Without deadlines these would hang: the time limit turns a hang into a failure. (Wall
+  // time inside the test is no measure: the parallel suite can starve a test's resumption.)
+  @Test(.timeLimit(.minutes(3))) func aSilentCtagsTimesOutAndTheNextFileRestartsIt() async throws {
+    let scratch = ScratchDirectory()
+    let session = CtagsSession(executable: try Self.fakeCtags(scratch, behaviour: "silent"), fileTimeout: .seconds(2))
+    await #expect {
+      try await session.symbols(path: "stuck.c", content: Array("int x;".utf8))
+    } throws: { error in
+      let error = error as? CtxError
+      return error?.code == .timedOut && error?.path == "stuck.c" && error?.message.contains("ctags_timeout") == true
+    }
+    // A big file that ctags never reads: the write side has the same deadline.
+    await #expect(throws: CtxError.self) {
+      try await session.symbols(path: "big.c", content: [UInt8](repeating: 0x61, count: 8 << 20))
+    }
+  }
+
+  @Test func aReplyForAnotherFileIsNeverAttributed() async throws {
+    let scratch = ScratchDirectory()
+    let session = CtagsSession(executable: try Self.fakeCtags(scratch, behaviour: "other"), fileTimeout: .seconds(20))
+    for _ in 0..<2 {
+      await #expect {
+        try await session.symbols(path: "mine.c", content: Array("int x;".utf8))
+      } throws: { error in
+        (error as? CtxError)?.code == .connectorFailed
+      }
+    }
   }
 
   @Test func missingCtagsIsToolMissing() async {

@@ -43,6 +43,15 @@ import Testing
     ("kind: code\npath: .\ndefault_excludes: maybe\n", 3, "must be true or false"),
     ("kind: code\npath: [.\n", 3, "not valid YAML"),
     ("kind: code\npath: .\nmax_file_size: lots\n", 3, "must be a size"),
+    // Sizes that overflow are errors, never a trap.
+    ("kind: code\npath: .\nmax_file_size: infMiB\n", 3, "must be a size"),
+    ("kind: code\npath: .\nmax_file_size: 99999999999999999999GiB\n", 3, "too large"),
+    ("kind: code\npath: .\nmax_file_size: 99999999999999999999\n", 3, "too large"),
+    ("kind: code\npath: .\nmax_file_size: nanKiB\n", 3, "must be a size"),
+    ("kind: chat\nformat: jsonl\npath: .\nmax_message_bytes: 1e300KiB\n", 4, "too large"),
+    ("kind: code\npath: .\nctags_timeout: forever\n", 3, "must be a duration"),
+    ("kind: code\npath: .\nctags_timeout: 0s\n", 3, "must be a duration"),
+    ("kind: code\npath: .\nctags_timeout: 1e300h\n", 3, "must be a duration"),
   ])
   func badConnectorFilesAreNamedWithLine(yaml: String, line: Int, fragment: String) throws {
     let scratch = ScratchDirectory()
@@ -70,6 +79,7 @@ import Testing
         default_excludes: false
         max_chunk_lines: 80
         use_git: false
+        ctags_timeout: 2.5s
         """,
     ])
     let (sources, errors) = Workspace(root: scratch.path).loadSources()
@@ -82,5 +92,6 @@ import Testing
     #expect(source.code.defaultExcludes == false)
     #expect(source.code.maxChunkLines == 80)
     #expect(source.code.useGit == false)
+    #expect(source.code.ctagsTimeout == .milliseconds(2500))
   }
 }

@@ -1,0 +1,14 @@
+#ifndef CTX_CSPAWN_H
+#define CTX_CSPAWN_H
+#include <spawn.h>
+
+/// pipe2(fds, O_CLOEXEC): both ends close-on-exec from the start, so no child spawned by
+/// another thread in between can inherit them.
+int ctx_pipe_cloexec(int fds[2]);
+
+/// posix_spawn_file_actions_addclosefrom_np (glibc 2.34+): the child closes every descriptor
+/// from `lowest` up, so it inherits nothing of ctx's but the pipes it is given. Both are GNU
+/// extensions that Swift's Glibc module does not expose.
+int ctx_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
+
+#endif
