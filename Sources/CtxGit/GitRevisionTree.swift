@@ -63,6 +63,9 @@ public final class GitRevisionTree {
   public func prefix(of folder: String) -> String? {
     guard let workdir else { return "" }
     let real = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+    // A git directory without a config file (a mirror's bare copy) opens with its parent as a
+    // work tree; the folder named is the repository itself, so its whole tree is meant.
+    if real == URL(fileURLWithPath: gitDirectory).resolvingSymlinksInPath().path { return "" }
     let root = URL(fileURLWithPath: workdir).resolvingSymlinksInPath().path
     if real == root { return "" }
     guard real.hasPrefix(root + "/") else { return nil }
@@ -84,7 +87,9 @@ public final class GitRevisionTree {
       var entry: OpaquePointer? = nil
       let code = git_tree_entry_bypath(&entry, tree, trimmed)
       git_tree_free(tree)
-      guard code == 0, let entry else { return [] }  // the folder does not exist at this revision
+      guard code == 0, let entry else {
+        throw CtxError(.gitFailed, "the folder \(trimmed) does not exist at revision \(commit); point `path:` at a folder of that revision", path: gitDirectory)
+      }
       defer { git_tree_entry_free(entry) }
       guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else { return [] }
       var subtree: OpaquePointer? = nil
