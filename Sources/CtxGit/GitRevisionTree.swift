@@ -63,6 +63,9 @@ public final class GitRevisionTree {
   public func prefix(of folder: String) -> String? {
     guard let workdir else { return "" }
     let real = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+    // A git directory without a config file (a mirror's bare copy) opens with its parent as a
+    // work tree; the folder named is the repository itself, so its whole tree is meant.
+    if real == URL(fileURLWithPath: gitDirectory).resolvingSymlinksInPath().path { return "" }
     let root = URL(fileURLWithPath: workdir).resolvingSymlinksInPath().path
     if real == root { return "" }
     guard real.hasPrefix(root + "/") else { return nil }
