@@ -49,7 +49,7 @@ def line(name, skipped, rows, ratios):
     bundles = {b["budget"]: b for b in code.get("bundles") or []}
     cells = [name, str(code["queries"]) + (f" (+{skipped} skipped)" if skipped else ""),
              acc(code), f"{code['mrr']:.3f}", acc(bm25) if bm25 else "-", f"{bm25['mrr']:.3f}" if bm25 else "-",
-             " / ".join(f"{ratios[k]:.2f}x" if ratios.get(k) else "-" for k in ("acc1", "acc5", "mrr"))]
+             " / ".join(f"{ratios[k]:.2f}x" if ratios.get(k) is not None else "-" for k in ("acc1", "acc5", "mrr"))]
     cells += [f"{pct(bundles[b]['recall'])} ({pct(bundles[b]['any'])})" if b in bundles else "-" for b in budgets]
     return "| " + " | ".join(cells) + " |"
 

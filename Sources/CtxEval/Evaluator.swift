@@ -300,8 +300,9 @@ extension EvalReport {
 
   private func header(_ first: String, width: Int = 9) -> String {
     let bundles = budgets.count > 1 ? budgets.map { "bundle@\($0) (any)" } : ["bundle recall (any)"]
-    return pad(first, width) + pad("ranker", 9) + pad("queries", 9) + ["Acc@1", "Acc@3", "Acc@5", "Acc@10", "MRR"].map { pad($0, 8) }.joined()
-      + bundles.map { pad($0, 21) }.joined()
+    return trailingTrimmed(
+      pad(first, width) + pad("ranker", 9) + pad("queries", 9) + ["Acc@1", "Acc@3", "Acc@5", "Acc@10", "MRR"].map { pad($0, 8) }.joined()
+        + bundles.map { pad($0, 21) }.joined())
   }
 
   private func line(label: String, _ row: KindMetrics, width: Int = 9) -> String {
