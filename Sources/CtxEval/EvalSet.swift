@@ -11,6 +11,11 @@ import Foundation
 /// Every expectation list is optional; a query counts only in the metrics of the kinds it
 /// names. `workspace` (relative to the eval file's folder, or absolute) runs the query
 /// against that workspace's index instead of the current one.
+///
+/// Bug-report lines (docs/eval.md, "Bug-report sets") are read too:
+/// `{"id": "...", "repo": "owner/name", "base_commit": "<sha>", "query": "...", "expect": {"files": [...]}}`.
+/// `base_commit` becomes `base` and the lists under `expect` become the top-level ones, so the
+/// evaluator sees one shape.
 public struct EvalQuery: Sendable, Codable, Hashable {
   public var id: String?
   public var query: String
@@ -23,9 +28,14 @@ public struct EvalQuery: Sendable, Codable, Hashable {
   /// Where the query came from, for `--from-history` sets: the commit and the revision indexed.
   public var commit: String?
   public var base: String?
+  /// The repository (`owner/name`) whose code at `base` the query is about: bug-report sets,
+  /// which `ctx eval --repos` turns into one workspace per (repo, base). Also the key of the
+  /// per-repository rows of the report.
+  public var repo: String?
 
   public init(id: String? = nil, query: String, files: [String]? = nil, symbols: [String]? = nil, commits: [String]? = nil,
-    sections: [String]? = nil, threads: [String]? = nil, workspace: String? = nil, commit: String? = nil, base: String? = nil)
+    sections: [String]? = nil, threads: [String]? = nil, workspace: String? = nil, commit: String? = nil, base: String? = nil,
+    repo: String? = nil)
   {
     self.id = id
     self.query = query
@@ -37,6 +47,36 @@ public struct EvalQuery: Sendable, Codable, Hashable {
     self.workspace = workspace
     self.commit = commit
     self.base = base
+    self.repo = repo
+  }
+}
+
+/// The keys a bug-report line spells differently (SWE-bench's names), folded into `EvalQuery`.
+private struct BugReportKeys: Decodable {
+  struct Expect: Decodable {
+    var files: [String]?
+    var symbols: [String]?
+    var commits: [String]?
+    var sections: [String]?
+    var threads: [String]?
+  }
+
+  var baseCommit: String?
+  var expect: Expect?
+
+  enum CodingKeys: String, CodingKey {
+    case baseCommit = "base_commit"
+    case expect
+  }
+
+  func fold(into query: inout EvalQuery) {
+    if query.base == nil { query.base = baseCommit }
+    guard let expect else { return }
+    query.files = query.files ?? expect.files
+    query.symbols = query.symbols ?? expect.symbols
+    query.commits = query.commits ?? expect.commits
+    query.sections = query.sections ?? expect.sections
+    query.threads = query.threads ?? expect.threads
   }
 }
 
@@ -58,7 +98,8 @@ public enum EvalSet {
       let trimmed = line.trimmingCharacters(in: .whitespaces)
       if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix("//") { continue }
       do {
-        let query = try decoder.decode(EvalQuery.self, from: Data(trimmed.utf8))
+        var query = try decoder.decode(EvalQuery.self, from: Data(trimmed.utf8))
+        try decoder.decode(BugReportKeys.self, from: Data(trimmed.utf8)).fold(into: &query)
         guard !query.query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
           throw CtxError(.invalidQuery, "`query` is empty", path: path, line: index + 1)
         }

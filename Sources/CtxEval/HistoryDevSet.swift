@@ -151,7 +151,7 @@ public struct HistoryDevSet: Sendable {
       let name = "epoch-\(epoch)-\(base.prefix(10))"
       let root = options.output + "/" + name
       progress?("indexing \(name): code at \(base.prefix(10)) from the object database, history up to it")
-      let seconds = try await HistoryDevSet.makeWorkspace(root: root, repository: repository, base: base, code: options.code)
+      let seconds = try await HistoryDevSet.makeWorkspace(root: root, repository: repository, base: base, code: options.code).seconds
       let store = try IndexStore(path: Workspace(root: root).databasePath, mode: .readOnly)
       let indexed = Set(try store.codePaths())
       let commits = try store.gitSources().first.map { try store.commitCount(sourceID: $0.id) } ?? 0
@@ -217,17 +217,20 @@ public struct HistoryDevSet: Sendable {
   }
 
   /// A workspace indexing `repository`'s code at `base` (from the object database) and its
-  /// history up to `base`. Returns the seconds indexing took.
-  static func makeWorkspace(root: String, repository: String, base: String, code: CodeConnectorOptions) async throws -> Double {
+  /// history up to `base`. An existing one is indexed again incrementally (nothing changes
+  /// when it was complete). Returns what indexing did.
+  static func makeWorkspace(
+    root: String, repository: String, base: String, code: CodeConnectorOptions, madeBy: String = "ctx eval --from-history"
+  ) async throws -> IndexReport {
     let workspace = Workspace(root: root)
     let manager = FileManager.default
     for directory in [workspace.connectorsDirectory, workspace.annotationsDirectory, workspace.indexDirectory] {
       try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
     let quoted = "\"" + repository.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    try "# Made by `ctx eval --from-history`: the code at \(base), read from the object database.\nkind: code\npath: \(quoted)\nrevision: \"\(base)\"\n"
+    try "# Made by `\(madeBy)`: the code at \(base), read from the object database.\nkind: code\npath: \(quoted)\nrevision: \"\(base)\"\n"
       .write(toFile: workspace.connectorsDirectory + "/code.yaml", atomically: true, encoding: .utf8)
-    try "# Made by `ctx eval --from-history`: history up to \(base) (the evaluated commits come after it).\nkind: git\npath: \(quoted)\nrefs: [\"\(base)\"]\nline_counts: 0\n"
+    try "# Made by `\(madeBy)`: history up to \(base) (the evaluated commits come after it).\nkind: git\npath: \(quoted)\nrefs: [\"\(base)\"]\nline_counts: 0\n"
       .write(toFile: workspace.connectorsDirectory + "/history.yaml", atomically: true, encoding: .utf8)
     var options = IndexOptions()
     options.code = code
@@ -235,6 +238,6 @@ public struct HistoryDevSet: Sendable {
     if let failed = report.sources.first(where: { $0.status == .failed }) {
       throw CtxError(.connectorFailed, "indexing \(root) failed: \(failed.error ?? "unknown error")", path: root)
     }
-    return report.seconds
+    return report
   }
 }

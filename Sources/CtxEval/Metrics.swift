@@ -76,6 +76,8 @@ public struct KindMetrics: Sendable, Codable, Hashable {
   public var bundleRecall: Double?
   /// Files only: the share of queries whose bundle shows at least one expected file.
   public var bundleAny: Double?
+  /// Files only: both figures at each budget of the run (the first is the one above).
+  public var bundles: [BundleMetrics]?
 
   public init(kind: String, ranker: String, ranks: [Int?], bundleRecalls: [Double]? = nil) {
     self.kind = kind
@@ -92,5 +94,21 @@ public struct KindMetrics: Sendable, Codable, Hashable {
       bundleRecall = bundleRecalls.reduce(0, +) / Double(bundleRecalls.count)
       bundleAny = Double(bundleRecalls.filter { $0 > 0 }.count) / Double(bundleRecalls.count)
     }
+  }
+}
+
+/// The bundle recall of some queries at one token budget.
+public struct BundleMetrics: Sendable, Codable, Hashable {
+  public var budget: Int
+  /// The mean share of expected files among the bundle's code items.
+  public var recall: Double
+  /// The share of queries whose bundle shows at least one expected file.
+  public var any: Double
+
+  public init(budget: Int, recalls: [Double]) {
+    self.budget = budget
+    let n = Double(max(recalls.count, 1))
+    recall = recalls.reduce(0, +) / n
+    any = Double(recalls.filter { $0 > 0 }.count) / n
   }
 }
