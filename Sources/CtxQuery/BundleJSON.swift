@@ -119,6 +119,7 @@ public struct BundleJSON: Encodable {
   var budget: Int
   var usedTokens: Int
   var omitted: [String: Int]
+  var belowFloor: [String: Int]
   var layers: Layers
 
   public init(_ bundle: ContextBundle) {
@@ -126,6 +127,7 @@ public struct BundleJSON: Encodable {
     budget = bundle.budget
     usedTokens = bundle.usedTokens
     omitted = bundle.omitted
+    belowFloor = bundle.belowFloor
     layers = Layers(
       annotations: bundle.annotations.map { hit in
         let row = hit.annotation

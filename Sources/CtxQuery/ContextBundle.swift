@@ -20,6 +20,8 @@ public struct ContextBundle: Sendable {
   private let words: Set<String>
   /// Items left out to fit the budget, by layer.
   public var omitted: [String: Int] = [:]
+  /// Candidates left out for want of evidence (`RelevanceFloor`), by layer.
+  public var belowFloor: [String: Int] = [:]
   public var usedTokens = 0
 
   public struct HistoryItem: Sendable {
@@ -222,15 +224,35 @@ public struct ContextBundle: Sendable {
 
   /// Tokens kept for the footer line (its longest form, with five-digit numbers).
   static let footerReserve = TokenEstimate.of(
-    "_99999 annotation, 99999 code, 99999 history, 99999 document and 99999 discussion item(s), about 99999 of 99999 tokens; 99999 more left out to fit the budget (raise --budget)._\n")
+    "_99999 annotation, 99999 code, 99999 history, 99999 document and 99999 discussion item(s), about 99999 of 99999 tokens; 99999 candidate(s) below the relevance floor left out; 99999 more left out to fit the budget (raise --budget)._\n")
   static let annotationHeading = "## Annotations and corrections\n\n"
   static let codeHeading = "## Code\n\n"
   static let historyHeading = "## History\n\n"
   static let docsHeading = "## Documents\n\n"
   static let chatHeading = "## Discussions\n\n"
 
+  /// The question's first line, cut: a whole bug report is not echoed back at the reader's
+  /// expense.
+  static func title(of query: String) -> String {
+    let firstLine = query.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+    let cut = firstLine.count > titleCharacters ? String(firstLine.prefix(titleCharacters)) + "…" : firstLine
+    return query.contains(where: \.isNewline) && !cut.hasSuffix("…") ? cut + " …" : cut
+  }
+
+  static let titleCharacters = 100
+
   func header() -> String {
-    "# Context for: \(CodeBundle.inline(query))\n\n"
+    "# Context for: \(CodeBundle.inline(ContextBundle.title(of: query)))\n\n"
+  }
+
+  /// What the bundle holds and what stayed out, and why.
+  func footer() -> String {
+    var footer = "_\(annotations.count) annotation, \(code.count) code, \(history.count) history, \(docs.count) document and \(discussions.count) discussion item(s), about \(usedTokens) of \(budget) tokens"
+    let weak = belowFloor.values.reduce(0, +)
+    if weak > 0 { footer += "; \(weak) candidate(s) below the relevance floor left out" }
+    let left = omitted.values.reduce(0, +)
+    if left > 0 { footer += "; \(left) more left out to fit the budget (raise --budget)" }
+    return footer + "._"
   }
 
   public func markdown() -> String {
@@ -258,10 +280,7 @@ public struct ContextBundle: Sendable {
       output += ContextBundle.chatHeading
       for item in discussions { output += ContextBundle.render(item) }
     }
-    var footer = "_\(annotations.count) annotation, \(code.count) code, \(history.count) history, \(docs.count) document and \(discussions.count) discussion item(s), about \(usedTokens) of \(budget) tokens"
-    let left = omitted.values.reduce(0, +)
-    if left > 0 { footer += "; \(left) more left out to fit the budget (raise --budget)" }
-    return output + footer + "._\n"
+    return output + footer() + "\n"
   }
 
   static func render(_ item: HistoryItem) -> String {

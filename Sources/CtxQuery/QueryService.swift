@@ -128,26 +128,94 @@ public struct QueryService: Sendable {
   }
 
   /// A layered bundle fitted to `budget` tokens; an empty `layers` means every layer.
+  ///
+  /// Only candidates with evidence enter (`RelevanceFloor`): the bundle ends where the
+  /// evidence ends, and what stayed out below the floor is counted per layer.
   public func bundle(_ text: String, budget: Int, layers: Set<Layer> = []) throws -> ContextBundle {
     func wants(_ layer: Layer) -> Bool { layers.isEmpty || layers.contains(layer) }
+    let analysis = QueryAnalysis(text)
     let hits = wants(.code) ? try codeSearch.search(text, limit: 40) : []
     let history = HistorySearch(store: store)
     let knowledge = KnowledgeSearch(store: store)
+    let evidence = try Evidence(query: analysis, store: store)
+
+    // What each layer offers for the question alone sets the best evidence and the sources
+    // the question is about, before any item is chosen.
+    let probeDocs = wants(.docs) ? try knowledge.docs(text, limit: 8) : []
+    let probeThreads = wants(.chat) ? try knowledge.threads(text, limit: 8) : []
+    let probeCommits = wants(.history) ? try history.search(text, limit: 10) : []
+    let codeCoverage = try evidence.coverage(of: hits.map(QueryService.evidenceText))
+    var candidates = zip(hits, codeCoverage).map { ($0.chunk.source, $1) }
+    candidates += zip(probeDocs, try evidence.coverage(of: probeDocs.map(QueryService.evidenceText))).map { ($0.section.source, $1) }
+    candidates += zip(probeThreads, try evidence.coverage(of: probeThreads.map(QueryService.evidenceText))).map { ($0.thread.source, $1) }
+    candidates += zip(probeCommits, try evidence.coverage(of: probeCommits.map(QueryService.evidenceText))).map { ($0.commit.source, $1) }
+    let floor = RelevanceFloor(candidates: candidates, evidence: evidence, sourceRoots: (try? store.sourceRoots()) ?? [:])
+    if ProcessInfo.processInfo.environment["CTX_DEBUG_FLOOR"] == "1" {
+      var lines = ["terms: " + evidence.terms.map { "\($0.word)/\($0.stem)=\(String(format: "%.2f", $0.weight))" }.joined(separator: " ")]
+      lines.append("best \(floor.best) focus \(floor.focus.sorted())")
+      let labels = hits.map { "code \($0.chunk.path):\($0.chunk.startLine)" } + probeDocs.map { "doc \($0.ref)" } + probeThreads.map { "chat \($0.ref)" }
+        + probeCommits.map { "commit \($0.commit.summary.prefix(50))" }
+      for (label, candidate) in zip(labels, candidates) { lines.append(String(format: "%.3f ", candidate.1) + candidate.0 + " " + label) }
+      FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    var belowFloor: [String: Int] = [:]
+    let bestCodeScore = hits.first?.score ?? 0
+    var admittedCode: [CodeHit] = []
+    for (rank, (hit, coverage)) in zip(hits, codeCoverage).enumerated() {
+      // The code ranking has evidence words alone do not show (definitions and files the
+      // question names, past commits like it): its best hit, in a source the question is
+      // about, needs only some evidence, and hits close to it half the floor.
+      let structural = hit.reasons.contains { $0.hasPrefix("definition of") || $0.contains("named in the query") || $0.contains("line named") }
+      let lenient = structural || hit.score >= bestCodeScore * RelevanceFloor.codeScoreLenient
+      let admitted =
+        rank == 0
+        ? floor.isInFocus(hit.chunk.source) && coverage > 0 && coverage >= floor.floor(source: hit.chunk.source, lenient: true) * 0.5
+        : hit.score >= bestCodeScore * RelevanceFloor.codeScoreShare && floor.admits(source: hit.chunk.source, coverage: coverage, lenient: lenient)
+      if admitted {
+        admittedCode.append(hit)
+      } else {
+        belowFloor["code", default: 0] += 1
+      }
+    }
+
     // The live layer: every file behind a candidate, checked against the disk now.
-    let live = try LiveCheck(store: store).check(hits.map { ($0.chunk.source, $0.chunk.path) })
-    return try ContextBundle(query: text, codeHits: hits, budget: budget, live: live, usages: { (try? usages(of: $0)) ?? [] }) { chunks in
+    let live = try LiveCheck(store: store).check(admittedCode.map { ($0.chunk.source, $0.chunk.path) })
+    var bundle = try ContextBundle(query: text, codeHits: admittedCode, budget: budget, live: live, usages: { (try? usages(of: $0)) ?? [] }) { chunks in
       var context = ContextBundle.Context()
-      if wants(.history) { context.history = try history.explain(code: chunks, query: text, limit: 12) }
+      if wants(.history) {
+        let commits = try history.explain(code: chunks, query: text, limit: 12)
+        let coverage = try evidence.coverage(of: commits.map(QueryService.evidenceText))
+        // A commit that changed a file shown whole changed the very lines shown: it explains
+        // them whatever its words. Any other commit needs evidence of its own.
+        let lineCounts = try store.lineCounts(fileIDs: chunks.map(\.fileID))
+        let wholeFiles = Set(chunks.filter { $0.startLine <= 1 && $0.endLine >= (lineCounts[$0.fileID] ?? Int.max) }.map(\.path))
+        context.history = zip(commits, coverage).filter { hit, coverage in
+          let explainsShownLines = hit.reasons.contains { reason in wholeFiles.contains { reason.hasSuffix("changed `\($0)`") } }
+          return explainsShownLines || floor.admits(source: hit.commit.source, coverage: coverage)
+        }.map(\.0)
+        belowFloor["history"] = commits.count - context.history.count
+      }
       if wants(.docs) || wants(.chat) {
         let around = try knowledge.mentioning(code: chunks, query: text, limit: 8)
         if wants(.docs) {
-          context.docs = around.docs
+          let coverage = try evidence.coverage(of: around.docs.map(QueryService.evidenceText))
+          context.docs = zip(around.docs, coverage).filter { hit, coverage in
+            floor.admits(source: hit.section.source, coverage: coverage, lenient: hit.reasons.contains { $0.hasPrefix("mentions") })
+          }.map(\.0)
+          belowFloor["docs"] = around.docs.count - context.docs.count
           let files = try LiveCheck(store: store).check(context.docs.map { ($0.section.source, $0.section.path) })
           for index in context.docs.indices {
             context.docs[index].freshness = files[LiveCheck.key(source: context.docs[index].section.source, path: context.docs[index].section.path)]?.freshness
           }
         }
-        if wants(.chat) { context.threads = around.threads }
+        if wants(.chat) {
+          let coverage = try evidence.coverage(of: around.threads.map(QueryService.evidenceText))
+          context.threads = zip(around.threads, coverage).filter { hit, coverage in
+            floor.admits(source: hit.thread.source, coverage: coverage, lenient: hit.reasons.contains { $0.hasPrefix("mentions") })
+          }.map(\.0)
+          belowFloor["chat"] = around.threads.count - context.threads.count
+        }
       }
       if wants(.annotations) {
         context.annotations = try AnnotationLayer(store: store).attach(
@@ -155,5 +223,24 @@ public struct QueryService: Sendable {
       }
       return context
     }
+    bundle.belowFloor = belowFloor.filter { $0.value > 0 }
+    return bundle
+  }
+
+  /// The text a candidate's evidence is read from.
+  static func evidenceText(_ hit: CodeHit) -> String {
+    hit.chunk.path + "\n" + (hit.chunk.symbol ?? "") + "\n" + hit.chunk.text
+  }
+
+  static func evidenceText(_ hit: DocHit) -> String {
+    hit.section.path + "\n" + hit.section.heading + "\n" + (hit.section.title ?? "") + "\n" + hit.section.text
+  }
+
+  static func evidenceText(_ hit: ThreadHit) -> String {
+    ([hit.thread.channel] + hit.messages.map(\.text)).joined(separator: "\n")
+  }
+
+  static func evidenceText(_ hit: HistoryHit) -> String {
+    ([hit.commit.summary, hit.commit.body] + hit.changes.map(\.path)).joined(separator: "\n")
   }
 }

@@ -69,6 +69,16 @@ extension IndexStore {
     }
   }
 
+  /// Line counts of files, by file id.
+  public func lineCounts(fileIDs: [Int64]) throws -> [Int64: Int] {
+    guard !fileIDs.isEmpty else { return [:] }
+    return try read { db in
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT id, line_count FROM file WHERE id IN (\(databaseQuestionMarks(count: fileIDs.count)))", arguments: StatementArguments(fileIDs))
+      return Dictionary(rows.map { ($0[0] as Int64, $0[1] as Int) }, uniquingKeysWith: { a, _ in a })
+    }
+  }
+
   public func chunks(ids: [Int64]) throws -> [ChunkRecord] {
     guard !ids.isEmpty else { return [] }
     return try read { db in
