@@ -41,7 +41,7 @@ public struct CodeSearch: Sendable {
 
     let expression = try addFullText(query, into: &candidates)
     try addDefinitions(query, into: &candidates)
-    var mentionedFiles: [Int64: String] = [:]
+    var mentionedFiles: [Int64: (path: String, factor: Double)] = [:]
     try addPaths(query, into: &candidates, mentionedFiles: &mentionedFiles)
     let mapping = try PathMapping(store: store)
     let evidence = weights.history > 0
@@ -102,14 +102,15 @@ public struct CodeSearch: Sendable {
     var hits: [CodeHit] = []
     for record in records {
       guard var candidate = candidates[record.id] else { continue }
-      if let path = mentionedFiles[record.fileID] {
-        candidate.add(12, "in `\(path)`, named in the query")  // other matches in a named file rise too
+      if let (path, factor) = mentionedFiles[record.fileID] {
+        candidate.add(12 * factor, "in `\(path)`, named in the query")  // other matches in a named file rise too
       }
       for (points, reason) in bonuses[FileKey(source: record.source, path: record.path)] ?? [] where points > 0 {
         candidate.add(points, reason)
       }
       if CodeSearch.isTestPath(record.path) {
-        candidate.score *= query.mentionsTests ? weights.testsAbout : weights.tests
+        let aboutTests = weights.testsInTitle > 0 ? query.mentionsTests : query.mentionsTestsAnywhere
+        candidate.score *= aboutTests ? weights.testsAbout : weights.tests
       }
       if CodeSearch.isProse(record.path) {
         candidate.score *= weights.prose
@@ -266,6 +267,12 @@ public struct CodeSearch: Sendable {
     for identifier in query.identifiers {
       strong[IndexStore.normalizedSymbol(identifier)] = identifier
     }
+    // Names a bug report points at (backticks, imports, calls, error lines) are identifiers
+    // even when they are one plain word (`Dataset`, `evolve`).
+    for name in weights.clues > 0 ? query.clues.names : [] where strong[IndexStore.normalizedSymbol(name)] == nil {
+      strong[IndexStore.normalizedSymbol(name)] = name
+    }
+    let errorNames = Set(query.clues.errorNames.map(IndexStore.normalizedSymbol))
     let words = query.terms.map(\.whole)
     if words.count <= 12 {
       for size in 2...3 where words.count >= size {
@@ -297,6 +304,9 @@ public struct CodeSearch: Sendable {
         if query.identifiers.contains(symbol.name) { points += 10 }  // exact spelling
         if CodeSearch.isContainerKind(symbol.kind) || CodeSearch.isCallableKind(symbol.kind) { points += 5 }
         candidates[chunkID, default: Candidate()].add(points, "definition of `\(symbol.name)` (\(symbol.kind))" + (spelled == symbol.name ? "" : " named by \"\(spelled)\""))
+        if weights.clues > 0 && errorNames.contains(norm) {
+          candidates[chunkID, default: Candidate()].add(15 * weights.clues, "`\(symbol.name)` is named in an error line")
+        }
       } else if weak[norm] != nil, (weakCounts[norm] ?? 0) <= 20 {
         let points = (CodeSearch.isContainerKind(symbol.kind) || CodeSearch.isCallableKind(symbol.kind)) ? 6.0 : 2.0
         candidates[chunkID, default: Candidate()].add(points, "defines `\(symbol.name)` (\(symbol.kind))")
@@ -314,8 +324,17 @@ public struct CodeSearch: Sendable {
 
   // MARK: Paths
 
-  private func addPaths(_ query: QueryAnalysis, into candidates: inout [Int64: Candidate], mentionedFiles: inout [Int64: String]) throws {
-    for mention in query.paths.prefix(20) {
+  private func addPaths(_ query: QueryAnalysis, into candidates: inout [Int64: Candidate], mentionedFiles: inout [Int64: (path: String, factor: Double)]) throws {
+    // Traceback frames: the deepest frame inside the repository is where the bug shows, the
+    // callers above it less so. Python prints the deepest last; most other runtimes first.
+    let mentions = Array(query.paths.prefix(20))
+    let lined = mentions.indices.filter { mentions[$0].line != nil }
+    func depthFactor(_ index: Int) -> Double {
+      guard weights.clues > 0, lined.count > 1, let position = lined.firstIndex(of: index) else { return 1 }
+      let depth = query.clues.deepestFrameLast ? lined.count - 1 - position : position
+      return max(0.3, pow(0.6, Double(depth)))
+    }
+    for (index, mention) in mentions.enumerated() {
       let files = try store.files(named: mention.name)
       guard !files.isEmpty else { continue }
       // Prefer files whose path agrees with more of the mention's trailing components.
@@ -330,11 +349,34 @@ public struct CodeSearch: Sendable {
       for file in files where agreement(file) == best {
         let spelled = mention.line.map { "\(mention.name):\($0)" } ?? mention.name
         if let line = mention.line, let chunkID = try store.chunkID(fileID: file.id, line: line) {
-          candidates[chunkID, default: Candidate()].add(45, "holds line \(line) of `\(file.path)`, named in the query (`\(spelled)`)")
+          candidates[chunkID, default: Candidate()].add(45 * depthFactor(index), "holds line \(line) of `\(file.path)`, named in the query (`\(spelled)`)")
         } else if let chunkID = try store.chunkID(fileID: file.id, line: nil) {
-          candidates[chunkID, default: Candidate()].add(20, "file named in the query (`\(spelled)`)")
+          candidates[chunkID, default: Candidate()].add(20 * depthFactor(index), "file named in the query (`\(spelled)`)")
         }
-        mentionedFiles[file.id] = file.path
+        mentionedFiles[file.id] = (file.path, max(mentionedFiles[file.id]?.factor ?? 0, depthFactor(index)))
+      }
+    }
+    guard weights.clues > 0 else { return }
+    // Modules the report's code imports: `from pkg.mod import X` names pkg/mod.py.
+    for module in query.clues.modules.prefix(10) {
+      let leaf = module.split(separator: "/").last.map(String.init) ?? module
+      for name in [leaf + ".py", "__init__.py"] where module.contains("/") {
+        let suffix = name == "__init__.py" ? module + "/__init__.py" : module + ".py"
+        for file in try store.files(named: name) where file.path == suffix || file.path.hasSuffix("/" + suffix) {
+          guard mentionedFiles[file.id] == nil, let chunkID = try store.chunkID(fileID: file.id, line: nil) else { continue }
+          candidates[chunkID, default: Candidate()].add(20 * weights.clues, "module `\(module.replacingOccurrences(of: "/", with: "."))`, imported in the query")
+          mentionedFiles[file.id] = (file.path, 1)
+        }
+      }
+    }
+    // Error messages: the chunk whose text spells the message (its string literal).
+    for phrase in query.clues.phrases.prefix(5) {
+      let expression = "\"" + phrase.joined(separator: " ").replacingOccurrences(of: "\"", with: "") + "\""
+      let found = try store.matchChunks(expression, limit: 11)
+      // A phrase in more than ten chunks is common wording, not this message's source.
+      guard !found.isEmpty, found.count <= 10 else { continue }
+      for (id, _) in found {
+        candidates[id, default: Candidate()].add(30 * weights.clues, "spells the message \"\(phrase.joined(separator: " "))\"")
       }
     }
   }

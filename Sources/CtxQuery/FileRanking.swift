@@ -33,11 +33,19 @@ public struct RankingWeights: Sendable, Hashable {
   /// Multiplier for prose and data files (Markdown, text, JSON, YAML ...) in the code layer:
   /// the docs layer is where documents rank.
   public var prose = 0.3
+  /// Bug-report clues (`ReportClues`): names in backticks, imports, calls and error lines as
+  /// identifiers, +15 for a definition named in an error line, +20 for an imported module's
+  /// file, +30 for the chunk spelling an error message, traceback frames by depth; each scaled
+  /// by this (0 turns them off).
+  public var clues = 1.0
+  /// 1: only the first line of a text of several lines says whether it is about tests;
+  /// 0: any mention anywhere.
+  public var testsInTitle = 1.0
 
   public init() {}
 
   /// Names `ctx eval --set NAME=VALUE` accepts, for measuring each signal.
-  public static let names = ["aggregate", "history", "historyCommits", "historySum", "recency", "recencyDays", "churn", "coChange", "pathWords", "folder", "tests", "testsAbout", "prose"]
+  public static let names = ["aggregate", "history", "historyCommits", "historySum", "recency", "recencyDays", "churn", "coChange", "pathWords", "folder", "tests", "testsAbout", "prose", "clues", "testsInTitle"]
 
   public mutating func set(_ name: String, _ value: Double) throws(CtxError) {
     switch name {
@@ -54,6 +62,8 @@ public struct RankingWeights: Sendable, Hashable {
     case "tests": tests = value
     case "testsAbout": testsAbout = value
     case "prose": prose = value
+    case "clues": clues = value
+    case "testsInTitle": testsInTitle = value
     default:
       throw CtxError(.invalidQuery, "unknown ranking weight `\(name)`; known: \(RankingWeights.names.joined(separator: ", "))")
     }

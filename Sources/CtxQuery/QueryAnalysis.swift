@@ -27,8 +27,14 @@ public struct QueryAnalysis: Sendable {
   public var paths: [PathMention]
   /// Identifiers written as code (mixed case, underscores, digits inside, or followed by `(`).
   public var identifiers: [String]
-  /// The query is about tests, so test files are not ranked down.
+  /// The query is about tests, so test files are not ranked down. For text of several lines
+  /// (a bug report, a commit message with a body) only the first line counts: reporters say
+  /// "I tested" and paste pytest output about bugs in the code under test.
   public var mentionsTests: Bool
+  /// Whether "test" or "spec" appears anywhere (the rule before `mentionsTests` read titles).
+  public var mentionsTestsAnywhere: Bool
+  /// What a bug report points at: error lines, backticked, imported and called names.
+  public var clues: ReportClues
 
   public init(_ text: String) {
     self.text = text
@@ -60,8 +66,12 @@ public struct QueryAnalysis: Sendable {
     }
     self.terms = terms
     self.identifiers = identifiers
-    let lower = text.lowercased()
+    let title = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
+    let lower = title.lowercased()
     mentionsTests = lower.contains("test") || lower.contains("spec")
+    let whole = text.lowercased()
+    mentionsTestsAnywhere = whole.contains("test") || whole.contains("spec")
+    clues = ReportClues(text)
   }
 
   /// Words as unicode61 would see them, but keeping `_` inside identifiers and splitting

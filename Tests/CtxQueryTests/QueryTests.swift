@@ -106,3 +106,47 @@ import Testing
     #expect(QueryService.lineOffset(of: name, in: text) == (line < 0 ? nil : line))
   }
 }
+
+@Suite struct ReportCluesTests {
+  @Test func readsABugReportLikeAnEngineer() {
+    let report = """
+      Make PersonName3 iterable
+      ```python
+      from pydicom.valuerep import PersonName3
+      from pydicom import Dataset
+      ds = Dataset()
+      Matrix.col_insert(ds, 1)
+      runner.invoke(cli)
+      ```
+      ```
+      Traceback (most recent call last):
+        File "app/main.py", line 3, in <module>
+        File "app/lib/core.py", line 12, in run
+      TypeError: argument of type 'PersonName3' is not iterable
+      ```
+      Calling `evolve()` or `attr.has` fails:
+      E   ValueError: Unable to load file 'x.py' from disk
+      """
+    let clues = ReportClues(report)
+    #expect(clues.modules == ["pydicom/valuerep"])
+    #expect(clues.names.contains("PersonName3"))
+    #expect(!clues.names.contains("Dataset"), "names imported from the package root are the public API, not clues")
+    #expect(clues.names.contains("Matrix") && clues.names.contains("col_insert"))
+    #expect(!clues.names.contains("invoke"))
+    #expect(clues.names.contains("evolve") && clues.names.contains("has"))
+    #expect(clues.errorNames.isSuperset(of: ["TypeError", "PersonName3", "ValueError"]))
+    #expect(clues.phrases.contains(["is", "not", "iterable"]))
+    #expect(clues.phrases.contains(["unable", "to", "load", "file"]))
+    #expect(clues.deepestFrameLast)
+    // Test mentions in the body of a report do not make it about tests; in its title they do.
+    #expect(!QueryAnalysis("Crash on save\nI tested it with pytest and the test fails").mentionsTests)
+    #expect(QueryAnalysis("Add a test for the parser\n\nbody").mentionsTests)
+  }
+
+  @Test func hostileTextStaysLinear() {
+    let started = ContinuousClock.now
+    let text = String(repeating: "`a.b(`'\"X: y ", count: 40_000) + String(repeating: "ValueError: ", count: 10_000)
+    _ = ReportClues(text)
+    #expect(ContinuousClock.now - started < .seconds(5))
+  }
+}

@@ -1,0 +1,44 @@
+import CtxTestSupport
+import Foundation
+import Testing
+
+/// A pasted bug report finds the code it is about through its strongest clues: the error
+/// message's string literal, the module its snippet imports, the deepest traceback frame.
+@Suite struct BugReportRankingTests {
+  @Test func errorLinesImportsAndFramesPointAtTheirCode() throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    // `chatty.py` repeats the report's words; the answers are elsewhere.
+    let chatty = (0..<30).map { "# dataset element value load file iterable person name row \($0)\ndef helper_\($0)(dataset, element, value):\n    return dataset\n" }.joined()
+    try scratch.write(
+      [
+        "pkg/chatty.py": chatty,
+        "pkg/loader.py": "def load(path):\n    if not exists(path):\n        raise ValueError('Unable to load file %s' % path)\n    return read(path)\n",
+        "pkg/valuerep.py": "class PersonName:\n    def __init__(self, value):\n        self.value = value\n",
+        "pkg/app.py": "from pkg.loader import load\n\ndef run(path):\n    return load(path)\n",
+      ], under: "repo")
+    try repo.commitAll("Initial", date: "2024-01-01T00:00:00Z")
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n"])
+    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+
+    func top(_ report: String) throws -> String? {
+      let result = try CtxBinary.run(["search", "-", "--json", "--limit", "5"], in: workspace, stdin: report)
+      let hits = (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["hits"] as? [[String: Any]]
+      return hits?.first?["path"] as? String
+    }
+    // The message's literal is in loader.py.
+    #expect(try top("Loading a dataset element value fails\nValueError: Unable to load file 'data/x.row' (dataset element value)") == "pkg/loader.py")
+    // The snippet imports pkg.valuerep.
+    #expect(try top("Person name value is not iterable\n```\nfrom pkg.valuerep import PersonName\nname = PersonName('x')\n'x' in name\n```\ndataset element value") == "pkg/valuerep.py")
+    // Python lists frames outermost first: the deepest frame is loader.py's line 3.
+    let traceback = """
+      Traceback (most recent call last):
+        File "/srv/pkg/app.py", line 4, in run
+        File "/srv/pkg/loader.py", line 3, in load
+      dataset element value
+      """
+    #expect(try top(traceback) == "pkg/loader.py")
+  }
+}
