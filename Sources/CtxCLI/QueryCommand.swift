@@ -9,6 +9,19 @@ enum BundleFormat: String, CaseIterable, ExpressibleByArgument {
   case markdown, json
 }
 
+/// `--source` and `--path`, shared by `ctx query` and `ctx search`.
+struct ScopeOptions: ParsableArguments {
+  @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("Only these sources (comma separated, or repeated); an unknown name is an error listing the sources.", valueName: "name"))
+  var source: [String] = []
+
+  @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("Only items whose path matches this glob (repeatable): code and documents by path, commits by a changed file; chat is left out.", valueName: "glob"))
+  var path: [String] = []
+
+  var scope: Scope {
+    Scope(sources: Set(source.flatMap { $0.split(separator: ",") }.map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }), paths: path)
+  }
+}
+
 extension Ctx {
   struct Query: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,6 +42,8 @@ extension Ctx {
     @Option(name: .long, help: "markdown (for people and prompts) or json (for programs).")
     var format: BundleFormat = .markdown
 
+    @OptionGroup var scopeOptions: ScopeOptions
+
     func validate() throws {
       if budget < 200 { throw ValidationError("--budget must be at least 200 tokens") }
       for name in layers.flatMap({ $0.split(separator: ",") }) where Layer(rawValue: String(name)) == nil {
@@ -41,7 +56,7 @@ extension Ctx {
       let workspace = try workspaceOptions.locate()
       let service = try QueryService(databasePath: workspace.databasePath)
       let wanted = Set(layers.flatMap { $0.split(separator: ",") }.compactMap { Layer(rawValue: String($0)) })
-      let bundle = try service.bundle(query, budget: budget, layers: wanted)
+      let bundle = try service.bundle(query, budget: budget, layers: wanted, scope: scopeOptions.scope)
       switch format {
       case .markdown: Output.write(bundle.markdown())
       case .json: try Output.json(BundleJSON(bundle))

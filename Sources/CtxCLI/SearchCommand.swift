@@ -27,6 +27,8 @@ extension Ctx {
     @Flag(name: .long, help: "Print {\"query\": ..., \"hits\": [...]} as JSON.")
     var json = false
 
+    @OptionGroup var scopeOptions: ScopeOptions
+
     func validate() throws {
       if limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
@@ -38,7 +40,7 @@ extension Ctx {
       if let layer, !service.indexedLayers().contains(layer) {
         Output.errorLine("ctx: no \(layer.rawValue) source is indexed in this workspace")
       }
-      let hits = try service.search(query, layer: layer, limit: limit)
+      let hits = try service.search(query, layer: layer, limit: limit, scope: scopeOptions.scope)
       if json {
         try Output.json(SearchResultJSON(query: query, hits: hits))
       } else {

@@ -48,30 +48,33 @@ public struct QueryService: Sendable {
 
   /// Ranked hits of one layer, or of every layer merged by each hit's score relative to the
   /// best hit of its own layer (layers rank on different scales).
-  public func search(_ text: String, layer: Layer?, limit: Int) throws -> [SearchHit] {
+  public func search(_ text: String, layer: Layer?, limit: Int, scope: Scope = Scope()) throws -> [SearchHit] {
+    try scope.validate(against: store)
+    // A scoped search looks deeper, then keeps what is in scope.
+    let depth = scope.isEverything ? limit : max(limit * 5, 200)
     var hits: [(relative: Double, hit: SearchHit)] = []
     if layer == nil || layer == .code {
-      let code = try codeSearch.search(text, limit: limit)
+      let code = try codeSearch.search(text, limit: depth).filter(scope.admits).prefix(limit)
       let best = max(code.first?.score ?? 1, 0.001)
       hits += code.map { ($0.score / best, SearchHit($0)) }
     }
     if layer == nil || layer == .history {
-      let history = try HistorySearch(store: store).search(text, limit: limit)
+      let history = try HistorySearch(store: store).search(text, limit: depth).filter(scope.admits).prefix(limit)
       let best = max(history.first?.score ?? 1, 0.001)
       hits += history.map { ($0.score / best, SearchHit($0)) }
     }
     let knowledge = KnowledgeSearch(store: store)
     if layer == nil || layer == .docs {
-      let docs = try knowledge.docs(text, limit: limit)
+      let docs = try knowledge.docs(text, limit: depth).filter(scope.admits).prefix(limit)
       let best = max(docs.first?.score ?? 1, 0.001)
       hits += docs.map { ($0.score / best, SearchHit($0)) }
     }
     if layer == nil || layer == .chat {
-      let threads = try knowledge.threads(text, limit: limit)
+      let threads = try knowledge.threads(text, limit: depth).filter(scope.admits).prefix(limit)
       let best = max(threads.first?.score ?? 1, 0.001)
       hits += threads.map { ($0.score / best, SearchHit($0)) }
     }
-    if layer == nil || layer == .annotations {
+    if (layer == nil || layer == .annotations) && scope.paths.isEmpty && scope.sources.isEmpty {
       let found = try AnnotationLayer(store: store).search(text, limit: limit)
       let best = max(found.first?.score ?? 1, 0.001)
       hits += found.map { ($0.score / best, SearchHit(annotation: $0.row, score: $0.score, reasons: $0.reasons)) }
@@ -131,19 +134,20 @@ public struct QueryService: Sendable {
   ///
   /// Only candidates with evidence enter (`RelevanceFloor`): the bundle ends where the
   /// evidence ends, and what stayed out below the floor is counted per layer.
-  public func bundle(_ text: String, budget: Int, layers: Set<Layer> = []) throws -> ContextBundle {
+  public func bundle(_ text: String, budget: Int, layers: Set<Layer> = [], scope: Scope = Scope()) throws -> ContextBundle {
+    try scope.validate(against: store)
     func wants(_ layer: Layer) -> Bool { layers.isEmpty || layers.contains(layer) }
     let analysis = QueryAnalysis(text)
-    let hits = wants(.code) ? try codeSearch.search(text, limit: 40) : []
+    let hits = wants(.code) ? Array(try codeSearch.search(text, limit: scope.isEverything ? 40 : 200).filter(scope.admits).prefix(40)) : []
     let history = HistorySearch(store: store)
     let knowledge = KnowledgeSearch(store: store)
     let evidence = try Evidence(query: analysis, store: store)
 
     // What each layer offers for the question alone sets the best evidence and the sources
     // the question is about, before any item is chosen.
-    let probeDocs = wants(.docs) ? try knowledge.docs(text, limit: 8) : []
-    let probeThreads = wants(.chat) ? try knowledge.threads(text, limit: 8) : []
-    let probeCommits = wants(.history) ? try history.search(text, limit: 10) : []
+    let probeDocs = wants(.docs) ? try knowledge.docs(text, limit: 8).filter(scope.admits) : []
+    let probeThreads = wants(.chat) ? try knowledge.threads(text, limit: 8).filter(scope.admits) : []
+    let probeCommits = wants(.history) ? try history.search(text, limit: 10).filter(scope.admits) : []
     let codeCoverage = try evidence.coverage(of: hits.map(QueryService.evidenceText))
     var candidates = zip(hits, codeCoverage).map { ($0.chunk.source, $1) }
     candidates += zip(probeDocs, try evidence.coverage(of: probeDocs.map(QueryService.evidenceText))).map { ($0.section.source, $1) }
@@ -184,7 +188,7 @@ public struct QueryService: Sendable {
     var bundle = try ContextBundle(query: text, codeHits: admittedCode, budget: budget, live: live, usages: { (try? usages(of: $0)) ?? [] }) { chunks in
       var context = ContextBundle.Context()
       if wants(.history) {
-        let commits = try history.explain(code: chunks, query: text, limit: 12)
+        let commits = try history.explain(code: chunks, query: text, limit: 12).filter(scope.admits)
         let coverage = try evidence.coverage(of: commits.map(QueryService.evidenceText))
         // A commit that changed a file shown whole changed the very lines shown: it explains
         // them whatever its words. Any other commit needs evidence of its own.
@@ -197,7 +201,9 @@ public struct QueryService: Sendable {
         belowFloor["history"] = commits.count - context.history.count
       }
       if wants(.docs) || wants(.chat) {
-        let around = try knowledge.mentioning(code: chunks, query: text, limit: 8)
+        var around = try knowledge.mentioning(code: chunks, query: text, limit: 8)
+        around.docs = around.docs.filter(scope.admits)
+        around.threads = around.threads.filter(scope.admits)
         if wants(.docs) {
           let coverage = try evidence.coverage(of: around.docs.map(QueryService.evidenceText))
           context.docs = zip(around.docs, coverage).filter { hit, coverage in
@@ -218,6 +224,7 @@ public struct QueryService: Sendable {
         }
       }
       if wants(.annotations) {
+        // What people said about the items shown, which are all in scope.
         context.annotations = try AnnotationLayer(store: store).attach(
           query: text, code: chunks, history: context.history, docs: context.docs, threads: context.threads)
       }

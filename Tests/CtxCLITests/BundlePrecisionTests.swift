@@ -114,4 +114,42 @@ import Testing
       }
     }
   }
+
+  @Test func sourcesAndPathsScopeQueriesSearchesAndTools() throws {
+    let workspace = try Workspace()
+    // --source: only that source, even where another would rank higher.
+    let scoped = try CtxBinary.run(["query", "search orders and lunr search index", "--source", "web-code", "--format", "json"], in: workspace.path)
+    #expect(scoped.status == 0, "\(scoped.stderr)")
+    let bundle = try JSONSerialization.jsonObject(with: Data(scoped.stdout.utf8)) as? [String: Any] ?? [:]
+    #expect(Self.sources(bundle) == ["web-code"], "\(bundle)")
+    // --path: only matching paths; chat has none.
+    let byPath = try CtxBinary.run(["search", "search", "--path", "src/search.py", "--json"], in: workspace.path)
+    let hits = (try JSONSerialization.jsonObject(with: Data(byPath.stdout.utf8)) as? [String: Any])?["hits"] as? [[String: Any]] ?? []
+    #expect(!hits.isEmpty, "\(byPath.stdout)")
+    for hit in hits {
+      let paths = (hit["path"] as? String).map { [$0] } ?? (hit["paths"] as? [String] ?? [])
+      #expect(paths.contains("src/search.py"), "\(hit)")
+    }
+    // Several sources, comma separated or repeated.
+    let two = try CtxBinary.run(["search", "search", "--source", "adr,chat", "--source", "billing-code", "--json"], in: workspace.path)
+    let found = Set(((try JSONSerialization.jsonObject(with: Data(two.stdout.utf8)) as? [String: Any])?["hits"] as? [[String: Any]] ?? []).compactMap { $0["source"] as? String })
+    #expect(found.isSubset(of: ["adr", "chat", "billing-code"]) && found.contains("billing-code"), "\(found)")
+    // An unknown source is an error that lists the sources.
+    let unknown = try CtxBinary.run(["query", "x", "--source", "nope"], in: workspace.path)
+    #expect(unknown.status == 2)
+    #expect(unknown.stderr.contains("unknown source `nope`") && unknown.stderr.contains("billing-code"), "\(unknown.stderr)")
+    // The MCP tools take the same, over `ctx serve --jsonl`.
+    let lines = [
+      #"{"id": 1, "tool": "search", "arguments": {"query": "search", "sources": ["billing-code"]}}"#,
+      #"{"id": 2, "tool": "context", "arguments": {"query": "lunr search", "paths": ["src/index.ts"]}}"#,
+      #"{"id": 3, "tool": "search", "arguments": {"query": "search", "sources": ["nope"]}}"#,
+    ]
+    let serve = try CtxBinary.run(["serve", "--jsonl"], in: workspace.path, stdin: lines.joined(separator: "\n") + "\n")
+    let replies = serve.stdout.split(separator: "\n").map(String.init)
+    #expect(replies.count == 3, "\(serve.stdout)")
+    guard replies.count == 3 else { return }
+    #expect(replies[0].contains("billing-code") && !replies[0].contains("\"web-code\""), "\(replies[0])")
+    #expect(replies[1].contains("src/index.ts") && !replies[1].contains("\"adr\""), "\(replies[1])")
+    #expect(replies[2].contains("unknown source"), "\(replies[2])")
+  }
 }
