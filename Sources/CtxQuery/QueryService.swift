@@ -94,8 +94,9 @@ public struct QueryService: Sendable {
     let term = QueryTerm(whole: parts.joined(), parts: parts.count > 1 ? parts : [])
     let ids = try store.anyChunks(FTSExpression.group(term), limit: 40).filter { $0 != chunk.id }
     var places: [(path: String, line: Int, sameFile: Bool)] = []
-    for other in try store.chunks(ids: ids) {
-      // A real use spells the name; the index also matches its parts.
+    for other in try store.chunks(ids: ids) where !CodeSearch.isProse(other.path) {
+      // A real use spells the name; the index also matches its parts. Changelogs and docs
+      // mention names too, but "also used in" lists code.
       guard let offset = QueryService.lineOffset(of: symbol, in: other.text) else { continue }
       places.append((other.path, other.startLine + offset, other.path == chunk.path))
     }
@@ -183,6 +184,16 @@ public struct QueryService: Sendable {
       }
     }
 
+    // A signal that fires on nearly every item ("changed recently" on a busy repository)
+    // tells the reader nothing about any one of them: it is not shown.
+    if admittedCode.count >= 3 {
+      var counts: [String: Int] = [:]
+      for hit in admittedCode { for reason in Set(hit.reasons.map(QueryService.reasonKind)) { counts[reason, default: 0] += 1 } }
+      let everywhere = Set(counts.filter { Double($0.value) >= Double(admittedCode.count) * 0.8 && QueryService.uninformative.contains($0.key) }.keys)
+      for index in admittedCode.indices {
+        admittedCode[index].reasons.removeAll { everywhere.contains(QueryService.reasonKind($0)) }
+      }
+    }
     // The live layer: every file behind a candidate, checked against the disk now.
     let live = try LiveCheck(store: store).check(admittedCode.map { ($0.chunk.source, $0.chunk.path) })
     var bundle = try ContextBundle(query: text, codeHits: admittedCode, budget: budget, live: live, usages: { (try? usages(of: $0)) ?? [] }) { chunks in
@@ -233,6 +244,13 @@ public struct QueryService: Sendable {
     bundle.belowFloor = belowFloor.filter { $0.value > 0 }
     return bundle
   }
+
+  /// Reasons that can be dropped when every item has them; the others always say something
+  /// particular about the item.
+  static let uninformative: Set<String> = ["changed recently", "changed by past commits whose messages match the query", "matches some query terms"]
+
+  /// A reason without its particulars (numbers, names).
+  static func reasonKind(_ reason: String) -> String { reason }
 
   /// The text a candidate's evidence is read from.
   static func evidenceText(_ hit: CodeHit) -> String {

@@ -49,6 +49,15 @@ public struct ReportClues: Sendable, Hashable {
       }
       for called in ReportClues.calls(line) { add(called) }
     }
+    // Quoted strings are meant verbatim; and a one-line question of a few words may be a
+    // pasted message without its exception prefix ("Working outside of application context.").
+    for quoted in ReportClues.quoted(text) where quoted.split(separator: " ").count >= 3 {
+      phrases += ReportClues.phrases(quoted)
+    }
+    if !text.contains(where: \.isNewline), ReportClues.errorLine(text.trimmingCharacters(in: .whitespaces)) == nil {
+      let words = text.split(whereSeparator: { !$0.isLetter }).count
+      if (4...12).contains(words) { phrases += ReportClues.phrases(text) }
+    }
     for quoted in ReportClues.backticked(text) {
       // `pkg.mod.Name`, `obj.method()`, `name`: each dotted part that looks like a name.
       for part in quoted.split(whereSeparator: { $0 == "." || $0 == "(" || $0 == ")" || $0 == " " }) { add(String(part)) }

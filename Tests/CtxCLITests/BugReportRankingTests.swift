@@ -23,13 +23,20 @@ import Testing
     try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n"])
     #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
 
-    func top(_ report: String) throws -> String? {
+    func first(_ report: String) throws -> [String: Any]? {
       let result = try CtxBinary.run(["search", "-", "--json", "--limit", "5"], in: workspace, stdin: report)
       let hits = (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["hits"] as? [[String: Any]]
-      return hits?.first?["path"] as? String
+      return hits?.first
     }
+    func top(_ report: String) throws -> String? { try first(report)?["path"] as? String }
     // The message's literal is in loader.py.
     #expect(try top("Loading a dataset element value fails\nValueError: Unable to load file 'data/x.row' (dataset element value)") == "pkg/loader.py")
+    // The same message pasted without its exception prefix, or quoted in a question.
+    for pasted in ["Unable to load file.", "why do I get \"Unable to load file\" for every dataset element value?"] {
+      let hit = try first(pasted)
+      #expect(hit?["path"] as? String == "pkg/loader.py")
+      #expect((hit?["why"] as? [String])?.contains { $0.hasPrefix("spells the message") } == true, "\(String(describing: hit))")
+    }
     // The snippet imports pkg.valuerep.
     #expect(try top("Person name value is not iterable\n```\nfrom pkg.valuerep import PersonName\nname = PersonName('x')\n'x' in name\n```\ndataset element value") == "pkg/valuerep.py")
     // Python lists frames outermost first: the deepest frame is loader.py's line 3.
