@@ -30,8 +30,10 @@ actor DrainingTransport: Transport {
   }
 
   func send(_ data: Data) async throws {
+    // Answered even when the answer cannot be delivered (the client stopped reading): the
+    // drain must not wait for it.
+    defer { for id in DrainingTransport.ids(in: data, requests: false) { pending.remove(id) } }
     try await inner.send(data)
-    for id in DrainingTransport.ids(in: data, requests: false) { pending.remove(id) }
   }
 
   nonisolated func receive() -> AsyncThrowingStream<Data, any Swift.Error> {

@@ -32,53 +32,46 @@ public struct JSONLServer: Sendable {
   /// - Returns: false when `output` was closed by the reader (the replies had nowhere to go).
   @discardableResult
   public func run(input: Int32, output: Int32) -> Bool {
-    var pending: [UInt8] = []
+    var framer = LineFramer(maxLineBytes: maxLineBytes)
     var buffer = [UInt8](repeating: 0, count: 64 << 10)
-    var skippingLongLine = false
     while true {
-      let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+      let count = buffer.withUnsafeMutableBytes { DescriptorIO.read(input, into: $0) }
       if count < 0 {
-        if errno == EINTR { continue }
-        if errno == EAGAIN {
-          // stdin was handed over non-blocking: wait for input rather than spin.
-          var descriptor = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
-          _ = poll(&descriptor, 1, -1)
-          continue
-        }
         logger.error("cannot read requests", metadata: ["errno": "\(errno)"])
         return true
       }
       if count == 0 { break }
-      pending.append(contentsOf: buffer[0..<count])
-      var start = 0
-      while let newline = pending[start...].firstIndex(of: 0x0A) {
-        let line = pending[start..<newline]
-        start = newline + 1
-        if skippingLongLine {
-          skippingLongLine = false
-          continue
-        }
-        if let reply = handle(line), !write(reply, to: output) { return false }
-      }
-      pending.removeFirst(start)
-      if pending.count > maxLineBytes && !skippingLongLine {
-        pending.removeAll(keepingCapacity: false)
-        skippingLongLine = true
-        let reply = JSONLServer.errorReply(id: nil, ToolError("invalid_request", "a request line is longer than \(maxLineBytes) bytes; it was skipped"))
-        if !write(reply, to: output) { return false }
-      } else if skippingLongLine {
-        pending.removeAll(keepingCapacity: true)
-      }
+      let events = buffer.withUnsafeBytes { framer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+      for event in events where !answer(event, on: output) { return false }
     }
     // A last line without a newline is still a request.
-    if !skippingLongLine, let reply = handle(pending[...]), !write(reply, to: output) { return false }
+    for event in framer.finish() where !answer(event, on: output) { return false }
     return true
+  }
+
+  /// Answers one framed line.
+  ///
+  /// - Returns: false when the reply had nowhere to go.
+  private func answer(_ event: LineFramer.Event, on output: Int32) -> Bool {
+    switch event {
+    case .tooLong:
+      return write(JSONLServer.errorReply(id: nil, ToolError("invalid_request", "a request line is longer than \(maxLineBytes) bytes; it was skipped")), to: output)
+    case .line(let line):
+      guard let reply = handle(line[...]) else { return true }
+      return write(reply, to: output)
+    }
   }
 
   /// The reply to one request line, or nil for a blank line.
   public func handle(_ line: ArraySlice<UInt8>) -> String? {
-    let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard let decoded = String(validating: line, as: UTF8.self) else {
+      return JSONLServer.errorReply(id: nil, ToolError("parse_error", "the line is not UTF-8 text"))
+    }
+    let text = decoded.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !text.isEmpty else { return nil }
+    if let problem = MessageCheck.shapeProblem(Array(line)) {
+      return JSONLServer.errorReply(id: nil, ToolError("invalid_request", "the request has \(problem)"))
+    }
     let request: Value
     do {
       request = try JSONDecoder().decode(Value.self, from: Data(text.utf8))
@@ -137,22 +130,6 @@ public struct JSONLServer: Sendable {
 
   private func write(_ reply: String, to descriptor: Int32) -> Bool {
     var line = reply + "\n"
-    return line.withUTF8 { bytes in
-      var offset = 0
-      while offset < bytes.count {
-        let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-        if written < 0 {
-          if errno == EINTR { continue }
-          if errno == EAGAIN {
-            var pending = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-            _ = poll(&pending, 1, -1)
-            continue
-          }
-          return false
-        }
-        offset += written
-      }
-      return true
-    }
+    return line.withUTF8 { DescriptorIO.writeAll(descriptor, UnsafeRawBufferPointer($0)) }
   }
 }

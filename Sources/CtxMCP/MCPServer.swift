@@ -4,10 +4,9 @@ import Dispatch
 import Foundation
 import Logging
 import MCP
-import SystemPackage
 
-/// `ctx serve`: the tools over MCP (JSON-RPC over stdio), built on the SDK's `Server` and
-/// `StdioTransport`.
+/// `ctx serve`: the tools over MCP (JSON-RPC over stdio), built on the SDK's `Server` behind
+/// ctx's own stdio transport (`StdioLineTransport`: linear, capped, strict about JSON-RPC).
 ///
 /// Related documentation: https://modelcontextprotocol.io/specification/2025-11-25/server/tools
 public struct CtxMCPServer: Sendable {
@@ -81,7 +80,7 @@ public struct CtxMCPServer: Sendable {
   ///     nothing else (fd 1 now points at stderr) can write into the protocol stream.
   public func run(input: Int32, output: Int32) async throws {
     let server = await makeServer()
-    let stdio = StdioTransport(input: FileDescriptor(rawValue: input), output: FileDescriptor(rawValue: output), logger: logger)
+    let stdio = StdioLineTransport(input: input, output: output, logger: logger)
     let transport = DrainingTransport(stdio, logger: logger)
     try await server.start(transport: transport)
     logger.info("serving MCP", metadata: ["workspace": "\(context.workspace.root)", "tools": "\(registry.names.joined(separator: ","))"])
