@@ -102,6 +102,8 @@ enum IndexSummary {
           "\(source.name): \(source.listed) \(unit); \(indexed) indexed (\(source.added) new, \(source.changed) changed), "
             + "\(source.unchanged + source.restamped) unchanged, \(source.deleted) deleted; "
             + "\(pieces); \(megabytes(source.bytesRead)) read in \(String(format: "%.2f", source.seconds)) s")
+      }
+      if !quiet && source.error == nil && source.history == nil {
         if !source.skipped.isEmpty {
           let parts = source.skipped.sorted { $0.key < $1.key }.map { kind, count -> String in
             let examples = source.skippedExamples[kind] ?? []

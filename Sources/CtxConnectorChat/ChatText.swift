@@ -9,21 +9,8 @@ enum SlackText {
   /// and `&amp;` decoded. Link tokens are stripped (`URLScrub`). Private channel ids are never
   /// resolved to names: `channelNames` holds public channels only.
   static func render(_ raw: String, users: [String: String], channelNames: [String: String]) -> String {
-    guard raw.contains("<") || raw.contains("&") else { return raw }
-    var output = ""
-    var rest = Substring(raw)
-    while let open = rest.firstIndex(of: "<") {
-      output += rest[..<open]
-      let afterOpen = rest.index(after: open)
-      guard let close = rest[afterOpen...].firstIndex(of: ">"), rest.distance(from: afterOpen, to: close) <= 2000 else {
-        output += "<"
-        rest = rest[afterOpen...]
-        continue
-      }
-      output += token(String(rest[afterOpen..<close]), users: users, channelNames: channelNames)
-      rest = rest[rest.index(after: close)...]
-    }
-    output += rest
+    guard raw.utf8.contains(UInt8(ascii: "<")) || raw.utf8.contains(UInt8(ascii: "&")) else { return raw }
+    let output = AngleTokens.replace(in: raw, maxLength: 2000) { token(String($0), users: users, channelNames: channelNames) }
     return decodeEntities(output)
   }
 
@@ -59,6 +46,51 @@ enum SlackText {
   static func decodeEntities(_ text: String) -> String {
     guard text.contains("&") else { return text }
     return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+  }
+}
+
+/// `<…>` markup found in one forward scan.
+///
+/// A `<` whose `>` does not follow within `maxLength` bytes, or that meets another `<` first,
+/// is plain text. Each byte is looked at a bounded number of times, so a message of 100,000
+/// unclosed `<` costs what its length costs (searching each `<` for its `>` to the end of the
+/// message made such a message take minutes).
+enum AngleTokens {
+  static func replace(in text: String, maxLength: Int, _ render: (Substring) -> String) -> String {
+    let utf8 = text.utf8
+    let open = UInt8(ascii: "<")
+    let close = UInt8(ascii: ">")
+    var output = ""
+    output.reserveCapacity(utf8.count)
+    var copied = utf8.startIndex
+    var index = utf8.startIndex
+    while let start = utf8[index...].firstIndex(of: open) {
+      // `<` and `>` are ASCII, so every index here is a character boundary.
+      var probe = utf8.index(after: start)
+      var length = 0
+      var end: String.Index? = nil
+      while probe < utf8.endIndex && length <= maxLength {
+        let byte = utf8[probe]
+        if byte == close {
+          end = probe
+          break
+        }
+        if byte == open { break }
+        probe = utf8.index(after: probe)
+        length += 1
+      }
+      guard let end else {
+        // Plain text; nothing between `start` and `probe` can open a token.
+        index = probe
+        continue
+      }
+      output += text[copied..<start]
+      output += render(text[utf8.index(after: start)..<end])
+      index = utf8.index(after: end)
+      copied = index
+    }
+    output += text[copied...]
+    return output
   }
 }
 
@@ -101,28 +133,41 @@ enum URLScrub {
   }
 
   /// Every `http(s)://` link in free text cleaned with `clean`.
+  ///
+  /// One forward scan over the bytes: searching the rest of the text for "http" with
+  /// Foundation copied that rest at every link, quadratic in a message full of links.
   static func scrubText(_ text: String) -> String {
     guard text.contains("://") else { return text }
+    let utf8 = text.utf8
+    let terminators: Set<UInt8> = [0x20, 0x0A, 0x09, 0x3E, 0x3C, 0x22, 0x29, 0x7C]  // space \n \t > < " ) |
     var output = ""
-    var rest = Substring(text)
-    while let range = rest.range(of: "http", options: .caseInsensitive) {
-      output += rest[..<range.lowerBound]
-      let candidate = rest[range.lowerBound...]
-      let end = candidate.firstIndex(where: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == ">" || $0 == "<" || $0 == "\"" || $0 == ")" || $0 == "|" })
-        ?? candidate.endIndex
-      let url = String(candidate[..<end])
-      if url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://") {
-        output += clean(url)
-      } else {
-        output += url
+    output.reserveCapacity(utf8.count)
+    var copied = utf8.startIndex
+    var index = utf8.startIndex
+    // Where the word holding `index` ends; found once per word, so "hhhh…" stays linear.
+    var wordEnd = utf8.startIndex
+    while index < utf8.endIndex {
+      guard utf8[index] | 0x20 == UInt8(ascii: "h") else {
+        index = utf8.index(after: index)
+        continue
       }
-      rest = candidate[end...]
-      if url.isEmpty {
-        output += String(rest.prefix(1))
-        rest = rest.dropFirst()
+      // `h` and the terminators are ASCII, so `index` and `wordEnd` are character boundaries.
+      if wordEnd <= index {
+        wordEnd = index
+        while wordEnd < utf8.endIndex && !terminators.contains(utf8[wordEnd]) { wordEnd = utf8.index(after: wordEnd) }
+      }
+      let word = text[index..<wordEnd]
+      let lower = word.prefix(8).lowercased()
+      if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+        output += text[copied..<index]
+        output += clean(String(word))
+        copied = wordEnd
+        index = wordEnd
+      } else {
+        index = utf8.index(after: index)
       }
     }
-    output += rest
+    output += text[copied...]
     return output
   }
 
@@ -144,6 +189,7 @@ enum MessageText {
   /// `text` cut to at most `limit` UTF-8 bytes (at a character boundary), with a marker
   /// saying how much was left out.
   static func truncated(_ text: String, limit: Int) -> (text: String, cut: Bool) {
+    let limit = max(0, limit)  // a negative max_message_bytes must not move the index before the start
     let count = text.utf8.count
     guard count > limit else { return (text, false) }
     var end = text.utf8.index(text.utf8.startIndex, offsetBy: limit)

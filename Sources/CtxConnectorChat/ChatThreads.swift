@@ -50,25 +50,50 @@ public enum ChatTimestamp {
     return (seconds, fraction)
   }
 
+  /// The last second accepted from an export: 9999-12-31T23:59:59Z. Times outside
+  /// 1970...9999 are not messages anyone wrote; they come from corrupt or hostile exports, and
+  /// dates past 9999 cannot be formatted (see docs/chat-formats.md, "Timestamps").
+  static let maxSeconds: Int64 = 253_402_300_799
+
+  /// `ts` when it is a Slack-shaped time in 1970...9999, else nil.
+  static func validated(_ ts: String) -> String? {
+    guard let (seconds, _) = parts(ts), seconds <= maxSeconds else { return nil }
+    return ts
+  }
+
   /// `"<seconds>.<6 digits>"` from milliseconds since the epoch plus a 0–999 tie-breaker in
-  /// the last three digits.
-  static func from(milliseconds: Int64, tieBreaker: Int64 = 0) -> String {
-    let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+  /// the last three digits; nil outside 1970...9999.
+  static func from(milliseconds: Int64, tieBreaker: Int64 = 0) -> String? {
+    guard milliseconds >= 0, milliseconds / 1000 <= maxSeconds else { return nil }
+    let seconds = milliseconds / 1000
     let millis = milliseconds - seconds * 1000
     return "\(seconds)." + pad(millis, 3) + pad(tieBreaker % 1000, 3)
   }
 
-  /// `"<seconds>.<6 digits>"` from microseconds since the epoch.
-  static func from(microseconds micros: Int64) -> String {
-    let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+  /// `"<seconds>.<6 digits>"` from microseconds since the epoch; nil outside 1970...9999.
+  static func from(microseconds micros: Int64) -> String? {
+    guard micros >= 0, micros / 1_000_000 <= maxSeconds else { return nil }
+    let seconds = micros / 1_000_000
     return "\(seconds)." + pad(micros - seconds * 1_000_000, 6)
   }
 
-  /// `"<seconds>.<6 digits>"` from seconds since the epoch.
-  static func from(seconds value: Double) -> String {
-    let micros = Int64((value * 1_000_000).rounded())
-    let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
-    return "\(seconds)." + pad(micros - seconds * 1_000_000, 6)
+  /// `"<seconds>.<6 digits>"` from an epoch number whose unit is told by its magnitude: under
+  /// 1e11 seconds (until the year 5138), under 1e14 milliseconds, under 1e17 microseconds,
+  /// under 1e20 nanoseconds. Nil for NaN, infinities, negatives, larger numbers, and times past
+  /// 9999. The range is checked on the Double before any integer conversion, which would trap.
+  static func from(epoch value: Double) -> String? {
+    guard value.isFinite, value >= 0 else { return nil }
+    let micros: Double
+    switch value {
+    case ..<1e11: micros = value * 1e6
+    case ..<1e14: micros = value * 1e3
+    case ..<1e17: micros = value
+    case ..<1e20: micros = value / 1e3
+    default: return nil
+    }
+    let rounded = micros.rounded()
+    guard rounded <= Double(maxSeconds) * 1e6 else { return nil }
+    return from(microseconds: Int64(rounded))
   }
 
   private static func pad(_ value: Int64, _ width: Int) -> String {

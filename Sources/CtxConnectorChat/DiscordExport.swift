@@ -52,7 +52,16 @@ struct DiscordExportReader {
         }
         let isThread = (JSONValue.string(channel["type"]) ?? "").contains("Thread")
         var truncation = TruncationCounter()
-        let messages = decode(JSONValue.array(root["messages"]), conversation: conversation, isThread: isThread, file: path, truncation: &truncation)
+        var badTimes = 0
+        let messages = decode(
+          JSONValue.array(root["messages"]), conversation: conversation, isThread: isThread, file: path, truncation: &truncation, badTimes: &badTimes)
+        if badTimes > 0 {
+          try await sink.accept(
+            .issue(
+              CrawlIssue(
+                kind: .parseFailed, path: path,
+                message: "\(badTimes) message(s) have no time between 1970 and 9999 (neither a snowflake `id` nor a `timestamp`); skipped")))
+        }
         if let issue = truncation.issue(path: path, limit: options.maxMessageBytes) { try await sink.accept(.issue(issue)) }
         try await sink.accept(.batch(ChatBatch(conversation: conversation, files: [stamp], messages: messages)))
       }
@@ -75,17 +84,20 @@ struct DiscordExportReader {
     return ChatConversation(name: JSONValue.nonEmpty(channel["name"]) ?? fallback, id: JSONValue.nonEmpty(channel["id"]), kind: kind)
   }
 
-  func decode(_ items: [Any], conversation: ChatConversation, isThread: Bool, file: String, truncation: inout TruncationCounter) -> [ChatMessage] {
+  func decode(_ items: [Any], conversation: ChatConversation, isThread: Bool, file: String, truncation: inout TruncationCounter, badTimes: inout Int
+  ) -> [ChatMessage] {
     let keep = Set(options.keepSubtypes)
     // Reply chains: message id → the id it replies to.
     var parent: [String: String] = [:]
     var timestamps: [String: String] = [:]
+    badTimes = 0
     for case let item as [String: Any] in items {
       guard let id = JSONValue.nonEmpty(item["id"]) else { continue }
       if let reference = JSONValue.dictionary(item["reference"]), let target = JSONValue.nonEmpty(reference["messageId"]), target != id {
         parent[id] = target
       }
-      timestamps[id] = DiscordExportReader.ts(id: id, timestamp: JSONValue.string(item["timestamp"]))
+      // No time (neither a snowflake nor a `timestamp` in 1970...9999): not indexable.
+      if let ts = DiscordExportReader.ts(id: id, timestamp: JSONValue.string(item["timestamp"])) { timestamps[id] = ts } else { badTimes += 1 }
     }
     func root(of id: String) -> String {
       var current = id
@@ -134,10 +146,10 @@ struct DiscordExportReader {
       if isThread {
         // A thread channel is one thread, rooted at its first message.
         if threadRoot == nil { threadRoot = ts }
-        threadTS = threadRoot!
+        threadTS = threadRoot ?? ts
       } else {
         let rootID = root(of: id)
-        threadTS = timestamps[rootID] ?? DiscordExportReader.ts(id: rootID, timestamp: nil)
+        threadTS = timestamps[rootID] ?? DiscordExportReader.ts(id: rootID, timestamp: nil) ?? ts
       }
       let edited = JSONValue.nonEmpty(item["timestampEdited"]) != nil
       messages.append(
@@ -154,8 +166,9 @@ struct DiscordExportReader {
 
   /// A Slack-shaped ts from a Discord snowflake: its millisecond time, then its low 12-bit
   /// sequence (mod 1000) as the last three digits, so messages of the same millisecond stay
-  /// apart. Without a snowflake, the `timestamp` field (ISO 8601).
-  static func ts(id: String, timestamp: String?) -> String {
+  /// apart. Without a snowflake, the `timestamp` field (ISO 8601). Nil when neither gives a
+  /// time in 1970...9999.
+  static func ts(id: String, timestamp: String?) -> String? {
     if let snowflake = UInt64(id), snowflake > (1 << 22) {
       let milliseconds = Int64(snowflake >> 22) + 1_420_070_400_000
       return ChatTimestamp.from(milliseconds: milliseconds, tieBreaker: Int64(snowflake & 0xFFF))
@@ -163,42 +176,28 @@ struct DiscordExportReader {
     if let timestamp, let micros = ChatTimestamp.microseconds(iso: timestamp) {
       return ChatTimestamp.from(milliseconds: micros / 1000)
     }
-    return id
+    return nil
   }
 
   /// Raw Discord markup, in case the exporter left it: `<@123>`/`<@!123>` → `@name`,
   /// `<#123>` → `#123`, `<@&123>` → `@role`, `<:name:123>` → `:name:`.
   static func render(_ content: String, names: [String: String]) -> String {
-    guard content.contains("<") else { return content }
-    var output = ""
-    var rest = Substring(content)
-    while let open = rest.firstIndex(of: "<") {
-      output += rest[..<open]
-      let after = rest.index(after: open)
-      guard let close = rest[after...].firstIndex(of: ">"), rest.distance(from: after, to: close) <= 100 else {
-        output += "<"
-        rest = rest[after...]
-        continue
-      }
-      let inner = rest[after..<close]
+    guard content.utf8.contains(UInt8(ascii: "<")) else { return content }
+    return AngleTokens.replace(in: content, maxLength: 100) { inner in
       if inner.hasPrefix("@&") {
-        output += "@role"
+        return "@role"
       } else if inner.hasPrefix("@") {
         let id = String(inner.drop { $0 == "@" || $0 == "!" })
-        output += "@" + (names[id] ?? id)
+        return "@" + (names[id] ?? id)
       } else if inner.hasPrefix("#") {
-        output += "#" + inner.dropFirst()
+        return "#" + inner.dropFirst()
       } else if inner.hasPrefix(":") || inner.hasPrefix("a:") {
         let parts = inner.split(separator: ":")
-        output += parts.count >= 2 ? ":\(parts[parts.count - 2]):" : String(inner)
+        return parts.count >= 2 ? ":\(parts[parts.count - 2]):" : String(inner)
       } else if inner.contains("://") {
-        output += URLScrub.clean(String(inner))
-      } else {
-        output += "<" + inner + ">"
+        return URLScrub.clean(String(inner))
       }
-      rest = rest[rest.index(after: close)...]
+      return "<" + inner + ">"
     }
-    output += rest
-    return output
   }
 }

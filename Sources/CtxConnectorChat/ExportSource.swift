@@ -213,7 +213,9 @@ final class ZipSource: ExportSource {
   func stamp(of entry: ExportEntry) -> FileStamp? {
     guard let zipEntry = byPath[entry.path] else { return nil }
     let date = zipEntry.fileAttributes[.modificationDate] as? Date
-    let seconds = Int64(date?.timeIntervalSince1970 ?? 0)
+    // A header's date is read from the archive: range-checked before the conversion that traps.
+    let interval = date?.timeIntervalSince1970 ?? 0
+    let seconds = interval.isFinite && abs(interval) < 1e15 ? Int64(interval) : 0
     return FileStamp(size: Int64(clamping: zipEntry.uncompressedSize), mtimeNanos: seconds << 32 | Int64(zipEntry.checksum))
   }
 

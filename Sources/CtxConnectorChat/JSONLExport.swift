@@ -57,10 +57,19 @@ struct JSONLExportReader {
             }
             continue
           }
-          guard let channel = JSONValue.nonEmpty(object["channel"]), let rawTS = object["ts"], let ts = JSONLExportReader.normalizeTS(rawTS) else {
+          guard let channel = JSONValue.nonEmpty(object["channel"]), let rawTS = object["ts"] else {
             badLines += 1
             if badLines <= JSONLExportReader.issuesPerFile {
               try await sink.accept(.issue(CrawlIssue(kind: .parseFailed, path: path, message: "line \(lineNumber): needs `channel` and `ts`; the line is skipped")))
+            }
+            continue
+          }
+          guard let ts = JSONLExportReader.normalizeTS(rawTS) else {
+            badLines += 1
+            if badLines <= JSONLExportReader.issuesPerFile {
+              let shown = JSONLExportReader.quoted(rawTS)
+              try await sink.accept(
+                .issue(CrawlIssue(kind: .parseFailed, path: path, message: "line \(lineNumber): `ts` \(shown) is not a time between 1970 and 9999; the line is skipped")))
             }
             continue
           }
@@ -109,6 +118,13 @@ struct JSONLExportReader {
     }
   }
 
+  /// A value from the export as shown in an issue: short, on one line.
+  static func quoted(_ value: Any) -> String {
+    let text = JSONValue.string(value).map { "\"\($0)\"" } ?? "of type \(type(of: value))"
+    let line = text.replacingOccurrences(of: "\n", with: " ")
+    return line.count > 40 ? String(line.prefix(40)) + "…" : line
+  }
+
   static func kind(_ object: [String: Any]) -> ChatConversationKind {
     if JSONValue.bool(object["private"]) || JSONValue.bool(object["is_private"]) { return .privateChannel }
     switch (JSONValue.string(object["channel_type"]) ?? JSONValue.string(object["conversation_type"]) ?? "public").lowercased() {
@@ -120,14 +136,20 @@ struct JSONLExportReader {
     }
   }
 
-  /// A Slack ts string as is; seconds (number or numeric string) as `"s.micros"`; an ISO 8601
-  /// time converted to the same shape.
+  /// A Slack ts string (seconds in 1970...9999) as is; an epoch number, or a string of
+  /// digits, as `"s.micros"` with its unit told by magnitude (`ChatTimestamp.from(epoch:)`:
+  /// seconds, milliseconds, microseconds or nanoseconds); an ISO 8601 time converted to the same
+  /// shape. Nil for anything else, NaN, infinities and times outside 1970...9999.
   static func normalizeTS(_ value: Any) -> String? {
+    if value is Bool { return nil }  // `true` is not a time, though NSNumber would say 1
     if let number = value as? NSNumber, !(value is String) {
-      return ChatTimestamp.from(seconds: number.doubleValue)
+      return ChatTimestamp.from(epoch: number.doubleValue)
     }
     guard let text = JSONValue.nonEmpty(value) else { return nil }
-    if ChatTimestamp.parts(text) != nil { return text }
+    if let (seconds, _) = ChatTimestamp.parts(text), seconds < 100_000_000_000 { return ChatTimestamp.validated(text) }
+    if text.count <= 20, text.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Double(text) {
+      return ChatTimestamp.from(epoch: number)
+    }
     if let micros = ChatTimestamp.microseconds(iso: text) {
       return ChatTimestamp.from(microseconds: micros)
     }

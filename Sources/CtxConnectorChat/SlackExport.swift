@@ -11,6 +11,9 @@ struct SlackExportReader {
 
   static let manifests = ["channels.json", "groups.json", "dms.json", "mpims.json", "users.json"]
 
+  /// Issues reported per file before the rest are only counted.
+  static let issuesPerFile = 20
+
   /// Subtypes skipped as noise unless `keep_subtypes` names them.
   static let noiseSubtypes: Set<String> = [
     "channel_join", "channel_leave", "group_join", "group_leave", "channel_topic", "channel_purpose", "channel_name",
@@ -120,7 +123,7 @@ struct SlackExportReader {
         try await sink.accept(.skipped(SkippedConversation(name: conversation.name, id: conversation.id, reason: reason)))
         continue
       }
-      selected.append((conversation, folders[folder]!.sorted { $0.name < $1.name }))
+      selected.append((conversation, (folders[folder] ?? []).sorted { $0.name < $1.name }))
     }
     for wanted in options.channels where wanted != "*" {
       let key = ConversationPolicy.normalize(wanted)
@@ -136,12 +139,18 @@ struct SlackExportReader {
       }
     }
 
+    for (name, why) in SlackSideFiles.skippedByDesign where byPath[name] != nil {
+      try await sink.accept(.issue(CrawlIssue(kind: .excluded, path: name, message: "not read by design: \(why)")))
+    }
+    let huddles = try await readHuddles(byPath[SlackSideFiles.huddleFile], listed: listed, selected: Set(selected.map(\.0)), users: users, into: sink)
+
     try await sink.accept(.listed(conversations: selected.count, files: selected.reduce(0) { $0 + $1.1.count }))
 
     let decoder = SlackMessageDecoder(users: users, channelNames: publicNames, options: options)
     for (conversation, dayFiles) in selected {
       try Task.checkCancellation()
       var state = ConversationState()
+      for message in huddles[conversation] ?? [] { state.upsert(message) }
       var stamps: [ChatFileStamp] = []
       for (path, entry) in dayFiles {
         switch files.load(entry, reportedPath: path) {
@@ -161,9 +170,22 @@ struct SlackExportReader {
               continue
             }
             stamps.append(stamp)
+            if path.hasSuffix("/" + SlackSideFiles.canvasFile) {
+              let canvases = SlackSideFiles.canvasMessages(items, conversation: conversation, file: path, users: users)
+              for message in canvases.messages { state.upsert(message) }
+              if canvases.withoutText > 0 {
+                try await sink.accept(
+                  .issue(
+                    CrawlIssue(
+                      kind: .excluded, path: path,
+                      message: "not read by design: \(canvases.withoutText) canvas(es) with metadata only (the canvas text is not in the export)")))
+              }
+              continue
+            }
             var truncation = TruncationCounter()
             var malformed = 0
-            for item in items {
+            var badTimes = 0
+            for (index, item) in items.enumerated() {
               guard let dictionary = item as? [String: Any] else {
                 malformed += 1
                 continue
@@ -174,7 +196,16 @@ struct SlackExportReader {
               case .delete(let ts): state.delete(ts)
               case .skip: break
               case .malformed: malformed += 1
+              case .badTime(let reason):
+                badTimes += 1
+                if badTimes <= SlackExportReader.issuesPerFile {
+                  try await sink.accept(.issue(CrawlIssue(kind: .parseFailed, path: path, message: "message \(index + 1): \(reason); the message is skipped")))
+                }
               }
+            }
+            if badTimes > SlackExportReader.issuesPerFile {
+              try await sink.accept(
+                .issue(CrawlIssue(kind: .parseFailed, path: path, message: "\(badTimes) messages in all were skipped for a `ts` that is not a time")))
             }
             if let issue = truncation.issue(path: path, limit: options.maxMessageBytes) { try await sink.accept(.issue(issue)) }
             if malformed > 0 {
@@ -186,6 +217,57 @@ struct SlackExportReader {
       }
       if !stamps.isEmpty || !state.isEmpty {
         try await sink.accept(.batch(ChatBatch(conversation: conversation, files: stamps, messages: state.messages)))
+      }
+    }
+  }
+
+  /// Huddle transcripts with text, by the conversation they belong to; only conversations
+  /// being read get theirs (the privacy rules decided `selected`).
+  func readHuddles(_ entry: ExportEntry?, listed: [String: Listed], selected: Set<ChatConversation>, users: [String: String], into sink: any ChatSink)
+    async throws -> [ChatConversation: [ChatMessage]]
+  {
+    guard let entry else { return [:] }
+    let path = SlackSideFiles.huddleFile
+    switch files.load(entry, reportedPath: path, force: true) {
+    case .failed(let issue):
+      try await sink.accept(.issue(issue))
+      return [:]
+    case .unchanged, .restamped:
+      return [:]
+    case .content(let bytes, _):
+      switch ExportFiles.parseJSON(bytes, path: path) {
+      case .failure(let issue):
+        try await sink.accept(.issue(issue))
+        return [:]
+      case .success(let object):
+        guard let items = object as? [Any] else {
+          try await sink.accept(.issue(CrawlIssue(kind: .parseFailed, path: path, message: "expected a JSON array of transcripts; the file is skipped")))
+          return [:]
+        }
+        let read = SlackSideFiles.huddles(items, file: path, users: users)
+        var byConversation: [ChatConversation: [ChatMessage]] = [:]
+        var notRead = 0
+        for huddle in read.huddles {
+          guard let conversation = listed[huddle.conversation]?.conversation, selected.contains(conversation) else {
+            notRead += 1
+            continue
+          }
+          var message = huddle.message
+          message.channel = conversation.name
+          message.channelID = conversation.id
+          message.conversationKind = conversation.kind
+          byConversation[conversation, default: []].append(message)
+        }
+        if read.withoutText > 0 {
+          try await sink.accept(
+            .issue(CrawlIssue(kind: .excluded, path: path, message: "not read by design: \(read.withoutText) item(s) without a channel, a time and transcript text")))
+        }
+        if notRead > 0 {
+          try await sink.accept(
+            .issue(
+              CrawlIssue(kind: .excluded, path: path, message: "\(notRead) transcript(s) of conversations not read (private, unlisted or not selected); skipped")))
+        }
+        return byConversation
       }
     }
   }
@@ -243,6 +325,8 @@ struct SlackMessageDecoder {
     case delete(String)
     case skip
     case malformed
+    /// A `ts` or `thread_ts` that is not a time in 1970...9999: why, for the issue.
+    case badTime(String)
   }
 
   func decode(_ object: [String: Any], conversation: ChatConversation, file: String, truncation: inout TruncationCounter) -> Action {
@@ -252,8 +336,11 @@ struct SlackMessageDecoder {
     switch subtype {
     case "message_changed":
       guard let inner = JSONValue.dictionary(object["message"]) else { return .malformed }
-      guard case .message(let message) = decode(inner, conversation: conversation, file: file, truncation: &truncation) else { return .skip }
-      return .edit(message)
+      switch decode(inner, conversation: conversation, file: file, truncation: &truncation) {
+      case .message(let message): return .edit(message)
+      case .badTime(let reason): return .badTime(reason)
+      default: return .skip
+      }
     case "message_deleted":
       let previous = JSONValue.dictionary(object["previous_message"])
       guard let ts = JSONValue.nonEmpty(object["deleted_ts"]) ?? JSONValue.nonEmpty(previous?["ts"]) else { return .skip }
@@ -267,7 +354,9 @@ struct SlackMessageDecoder {
       || (object["bot_id"] != nil && object["bot_profile"] != nil)
     if isBot && !options.includeBots && !keep.contains("bot_message") { return .skip }
 
-    guard let ts = JSONValue.nonEmpty(object["ts"]) else { return .malformed }
+    guard let rawTS = JSONValue.nonEmpty(object["ts"]) else { return .malformed }
+    // Downstream code turns ts into dates; NaN, "1e19" or a 20-digit number must stop here.
+    guard let ts = ChatTimestamp.validated(rawTS) else { return .badTime("`ts` \(JSONLExportReader.quoted(rawTS)) is not a time between 1970 and 9999") }
     let userID = JSONValue.nonEmpty(object["user"])
     let profile = JSONValue.dictionary(object["user_profile"])
     let botName = JSONValue.nonEmpty(object["username"]) ?? JSONValue.nonEmpty(JSONValue.dictionary(object["bot_profile"])?["name"])
@@ -300,7 +389,13 @@ struct SlackMessageDecoder {
     if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return .skip }
     text = truncation.apply(text, limit: options.maxMessageBytes)
 
-    let threadTS = JSONValue.nonEmpty(object["thread_ts"]) ?? ts
+    var threadTS = ts
+    if let rawThread = JSONValue.nonEmpty(object["thread_ts"]) {
+      guard let valid = ChatTimestamp.validated(rawThread) else {
+        return .badTime("`thread_ts` \(JSONLExportReader.quoted(rawThread)) is not a time between 1970 and 9999")
+      }
+      threadTS = valid
+    }
     let edited = object["edited"] != nil
     return .message(
       ChatMessage(

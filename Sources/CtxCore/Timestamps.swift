@@ -3,9 +3,16 @@ import Foundation
 /// ISO 8601 timestamps in UTC, formatted and parsed by hand: Foundation's formatters build an
 /// ICU formatter per instance, which cost seconds when reading 10,000 annotations.
 public enum Timestamps {
-  /// `2026-11-23T20:00:00Z`.
+  /// Seconds that can be formatted: the years 0001 to 9999.
+  static let range: ClosedRange<Double> = -62_135_596_800...253_402_300_799
+
+  /// `2026-11-23T20:00:00Z`. A date outside the years 0001–9999 is clamped to the nearest end
+  /// (and NaN to the epoch): converting it to `time_t` would trap, and callers get dates from
+  /// files and exports.
   public static func string(_ date: Date) -> String {
-    var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+    let interval = date.timeIntervalSince1970
+    let clamped = interval.isNaN ? 0 : min(max(interval.rounded(.down), range.lowerBound), range.upperBound)
+    var seconds = time_t(clamped)
     var parts = tm()
     gmtime_r(&seconds, &parts)
     return String(

@@ -83,12 +83,12 @@ public struct KnowledgeSearch: Sendable {
   func rankThreads(_ candidates: [Int64: Candidate], query: QueryAnalysis, mentioned: [Int64: [String]] = [:], limit: Int) throws -> [ThreadHit] {
     guard !candidates.isEmpty else { return [] }
     let threads = try store.threads(ids: Array(candidates.keys))
-    let newest = threads.compactMap { Double($0.lastTS) }.max() ?? 0
+    let newest = threads.compactMap { ChatTime.date($0.lastTS)?.timeIntervalSince1970 }.max() ?? 0
     var hits: [ThreadHit] = []
     for thread in threads {
       guard var candidate = candidates[thread.id] else { continue }
       // Recency: up to 1 point, half-life 180 days against the newest candidate.
-      if let last = Double(thread.lastTS) { candidate.score += pow(0.5, max(0, newest - last) / 86_400 / 180) }
+      if let last = ChatTime.date(thread.lastTS)?.timeIntervalSince1970 { candidate.score += pow(0.5, max(0, newest - last) / 86_400 / 180) }
       hits.append(ThreadHit(thread: thread, messages: [], matching: [], score: candidate.score, reasons: candidate.reasons))
     }
     hits.sort { $0.score != $1.score ? $0.score > $1.score : $0.thread.id < $1.thread.id }

@@ -140,13 +140,16 @@ public enum ISODate {
 
 /// Chat timestamps (`"1700000000.000100"`) as dates.
 public enum ChatTime {
+  /// The date of a ts in 1970...9999, else nil. The index may hold anything an export held
+  /// (an older ctx stored `"NaN"` and `"1e19"` as they came), so nothing here may trap.
   public static func date(_ ts: String) -> Date? {
-    Double(ts).map { Date(timeIntervalSince1970: $0) }
+    guard let seconds = Double(ts), seconds.isFinite, seconds >= 0, seconds < 253_402_300_800 else { return nil }
+    return Date(timeIntervalSince1970: seconds)
   }
 
   /// `2023-11-14`, or the raw timestamp when it is not one.
   public static func day(_ ts: String) -> String {
     guard let date = date(ts) else { return ts }
-    return String(ISODate.string(Int64(date.timeIntervalSince1970)).prefix(10))
+    return String(Timestamps.string(date).prefix(10))
   }
 }
