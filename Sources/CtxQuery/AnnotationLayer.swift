@@ -102,7 +102,7 @@ public struct AnnotationLayer: Sendable {
 
   /// `ctx search --layer annotations`: full text over targets and bodies, live ones only.
   public func search(_ text: String, limit: Int) throws -> [(row: AnnotationRow, score: Double, reasons: [String])] {
-    let query = QueryAnalysis(text)
+    let query = QueryAnalysis.of(text)
     guard let any = FTSExpression.any(query.terms) else { return [] }
     var scores: [String: (Double, String)] = [:]
     if query.terms.count > 1, let all = FTSExpression.all(query.terms) {

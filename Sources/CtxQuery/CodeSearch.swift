@@ -36,7 +36,7 @@ public struct CodeSearch: Sendable {
   }
 
   public func search(_ text: String, limit: Int) throws -> [CodeHit] {
-    let query = QueryAnalysis(text)
+    let query = QueryAnalysis.of(text)
     var candidates: [Int64: Candidate] = [:]
 
     let expression = try addFullText(query, into: &candidates)

@@ -82,7 +82,7 @@ public struct ContextBundle: Sendable {
     self.query = query
     self.budget = budget
     self.live = live
-    words = Set(QueryAnalysis(query).terms.flatMap { [$0.whole] + $0.parts }.filter { $0.count >= 3 || $0.allSatisfy(\.isNumber) })
+    words = Set(QueryAnalysis.of(query).terms.flatMap { [$0.whole] + $0.parts }.filter { $0.count >= 3 || $0.allSatisfy(\.isNumber) })
     // The footer is ctx's own line but part of what the reader pays for: reserved up front.
     usedTokens = TokenEstimate.of(header()) + ContextBundle.footerReserve
     let available = budget - usedTokens

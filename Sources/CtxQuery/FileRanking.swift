@@ -211,7 +211,7 @@ enum FolderMentions {
 /// Test access to the pure parts of file ranking.
 public enum RankingProbe {
   public static func folders(_ text: String) -> [String] {
-    FolderMentions.find(in: text, files: QueryAnalysis(text).paths)
+    FolderMentions.find(in: text, files: QueryAnalysis.of(text).paths)
   }
 
   public static func pathWords(_ path: String, _ query: String) -> Double {

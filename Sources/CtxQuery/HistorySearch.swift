@@ -34,7 +34,7 @@ public struct HistorySearch: Sendable {
   /// - Parameter withChanges: also read each hit's changed files (and count their lines when
   ///   the index lacks the counts); `explain` uses only the ranking and skips that work.
   func search(_ text: String, limit: Int, withChanges: Bool) throws -> [HistoryHit] {
-    let query = QueryAnalysis(text)
+    let query = QueryAnalysis.of(text)
     var candidates: [Int64: Candidate] = [:]
     try addFullText(query, into: &candidates)
     // A commit id in the query names that commit.
@@ -100,7 +100,7 @@ public struct HistorySearch: Sendable {
   /// with commits matching the query itself. Recent, focused, message-relevant commits first;
   /// mass changes last.
   public func explain(code: [ChunkRecord], query text: String, perFile: Int = 3, limit: Int) throws -> [HistoryHit] {
-    let query = QueryAnalysis(text)
+    let query = QueryAnalysis.of(text)
     let sources = try store.gitSources()
     guard !sources.isEmpty else { return [] }
     let roots = try store.sourceRoots()

@@ -45,7 +45,7 @@ public struct KnowledgeSearch: Sendable {
   // MARK: Documents
 
   public func docs(_ text: String, limit: Int) throws -> [DocHit] {
-    let query = QueryAnalysis(text)
+    let query = QueryAnalysis.of(text)
     var candidates: [Int64: Candidate] = [:]
     try fullText(query, match: store.matchSections, into: &candidates)
     return try rankSections(candidates, limit: limit)
@@ -74,7 +74,7 @@ public struct KnowledgeSearch: Sendable {
   // MARK: Chat
 
   public func threads(_ text: String, limit: Int) throws -> [ThreadHit] {
-    let query = QueryAnalysis(text)
+    let query = QueryAnalysis.of(text)
     var candidates: [Int64: Candidate] = [:]
     try fullText(query, match: store.matchThreads, into: &candidates)
     return try rankThreads(candidates, query: query, limit: limit)
@@ -133,7 +133,7 @@ public struct KnowledgeSearch: Sendable {
     for (id, written) in found.threads {
       threadCandidates[id, default: Candidate()].add(6, "mentions " + Set(written).sorted().prefix(3).map { "`\($0)`" }.joined(separator: ", "))
     }
-    let query = QueryAnalysis(text)
+    let query = QueryAnalysis.of(text)
     // The query itself, too: a decision about the topic matters even if it names no symbol.
     try fullText(query, match: store.matchSections, into: &sectionCandidates)
     try fullText(query, match: store.matchThreads, into: &threadCandidates)

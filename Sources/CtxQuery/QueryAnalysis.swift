@@ -1,4 +1,5 @@
 import CtxCore
+import Synchronization
 
 /// A file named in the query text, as in a stack trace: `src/auth/session.ts:42`.
 public struct PathMention: Sendable, Hashable {
@@ -35,6 +36,18 @@ public struct QueryAnalysis: Sendable {
   public var mentionsTestsAnywhere: Bool
   /// What a bug report points at: error lines, backticked, imported and called names.
   public var clues: ReportClues
+
+  /// The analysis of `text`, computed once for the many searches of one query (code,
+  /// history, documents, threads and annotations each read it): a whole bug report takes
+  /// milliseconds to analyse.
+  public static func of(_ text: String) -> QueryAnalysis {
+    if let last = lastAnalysis.withLock({ $0 }), last.text == text { return last }
+    let analysis = QueryAnalysis(text)
+    lastAnalysis.withLock { $0 = analysis }
+    return analysis
+  }
+
+  private static let lastAnalysis = Mutex<QueryAnalysis?>(nil)
 
   public init(_ text: String) {
     self.text = text

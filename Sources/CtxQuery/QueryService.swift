@@ -138,7 +138,7 @@ public struct QueryService: Sendable {
   public func bundle(_ text: String, budget: Int, layers: Set<Layer> = [], scope: Scope = Scope()) throws -> ContextBundle {
     try scope.validate(against: store)
     func wants(_ layer: Layer) -> Bool { layers.isEmpty || layers.contains(layer) }
-    let analysis = QueryAnalysis(text)
+    let analysis = QueryAnalysis.of(text)
     let hits = wants(.code) ? Array(try codeSearch.search(text, limit: scope.isEverything ? 40 : 200).filter(scope.admits).prefix(40)) : []
     let history = HistorySearch(store: store)
     let knowledge = KnowledgeSearch(store: store)

@@ -119,20 +119,24 @@ public struct ReportClues: Sendable, Hashable {
   /// Values quoted in a message: `'PersonName3'`, `"x"`, `` `y` ``.
   static func quoted(_ text: String) -> [String] {
     var found: [String] = []
-    var current: String? = nil
+    var current = ""
+    var length = 0
+    var open = false
     var quote: Character = "'"
     for character in text {
-      if var value = current {
+      if open {
         if character == quote {
-          found.append(value)
-          current = nil
-        } else if value.count < 200 {
-          value.append(character)
-          current = value
+          found.append(current)
+          open = false
+        } else if length < 200 {
+          current.append(character)
+          length += 1
         }
       } else if character == "'" || character == "\"" || character == "`" {
         quote = character
         current = ""
+        length = 0
+        open = true
       }
     }
     return found
@@ -141,22 +145,26 @@ public struct ReportClues: Sendable, Hashable {
   /// Text between single backticks (not code fences), each at most 120 characters.
   static func backticked(_ text: String) -> [String] {
     var found: [String] = []
-    var current: String? = nil
+    var current = ""
+    var length = 0
+    var open = false
     var previous: Character = " "
     for character in text {
       if character == "`" {
-        if let value = current {
-          if !value.isEmpty && value.count <= 120 && !value.contains("\n") { found.append(value) }
-          current = nil
+        if open {
+          if length > 0 && length <= 120 && !current.contains("\n") { found.append(current) }
+          open = false
         } else if previous != "`" {
           current = ""
+          length = 0
+          open = true
         }
-      } else if var value = current {
-        if value.count > 120 {
-          current = nil
+      } else if open {
+        if length >= 120 || character == "\n" {
+          open = false
         } else {
-          value.append(character)
-          current = value
+          current.append(character)
+          length += 1
         }
       }
       previous = character
