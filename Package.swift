@@ -106,6 +106,7 @@ let package = Package(
       dependencies: [
         "CtxConnectorCode",
         "CtxConnectors",
+        "CtxSymbols",
         "CtxTestSupport",
       ]
     ),

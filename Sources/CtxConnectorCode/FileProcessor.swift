@@ -101,6 +101,7 @@ struct FileProcessor: Sendable {
         events.append(.issue(CrawlIssue(kind: .ctagsFailed, path: path, message: "ctags failed, indexed without symbols: \(error)")))
       }
     }
+    symbols = FileProcessor.withoutImports(symbols, lines: lines)
     let chunks = chunker.chunks(of: lines, symbols: symbols)
     events.append(
       .file(
@@ -108,5 +109,18 @@ struct FileProcessor: Sendable {
           path: path, stamp: readStamp, contentHash: hash, language: language, lineCount: lines.count, symbols: symbols,
           chunks: chunks, redactions: redactions)))
     return events
+  }
+
+  /// ctags reports import aliases as definitions (`import numpy as np` a namespace `np`,
+  /// `from os import path as p` an unknown `p`): they are not, and as chunk boundaries they made
+  /// one-line chunks of imports. Symbols on a line that starts with `import`, `from` or `using`
+  /// are dropped.
+  static func withoutImports(_ symbols: [Symbol], lines: TextLines) -> [Symbol] {
+    symbols.filter { symbol in
+      guard symbol.line >= 1 && symbol.line <= lines.count else { return true }
+      let text = lines.line(symbol.line).drop { $0 == 0x20 || $0 == 0x09 }
+      for keyword in ["import ", "from ", "using "] where text.starts(with: keyword.utf8) { return false }
+      return true
+    }
   }
 }

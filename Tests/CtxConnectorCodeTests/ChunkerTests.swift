@@ -1,6 +1,9 @@
 import CtxConnectors
 import CtxCore
+import CtxSymbols
 import Testing
+
+@testable import CtxConnectorCode
 
 @Suite struct ChunkerTests {
   func lines(_ count: Int) -> TextLines {
@@ -62,5 +65,20 @@ import Testing
     let chunks = Chunker().chunks(of: text, symbols: symbols)
     #expect(chunks.map { [$0.startLine, $0.endLine] } == [[1, 3], [5, 7]])
     #expect(chunks.map(\.symbol) == ["a", "B"])
+  }
+}
+
+@Suite struct ImportAliasTests {
+  @Test func importAliasesAreNeitherSymbolsNorChunks() async throws {
+    let python = "from __future__ import annotations\nimport numpy as np\nfrom os import path as p\n\nclass Greeter(Base):\n    name: str = \"x\"\n\n    def hello(self):\n        return 1\n"
+    let bytes = Array(python.utf8)
+    let tags = try await CtagsSession().symbols(path: "g.py", content: bytes)
+    #expect(tags.contains { $0.name == "np" }, "ctags reports the alias; the filter is what drops it")
+    let lines = TextLines(bytes)
+    let symbols = FileProcessor.withoutImports(tags, lines: lines)
+    #expect(!symbols.contains { $0.name == "np" || $0.name == "p" })
+    #expect(symbols.contains { $0.name == "Greeter" })
+    let chunks = Chunker().chunks(of: lines, symbols: symbols)
+    #expect(!chunks.contains { $0.startLine == 2 && $0.endLine == 2 }, "\(chunks.map { ($0.startLine, $0.endLine, $0.symbol ?? "") })")
   }
 }
