@@ -172,6 +172,32 @@ import Testing
     #expect(try CtxBinary.run(["status"], in: workspace).status == 0)
   }
 
+  // MARK: 4. The states README's "Status" lists that other tests do not reach
+
+  @Test func unknownAndOrphanStatesExitOne() throws {
+    let scratch = ScratchDirectory()
+    let (workspace, _) = try historyWorkspace(scratch)
+    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+    #expect(try CtxBinary.run(["status"], in: workspace).status == 0)
+
+    // The repository can no longer be opened, and no run has tried since: `unknown`.
+    try FileManager.default.moveItem(atPath: scratch.path + "/repo/.git", toPath: scratch.path + "/repo/.git-away")
+    let unknown = try CtxBinary.run(["status", "--json"], in: workspace)
+    #expect(unknown.status == 1)
+    #expect(try sources(unknown.stdout)["history"]?["state"] as? String == "unknown")
+    #expect(try CtxBinary.run(["status"], in: workspace).stdout.contains("could not check: "))
+    try FileManager.default.moveItem(atPath: scratch.path + "/repo/.git-away", toPath: scratch.path + "/repo/.git")
+
+    // A connector file deleted since the last run: an orphan until the next run drops it.
+    try FileManager.default.removeItem(atPath: workspace + "/connectors/history.yaml")
+    let orphan = try CtxBinary.run(["status", "--json"], in: workspace)
+    #expect(orphan.status == 1)
+    #expect(try json(orphan.stdout)["orphan_sources"] as? [String] == ["history"])
+    #expect(try CtxBinary.run(["status"], in: workspace).stdout.contains("history: its connector file is gone; the next `ctx index` drops it"))
+    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+    #expect(try CtxBinary.run(["status"], in: workspace).status == 0)
+  }
+
   // MARK: 5. Only marked workspaces are found
 
   @Test func discoveryTakesOnlyMarkedWorkspaces() throws {
