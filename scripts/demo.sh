@@ -9,7 +9,7 @@ ctx=".build/release/ctx"
 status=0
 "$ctx" index --workspace . || status=$?
 if [ "$status" -ne 0 ]; then
-  echo "ctx index finished with exit code $status (2 = some items had problems; see above)" >&2
+  echo "ctx index finished with exit code $status (3 = some items had problems, 2 = a source failed; see above and README, 'Exit codes')" >&2
 fi
 "$ctx" search --workspace . "validate session" --limit 5 || true
 "$ctx" query --workspace . "how are identifiers split into words for search" --budget 1500

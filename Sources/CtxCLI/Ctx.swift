@@ -86,7 +86,7 @@ public enum CtxVersion {
 
 /// Options every command that reads a workspace shares.
 public struct WorkspaceOptions: ParsableArguments {
-  @Option(name: .long, help: ArgumentHelp("The workspace folder (default: $CTX_WORKSPACE, else the first folder upward holding connectors/).", valueName: "dir"))
+  @Option(name: .long, help: ArgumentHelp("The workspace folder (default: $CTX_WORKSPACE, else the first folder upward holding a .ctx-workspace marker).", valueName: "dir"))
   public var workspace: String?
 
   public init() {}

@@ -73,12 +73,21 @@ struct DoctorChecks: Encodable {
       return result
     }
     let (sources, errors) = workspace.loadSources()
+    let missing = sources.compactMap(\.missingFolderError)
     result.checks.append(
       Check(
-        name: "workspace", ok: errors.isEmpty,
+        name: "workspace", ok: errors.isEmpty && missing.isEmpty,
         detail: "\(workspace.root): \(sources.count) source(s) (\(sources.map { "\($0.name): \($0.kind.rawValue)" }.joined(separator: ", ")))"
-          + (errors.isEmpty ? "" : "; \(errors.count) invalid connector file(s): " + errors.map(\.description).joined(separator: "; ")),
-        fix: errors.isEmpty ? nil : "fix the connector files named above (each message names the line)"))
+          + (errors.isEmpty ? "" : "; \(errors.count) invalid connector file(s): " + errors.map(\.description).joined(separator: "; "))
+          + (missing.isEmpty ? "" : "; \(missing.count) source folder(s) missing: " + missing.map(\.description).joined(separator: "; ")),
+        fix: !errors.isEmpty ? "fix the connector files named above (each message names the line)"
+          : !missing.isEmpty ? "restore the missing folders (mount the disk, clone again) or fix their `path:`" : nil))
+    if !workspace.isMarked {
+      result.checks.append(
+        Check(
+          name: "marker", ok: false, detail: "\(workspace.root) has no \(Workspace.markerName): only --workspace or CTX_WORKSPACE find it",
+          fix: "run `ctx init \(workspace.root)` once to mark it"))
+    }
     guard FileManager.default.fileExists(atPath: workspace.databasePath) else {
       result.checks.append(Check(name: "index", ok: false, detail: "no index yet at \(workspace.databasePath)", fix: "run `ctx index`"))
       return result

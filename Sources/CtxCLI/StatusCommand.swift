@@ -12,8 +12,9 @@ extension Ctx {
     static let configuration = CommandConfiguration(
       abstract: "Each source: last run, last success, counts, errors, and how far behind the index is now.",
       discussion: """
-        Exit codes: 0 every source is indexed, fresh and its last run succeeded; 1 something is stale, \\
-        failing or never indexed; 78 no workspace or an invalid connector file; 2 an error.
+        States: fresh, stale, failing, missing (the folder is gone), never-indexed, unknown (README "Status"). \
+        Exit codes: 0 every source is fresh; 1 some source is in another state, or an indexed source's connector \
+        file is gone; 78 no workspace or an invalid connector file; 2 an error.
         """)
 
     @OptionGroup var workspaceOptions: WorkspaceOptions
@@ -80,7 +81,11 @@ enum StatusSummary {
       if let pending = source.pendingExportFiles, pending > 0 {
         lines.append("  behind: \(pending) export file(s) newer than what was read (a newer export)")
       }
-      if let error = source.error { lines.append("  could not check: \(error)") }
+      if source.state == "missing", let error = source.error {
+        lines.append("  missing: \(error)")
+      } else if let error = source.error {
+        lines.append("  could not check: \(error)")
+      }
     }
     for name in report.orphanSources { lines.append("\(name): its connector file is gone; the next `ctx index` drops it") }
     lines.append("index: \(report.index), \(IndexSummary.megabytes(report.indexBytes))")

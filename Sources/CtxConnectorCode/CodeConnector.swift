@@ -82,6 +82,10 @@ public struct CodeConnector: Connector {
           listing.issues.append(CrawlIssue(kind: .excluded, path: file.path, message: "a git submodule; submodules are not followed"))
           continue
         }
+        if !file.isValidName {
+          listing.issues.append(CrawlIssue(kind: .nonUTF8Name, path: file.path, message: "the name is not valid UTF-8; rename it to index it"))
+          continue
+        }
         listing.entries.append(CodeListing.Entry(path: file.path, isSymlink: file.isSymlink))
       }
       return listing
@@ -135,6 +139,18 @@ actor WorkQueue<Item: Sendable> {
   }
 }
 
+/// How a file skipped by policy looked when it was skipped (`SkippedFile` in the store).
+public struct SkippedStamp: Sendable, Hashable {
+  public var stamp: FileStamp
+  /// The git blob id, for `revision:` sources.
+  public var contentHash: String?
+
+  public init(stamp: FileStamp, contentHash: String?) {
+    self.stamp = stamp
+    self.contentHash = contentHash
+  }
+}
+
 /// How far a source's files are from what the index holds, found by listing and `stat` alone
 /// (nothing is read): what `ctx status` reports as "behind".
 public struct PendingFiles: Sendable, Codable, Hashable {
@@ -153,8 +169,10 @@ public struct PendingFiles: Sendable, Codable, Hashable {
 }
 
 extension CodeConnector {
-  public func pendingChanges(known: [String: KnownFile]) throws -> PendingFiles {
-    if let revision = config.code.revision { return try pendingChanges(revision: revision, known: known) }
+  /// - Parameter skipped: files the last run read and skipped by policy (binary, generated),
+  ///   by path: behind only when they changed since.
+  public func pendingChanges(known: [String: KnownFile], skipped: [String: SkippedStamp] = [:]) throws -> PendingFiles {
+    if let revision = config.code.revision { return try pendingChanges(revision: revision, known: known, skipped: skipped) }
     let listing = try listFiles()
     let filter = self.filter
     var pending = PendingFiles()
@@ -165,6 +183,8 @@ extension CodeConnector {
       seen.insert(entry.path)
       if let previous = known[entry.path] {
         if previous.stamp != stamp { pending.changed += 1 }
+      } else if let skip = skipped[entry.path] {
+        if skip.stamp != stamp { pending.changed += 1 }
       } else {
         pending.added += 1
       }

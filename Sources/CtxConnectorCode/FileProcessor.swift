@@ -63,8 +63,16 @@ struct FileProcessor: Sendable {
     func issue(_ kind: CrawlIssue.Kind, _ message: String) -> [CrawlEvent] {
       [.issue(CrawlIssue(kind: kind, path: path, message: message))]
     }
+    // Skips decided on the content carry the stamp (and blob id) read, so `ctx status` can
+    // tell the file unchanged since (and not new) without reading it.
+    func skip(_ kind: CrawlIssue.Kind, _ message: String) -> [CrawlEvent] {
+      var skipped = CrawlIssue(kind: kind, path: path, message: message)
+      skipped.stamp = readStamp
+      skipped.contentHash = knownHash
+      return [.issue(skipped)]
+    }
     if bytes.isEmpty { return issue(.empty, "empty file") }
-    if bytes.prefix(8000).contains(0) { return issue(.binary, "binary content (a NUL byte in the first 8000 bytes)") }
+    if bytes.prefix(8000).contains(0) { return skip(.binary, "binary content (a NUL byte in the first 8000 bytes)") }
 
     let hash = knownHash ?? ContentHash.blobID(of: bytes)
     if let known, known.contentHash == hash { return [.restamped(path: path, stamp: readStamp)] }
@@ -86,7 +94,7 @@ struct FileProcessor: Sendable {
     if bytes.count >= FileProcessor.minifiedMinimumSize {
       let longest = lines.longestLine
       if longest >= FileProcessor.minifiedLongestLine || bytes.count / max(lines.count, 1) >= FileProcessor.minifiedAverageLine {
-        return issue(.generated, "looks minified or generated (longest line \(longest) bytes); exclude it, or list it in include to keep this message quiet")
+        return skip(.generated, "looks minified or generated (longest line \(longest) bytes); exclude it, or list it in include to keep this message quiet")
       }
     }
 

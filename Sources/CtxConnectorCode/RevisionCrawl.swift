@@ -78,7 +78,7 @@ extension CodeConnector {
     return try tree.listFiles(under: prefix)
   }
 
-  func pendingChanges(revision: String, known: [String: KnownFile]) throws -> PendingFiles {
+  func pendingChanges(revision: String, known: [String: KnownFile], skipped: [String: SkippedStamp] = [:]) throws -> PendingFiles {
     let tree = try GitRevisionTree(path: config.root, revision: revision)
     let filter = self.filter
     var pending = PendingFiles()
@@ -87,6 +87,8 @@ extension CodeConnector {
       seen.insert(file.path)
       if let previous = known[file.path] {
         if previous.contentHash != file.blobID { pending.changed += 1 }
+      } else if let skip = skipped[file.path] {
+        if skip.contentHash != file.blobID { pending.changed += 1 }
       } else {
         pending.added += 1
       }

@@ -163,6 +163,10 @@ public struct DocsConnector: Sendable {
           issues.append(CrawlIssue(kind: .excluded, path: file.path, message: "a git submodule; submodules are not followed"))
           continue
         }
+        if !file.isValidName {
+          issues.append(CrawlIssue(kind: .nonUTF8Name, path: file.path, message: "the name is not valid UTF-8; rename it to index it"))
+          continue
+        }
         entries.append((file.path, file.isSymlink))
       }
       return (entries, issues)

@@ -57,15 +57,32 @@ public struct GitConnector: Sendable {
     let history = try GitHistory(path: config.root, trustOwner: config.git.trustOwner)
     var notes: [String] = []
     var tips: [String: String] = [:]
+    var unresolved: [String] = []
     for ref in config.git.refs {
+      // `resolve` throws when a ref exists but its commit cannot be read: corrupt data fails
+      // the source (its indexed history is kept), it is never read as "no commits".
       if let sha = try history.resolve(ref) {
         tips[ref] = sha
-      } else if ref == "HEAD" {
+      } else if ref == "HEAD" && history.isEmpty {
         notes.append("the repository has no commits yet (HEAD is unborn)")
       } else {
-        try await sink.accept(
-          .issue(CrawlIssue(kind: .listingFailed, path: ref, message: "ref `\(ref)` does not exist in \(config.root); fix `refs:` in \(config.name).yaml")))
+        unresolved.append(ref)
       }
+    }
+    // Refs that name nothing at all would make an empty history (and remove whatever was
+    // indexed): that is a mistake in `refs:` or a broken checkout, not a state to index.
+    if tips.isEmpty && !unresolved.isEmpty {
+      throw CtxError(
+        .connectorFailed,
+        "no ref in `refs:` names a commit in \(config.root) (\(unresolved.joined(separator: ", ")) "
+          + (unresolved.count == 1 ? "does" : "do") + " not exist); fix `refs:` in \(config.configFile). The history already indexed is kept",
+        path: config.configFile, source: config.name)
+    }
+    for ref in unresolved {
+      let message = ref == "HEAD"
+        ? "HEAD is on a branch with no commits yet (an orphan branch?) while the repository has other refs; name the branches to index in `refs:` in \(config.name).yaml"
+        : "ref `\(ref)` does not exist in \(config.root); fix `refs:` in \(config.name).yaml"
+      try await sink.accept(.issue(CrawlIssue(kind: .listingFailed, path: ref, message: message)))
     }
     if history.isShallow {
       notes.append("shallow clone: history stops at \(history.shallowBoundary.count) commit(s) whose parents are not in the clone; their changes are not recorded")
@@ -93,7 +110,10 @@ public struct GitConnector: Sendable {
     if rewritten {
       let walk = history.walk(from: Array(Set(tips.values)))
       let reachable = Set(walk.commits)
-      removed = indexed.filter { !reachable.contains($0) }.sorted()
+      // A walk that could not read some commits does not know what is reachable below them:
+      // remove nothing rather than history that is only unreadable (the missing commits are
+      // named as problems below).
+      removed = walk.missing.isEmpty ? indexed.filter { !reachable.contains($0) }.sorted() : []
       let fresh = walk.commits.filter { !indexed.contains($0) }
       for start in stride(from: 0, to: fresh.count, by: chunkSize) { chunkFeed.yield(Array(fresh[start..<min(start + chunkSize, fresh.count)])) }
       walkResult.set(walk)

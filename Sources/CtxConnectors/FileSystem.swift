@@ -112,8 +112,15 @@ public struct DirectoryWalker: Sendable {
       }
       defer { closedir(directory) }
       while let entry = readdir(directory) {
-        let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
-          pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        let raw = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+          pointer.withMemoryRebound(to: CChar.self, capacity: 256) { (String(validatingCString: $0), String(cString: $0)) }
+        }
+        // A name that is not UTF-8 cannot be kept as a path (the repaired text names no file):
+        // say so once, as a skip, rather than "vanished" on every run.
+        guard let name = raw.0 else {
+          let shown = relative.isEmpty ? raw.1 : relative + "/" + raw.1
+          issues.append(CrawlIssue(kind: .nonUTF8Name, path: shown, message: "the name is not valid UTF-8; rename it to index it"))
+          continue
         }
         if name == "." || name == ".." || name == ".git" { continue }
         let path = relative.isEmpty ? name : relative + "/" + name

@@ -92,6 +92,9 @@ public struct CrawlIssue: Sendable, Hashable, Codable {
     case generated
     case empty
     case symlink
+    /// A file or folder name that is not valid UTF-8: ctx keeps paths as text, so it cannot
+    /// name the file, read it back or show it. Rename it to index it.
+    case nonUTF8Name = "non-utf8-name"
     // Problems: the exit code says there were some.
     case unreadable
     case vanished
@@ -105,7 +108,7 @@ public struct CrawlIssue: Sendable, Hashable, Codable {
     /// Problems make `ctx index` exit with 2; skips do not.
     public var isProblem: Bool {
       switch self {
-      case .binary, .tooLarge, .excluded, .generated, .empty, .symlink: false
+      case .binary, .tooLarge, .excluded, .generated, .empty, .symlink, .nonUTF8Name: false
       default: true
       }
     }
@@ -114,6 +117,10 @@ public struct CrawlIssue: Sendable, Hashable, Codable {
   public var kind: Kind
   public var path: String?
   public var message: String
+  /// For a file read and then skipped by policy (binary, generated): its stamp and content
+  /// hash then, so `ctx status` can tell it unchanged rather than new.
+  public var stamp: FileStamp? = nil
+  public var contentHash: String? = nil
 
   public init(kind: Kind, path: String?, message: String) {
     self.kind = kind

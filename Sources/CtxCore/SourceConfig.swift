@@ -14,6 +14,9 @@ public struct SourceConfig: Sendable, Hashable {
   public var root: String
   /// Absolute path of the connector file, for messages.
   public var configFile: String
+  /// `path:` as written in the connector file, and its line, for messages.
+  public var pathWritten: String? = nil
+  public var pathLine: Int? = nil
   public var include: [String]
   public var exclude: [String]
   public var code: CodeOptions

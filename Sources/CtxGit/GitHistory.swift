@@ -80,11 +80,27 @@ public final class GitHistory {
   public var isShallow: Bool { !shallowBoundary.isEmpty || git_repository_is_shallow(repository) == 1 }
 
   /// The commit a ref or revision names (`HEAD`, `main`, `origin/main`, `v1.2`, a sha), or nil
-  /// when it does not exist (an unborn `HEAD` in an empty repository, a deleted branch).
+  /// when it names nothing (an unborn `HEAD`, a deleted branch, a sha the repository never had).
+  ///
+  /// libgit2 answers "not found" both when a name names nothing and when it names a commit the
+  /// object database cannot read (a truncated pack is skipped as if it held nothing). Taking the
+  /// second for the first once made a corrupt repository look empty, and a run removed all its
+  /// indexed history; so a "not found" whose ref does exist is corruption, and an error.
+  ///
+  /// - Throws: `.gitFailed` when the ref exists but its commit cannot be read, or libgit2 fails.
   public func resolve(_ revision: String) throws(CtxError) -> String? {
     var object: OpaquePointer? = nil
     let code = git_revparse_single(&object, repository, revision)
-    if code == GIT_ENOTFOUND.rawValue || code == GIT_EUNBORNBRANCH.rawValue || code == GIT_EINVALIDSPEC.rawValue { return nil }
+    if code == GIT_ENOTFOUND.rawValue || code == GIT_EUNBORNBRANCH.rawValue || code == GIT_EINVALIDSPEC.rawValue {
+      let detail = GitLibrary.error(code, "cannot read it").message
+      guard let target = referenceTarget(revision) else { return nil }
+      throw CtxError(
+        .gitFailed,
+        "`\(revision)` names commit \(target), but the object database cannot read it (a corrupt or truncated pack or "
+          + "object file?): \(detail). Run `git fsck` in \(gitDirectory) and repair the repository (or clone it again); "
+          + "until then the history already indexed is kept",
+        path: gitDirectory)
+    }
     try GitLibrary.check(code, "cannot resolve `\(revision)`", path: gitDirectory)
     guard let object else { return nil }
     defer { git_object_free(object) }
@@ -92,6 +108,40 @@ public final class GitHistory {
     try GitLibrary.check(git_object_peel(&peeled, object, GIT_OBJECT_COMMIT), "`\(revision)` does not name a commit", path: gitDirectory)
     defer { git_object_free(peeled) }
     return ContentHash.hex(git_object_id(peeled).pointee)
+  }
+
+  /// The object id a ref points at when the ref itself exists (`HEAD`, a branch, tag or remote
+  /// ref, short names as git reads them), whether or not the object can be read; nil when no
+  /// such ref exists, or `HEAD` is unborn.
+  func referenceTarget(_ name: String) -> String? {
+    if name == "HEAD" {
+      guard git_repository_head_unborn(repository) == 0 else { return nil }
+      var id = git_oid()
+      guard git_reference_name_to_id(&id, repository, "HEAD") == 0 else { return nil }
+      return ContentHash.hex(id)
+    }
+    var reference: OpaquePointer? = nil
+    guard git_reference_dwim(&reference, repository, name) == 0, let reference else { return nil }
+    defer { git_reference_free(reference) }
+    var resolved: OpaquePointer? = nil
+    guard git_reference_resolve(&resolved, reference) == 0, let resolved else { return nil }
+    defer { git_reference_free(resolved) }
+    return git_reference_target(resolved).map { ContentHash.hex($0.pointee) }
+  }
+
+  /// True for a repository with no commits at all: `HEAD` is unborn and no ref exists.
+  /// (An unborn `HEAD` beside other branches is an orphan branch, not an empty repository.)
+  /// (`git_repository_is_empty` is not used: libgit2 1.5 also wants `HEAD` to name the
+  /// configured initial branch, so a `git init -b main` repository was never "empty".)
+  public var isEmpty: Bool {
+    guard git_repository_head_unborn(repository) == 1 else { return false }
+    var iterator: OpaquePointer? = nil
+    guard git_reference_iterator_new(&iterator, repository) == 0, let iterator else { return false }
+    defer { git_reference_iterator_free(iterator) }
+    var reference: OpaquePointer? = nil
+    let code = git_reference_next(&reference, iterator)
+    if code == 0 { git_reference_free(reference) }
+    return code == GIT_ITEROVER.rawValue
   }
 
   /// Whether `ancestor` is reachable from `descendant` (or is it).

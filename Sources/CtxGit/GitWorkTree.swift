@@ -9,6 +9,9 @@ public struct GitListedFile: Sendable, Hashable {
   /// True for symbolic links and submodules (gitlinks): listed, but not file content.
   public var isSymlink: Bool
   public var isSubmodule: Bool
+  /// False when the name is not valid UTF-8 (`path` then has U+FFFD in place of the bad
+  /// bytes, and names no file).
+  public var isValidName = true
 }
 
 /// Read-only access to a git work tree through libgit2.
@@ -74,7 +77,8 @@ public final class GitWorkTree {
       files.append(
         GitListedFile(
           path: String(path.dropFirst(prefix.count)), isTracked: true,
-          isSymlink: mode & 0o170000 == 0o120000, isSubmodule: mode & 0o170000 == 0o160000))
+          isSymlink: mode & 0o170000 == 0o120000, isSubmodule: mode & 0o170000 == 0o160000,
+          isValidName: String(validatingCString: entry.pointee.path) != nil))
     }
   }
 
@@ -113,7 +117,7 @@ public final class GitWorkTree {
       files.append(
         GitListedFile(
           path: String(path.dropFirst(prefix.count)), isTracked: false,
-          isSymlink: mode == UInt16(GIT_FILEMODE_LINK.rawValue), isSubmodule: false))
+          isSymlink: mode == UInt16(GIT_FILEMODE_LINK.rawValue), isSubmodule: false, isValidName: String(validatingCString: raw) != nil))
     }
   }
 }

@@ -82,6 +82,8 @@ public struct Indexer: Sendable {
       // One transaction per source: readers, and a run killed at any moment, see either the
       // source's previous state or its new one, never a mix.
       try await store.beginSource()
+      // A vanished folder fails the source; nothing of its index is touched.
+      if let missing = source.missingFolderError { throw missing }
       let sourceID = try await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: source.root)
       if options.full { try await store.clearSource(sourceID) }
       switch source.kind {
@@ -198,6 +200,8 @@ actor BatchCollector {
   private var batch: [FileChange] = []
   private var batchBytes = 0
   private var seen = Set<String>()
+  /// Files read and skipped by policy, kept so `ctx status` does not count them as new.
+  private var skipped: [SkippedFile] = []
   private var report: SourceReport
   private var done = 0
   private var total = 0
@@ -243,6 +247,9 @@ actor BatchCollector {
       done += 1
     case .issue(let issue):
       report.record(issue)
+      if !issue.kind.isProblem, let path = issue.path, let stamp = issue.stamp {
+        skipped.append(SkippedFile(path: path, stamp: stamp, contentHash: issue.contentHash, reason: issue.kind.rawValue))
+      }
       if let path = issue.path, BatchCollector.keepsPrevious.contains(issue.kind) {
         seen.insert(path)
         // A folder that could not be listed keeps every file it had.
@@ -274,6 +281,7 @@ actor BatchCollector {
       try await store.apply(slice.map { .delete(path: $0) }, sourceID: sourceID)
     }
     report.deleted = gone.count
+    try await store.replaceSkippedFiles(skipped, sourceID: sourceID)
     progress?.advanced(name, done: total, total: total)
     var result = report
     result.name = base.name

@@ -23,7 +23,8 @@ public struct StatusReport: Sendable, Codable {
     public var name: String
     public var kind: String
     /// `fresh`, `stale` (the source has changes the index lacks), `failing` (the last run
-    /// failed), `never-indexed`, or `unknown` (how far behind could not be checked).
+    /// failed), `missing` (its folder or export is gone; the previous index is still served),
+    /// `never-indexed`, or `unknown` (how far behind could not be checked). README "Status".
     public var state: String
     public var lastRun: Run?
     public var lastSuccess: Run?
@@ -73,12 +74,13 @@ public enum StatusChecker {
       source.lastRun = record?.lastRun.map(run)
       source.lastSuccess = record?.lastSuccess.map(run)
       source.indexed = record?.totals
-      if let record, let store, record.lastSuccess != nil {
+      if let record, let store, record.lastSuccess != nil, config.missingFolderError == nil {
         do {
           switch config.kind {
           case .code:
             let known = try store.indexedFiles(sourceID: record.id).mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
-            let pending = try CodeConnector(config: config).pendingChanges(known: known)
+            let skipped = try store.skippedFiles(sourceID: record.id).mapValues { SkippedStamp(stamp: $0.stamp, contentHash: $0.contentHash) }
+            let pending = try CodeConnector(config: config).pendingChanges(known: known, skipped: skipped)
             source.pendingFiles = pending
             source.state = pending.total > 0 ? "stale" : "fresh"
           case .git:
@@ -104,6 +106,12 @@ public enum StatusChecker {
         }
       }
       if record?.lastRun?.status == "failed" { source.state = "failing" }
+      if let missing = config.missingFolderError {
+        // Before anything else: the folder is gone, whatever the last run said.
+        source.state = "missing"
+        source.error = missing.message
+        source.pendingFiles = nil
+      }
       report.sources.append(source)
     }
     return report

@@ -47,6 +47,33 @@ extension IndexStore {
     }
   }
 
+  /// Files the last complete crawl skipped by policy after reading them, by path.
+  public func skippedFiles(sourceID: Int64) throws -> [String: SkippedFile] {
+    try read { db in
+      var files: [String: SkippedFile] = [:]
+      let rows = try Row.fetchCursor(
+        db, sql: "SELECT path, size, mtime_ns, content_hash, reason FROM skipped_file WHERE source_id = ?", arguments: [sourceID])
+      while let row = try rows.next() {
+        let path: String = row[0]
+        files[path] = SkippedFile(path: path, stamp: FileStamp(size: row[1], mtimeNanos: row[2]), contentHash: row[3], reason: row[4])
+      }
+      return files
+    }
+  }
+
+  /// Replaces the source's list of files skipped by policy (in the source's transaction: only
+  /// a complete crawl knows the whole list).
+  public func replaceSkippedFiles(_ files: [SkippedFile], sourceID: Int64) async throws {
+    try await write { db in
+      try db.execute(sql: "DELETE FROM skipped_file WHERE source_id = ?", arguments: [sourceID])
+      let insert = try db.cachedStatement(
+        sql: "INSERT OR REPLACE INTO skipped_file (source_id, path, size, mtime_ns, content_hash, reason) VALUES (?, ?, ?, ?, ?, ?)")
+      for file in files {
+        try insert.execute(arguments: [sourceID, file.path, file.stamp.size, file.stamp.mtimeNanos, file.contentHash, file.reason])
+      }
+    }
+  }
+
   /// Applies a batch of changes in one transaction: a file's chunks, full-text rows and
   /// symbols are replaced together or not at all.
   public func apply(_ changes: [FileChange], sourceID: Int64) async throws {
@@ -222,6 +249,7 @@ extension IndexStore {
         }
       }
       try db.execute(sql: "DELETE FROM file WHERE source_id = ?", arguments: [sourceID])
+      try db.execute(sql: "DELETE FROM skipped_file WHERE source_id = ?", arguments: [sourceID])
       let otherCommits = try Int.fetchOne(db, sql: "SELECT count(*) FROM git_commit WHERE source_id != ?", arguments: [sourceID]) ?? 0
       if otherCommits == 0 {
         try db.execute(sql: "INSERT INTO commit_ft(commit_ft) VALUES('delete-all')")
@@ -248,6 +276,7 @@ extension IndexStore {
           try IndexStore.removeContent(fileID: fileID, db)
         }
         try db.execute(sql: "DELETE FROM file WHERE source_id = ?", arguments: [sourceID])
+        try db.execute(sql: "DELETE FROM skipped_file WHERE source_id = ?", arguments: [sourceID])
         try IndexStore.removeHistory(sourceID: sourceID, db)
         try IndexStore.removeChat(sourceID: sourceID, db)
         try db.execute(sql: "DELETE FROM source WHERE id = ?", arguments: [sourceID])
@@ -281,5 +310,22 @@ extension IndexStore {
   /// The form symbols are looked up by: lower-cased, without underscores.
   public static func normalizedSymbol(_ name: String) -> String {
     String(name.lowercased().filter { $0 != "_" })
+  }
+}
+
+/// A file a crawl read and skipped by policy, as it was then.
+public struct SkippedFile: Sendable, Hashable {
+  public var path: String
+  public var stamp: FileStamp
+  /// The git blob id, for `revision:` sources (whose stamps have no time).
+  public var contentHash: String?
+  /// The skip's kind: `binary`, `generated`.
+  public var reason: String
+
+  public init(path: String, stamp: FileStamp, contentHash: String?, reason: String) {
+    self.path = path
+    self.stamp = stamp
+    self.contentHash = contentHash
+    self.reason = reason
   }
 }

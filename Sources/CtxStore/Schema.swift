@@ -7,7 +7,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 6
+  static let version = 7
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -145,6 +145,23 @@ enum Schema {
       for table in ["chunk_ft", "commit_ft", "section_ft", "thread_ft", "annotation_ft"] {
         try db.execute(sql: "INSERT INTO \(table)(\(table), rank) VALUES('automerge', 0)")
       }
+    }
+    migrator.registerMigration("v7-skipped-files") { db in
+      // Files a code crawl read and skipped by policy (binary, minified or generated), with
+      // the stamp (and, for `revision:` sources, the blob id) they had. Without them `ctx
+      // status` counted every such file as new after every run (docs/design.md, "Status").
+      try db.execute(
+        sql: """
+          CREATE TABLE skipped_file (
+            source_id INTEGER NOT NULL REFERENCES source(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            content_hash TEXT,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (source_id, path)
+          ) WITHOUT ROWID;
+          """)
     }
     return migrator
   }

@@ -6,7 +6,7 @@ import Yams
 /// Parses one `connectors/NAME.yaml` file into a `SourceConfig`.
 ///
 /// Every mistake names the file, the line and the fix: an unknown key lists the known ones, a
-/// wrong type shows the expected shape, and a missing source folder shows the resolved path.
+/// wrong type shows the expected shape, and a path that is not a folder shows the resolved path.
 public enum ConnectorFile {
   static let commonKeys = ["kind", "path", "include", "exclude", "description", "redaction"]
   static let codeKeys = ["max_file_size", "default_excludes", "max_chunk_lines", "use_git", "revision", "ctags_timeout"]
@@ -94,20 +94,20 @@ public enum ConnectorFile {
       throw CtxError(.invalidConfig, "`path` must be a folder path string, e.g. `path: ../payments`", path: path, line: pathNode.mark?.line)
     }
     let resolved = Workspace.resolve(sourcePath, relativeTo: workspaceRoot)
-    // A chat export may be a folder, a .zip or one file; every other kind is a folder.
-    if kind == .chat {
-      guard FileManager.default.fileExists(atPath: resolved) else {
-        throw CtxError(
-          .invalidConfig, "`path: \(sourcePath)` resolves to \(resolved), which does not exist; point it at the export folder, .zip or file",
-          path: path, line: pathNode.mark?.line)
-      }
-    } else if !Workspace.isDirectory(resolved) {
+    // A chat export may be a folder, a .zip or one file; every other kind is a folder. A path
+    // that does not exist is not a mistake in this file: the folder may have vanished
+    // (unmounted disk, deleted checkout), and the source then fails at `ctx index` with its
+    // previous index kept (`SourceConfig.missingFolderError`), rather than being taken for a
+    // source with no connector file.
+    if kind != .chat && FileManager.default.fileExists(atPath: resolved) && !Workspace.isDirectory(resolved) {
       throw CtxError(
         .invalidConfig, "`path: \(sourcePath)` resolves to \(resolved), which is not a folder; fix the path (relative paths start at the workspace folder)",
         path: path, line: pathNode.mark?.line)
     }
 
     var config = SourceConfig(name: name, kind: kind, root: resolved, configFile: path)
+    config.pathWritten = sourcePath
+    config.pathLine = pathNode.mark?.line
     config.include = try stringList(values["include"], key: "include", path: path)
     config.exclude = try stringList(values["exclude"], key: "exclude", path: path)
     if let node = values["redaction"] { config.redaction = try redaction(node, path: path) }
@@ -355,5 +355,25 @@ public enum ConnectorFile {
       }
     }
     return row[b.count]
+  }
+}
+
+extension SourceConfig {
+  /// Why the source cannot be crawled at all because its folder (or chat export) is gone, or
+  /// nil when it is there.
+  ///
+  /// A missing folder fails the source, never the connector file: the folder may only be
+  /// unmounted for the night, and its previous index must stay served, not be dropped or
+  /// reported as an orphan.
+  public var missingFolderError: CtxError? {
+    guard !FileManager.default.fileExists(atPath: root) else { return nil }
+    let what = kind == .chat ? "the chat export" : "the source folder"
+    let written = pathWritten.map { "`path: \($0)`" } ?? "`path:`"
+    return CtxError(
+      .connectorFailed,
+      "\(what) \(root) is missing (\(written)): an unmounted disk, or a moved or deleted checkout? "
+        + "Its previous index is kept and still served. Restore it, fix \(written), or delete "
+        + "\((configFile as NSString).lastPathComponent) to drop the source",
+      path: configFile, line: pathLine, source: name)
   }
 }

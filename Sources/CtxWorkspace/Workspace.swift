@@ -2,7 +2,17 @@ import CtxCore
 import Foundation
 
 /// A folder with `connectors/`, `annotations/` and `index/`: what ctx works on.
+///
+/// A workspace is marked by a `.ctx-workspace` file that `ctx init` writes. Discovery walks up
+/// to the first marked folder only: a `connectors/` folder alone is common in unrelated
+/// repositories (Kafka Connect, Debezium, ...), and taking one for a workspace once made
+/// `ctx index` write `index/` into someone else's repository (docs/design.md, "Workspace").
 public struct Workspace: Sendable {
+  /// The marker's file name: specific to ctx (a `ctx.yaml` could belong to any tool called
+  /// ctx), not a settings file (connector files stay the one configuration), and committed
+  /// with `connectors/` and `annotations/`.
+  public static let markerName = ".ctx-workspace"
+
   /// Absolute path of the workspace folder.
   public let root: String
 
@@ -13,13 +23,22 @@ public struct Workspace: Sendable {
   public var connectorsDirectory: String { root + "/connectors" }
   public var annotationsDirectory: String { root + "/annotations" }
   public var indexDirectory: String { root + "/index" }
+  public var markerPath: String { root + "/" + Workspace.markerName }
+  /// Whether `ctx init` marked this folder (workspaces made by older versions are not).
+  public var isMarked: Bool { FileManager.default.fileExists(atPath: markerPath) }
   /// The SQLite index. Derived: deleting `index/` and re-indexing gives the same answers.
   public var databasePath: String { indexDirectory + "/ctx.sqlite" }
 
   /// Finds the workspace: `--workspace`, else `CTX_WORKSPACE`, else the first folder holding
-  /// `connectors/` walking up from `currentDirectory`.
+  /// a `.ctx-workspace` marker walking up from `currentDirectory`.
   ///
-  /// - Throws: `.invalidWorkspace` when none is found or the named folder is not a workspace.
+  /// A folder named explicitly (`--workspace`, `CTX_WORKSPACE`) may be an unmarked workspace
+  /// made before the marker existed, so nightly cron lines keep working; discovery never takes
+  /// an unmarked folder.
+  ///
+  /// - Throws: `.invalidWorkspace` when none is found or the named folder is not a workspace;
+  ///   when discovery passed an unmarked folder holding `connectors/`, the message names it and
+  ///   the fix (`ctx init DIR` marks it).
   public static func locate(
     explicit: String?, environment: [String: String], currentDirectory: String
   ) throws(CtxError) -> Workspace {
@@ -30,31 +49,43 @@ public struct Workspace: Sendable {
       return try named(fromEnvironment, relativeTo: currentDirectory, via: "CTX_WORKSPACE")
     }
     var directory = standardize(currentDirectory)
+    var unmarked: String?
     while true {
-      if isDirectory(directory + "/connectors") { return Workspace(root: directory) }
+      if FileManager.default.fileExists(atPath: directory + "/" + markerName) { return Workspace(root: directory) }
+      if unmarked == nil && isDirectory(directory + "/connectors") { unmarked = directory }
       let parent = (directory as NSString).deletingLastPathComponent
       if parent == directory || parent.isEmpty { break }
       directory = parent
     }
+    if let unmarked {
+      throw CtxError(
+        .invalidWorkspace,
+        "no ctx workspace here: \(unmarked) holds connectors/ but no \(markerName) marker, so it is not taken for one "
+          + "(many projects have a connectors/ folder). If it is a ctx workspace made by an older ctx, run "
+          + "`ctx init \(unmarked)` once to mark it (nothing else changes), or pass --workspace \(unmarked).",
+        path: unmarked)
+    }
     throw CtxError(
       .invalidWorkspace,
-      "no ctx workspace here: no folder from \(currentDirectory) upward holds connectors/. "
+      "no ctx workspace here: no folder from \(currentDirectory) upward holds a \(markerName) marker. "
         + "Run `ctx init` to make one, or pass --workspace DIR (or set CTX_WORKSPACE).")
   }
 
   private static func named(_ path: String, relativeTo base: String, via origin: String) throws(CtxError) -> Workspace {
     let absolute = resolve(path, relativeTo: base)
-    guard isDirectory(absolute + "/connectors") else {
+    guard FileManager.default.fileExists(atPath: absolute + "/" + markerName) || isDirectory(absolute + "/connectors") else {
       throw CtxError(
         .invalidWorkspace,
-        "\(absolute) (from \(origin)) is not a ctx workspace: it has no connectors/ folder. "
+        "\(absolute) (from \(origin)) is not a ctx workspace: it has no \(markerName) marker and no connectors/ folder. "
           + "Run `ctx init \(path)` to make one.", path: absolute)
     }
     return Workspace(root: absolute)
   }
 
   /// Makes `connectors/`, `annotations/` and `index/` (with a `.gitignore` so the index is never
-  /// committed) and, when there are no connectors yet, a `code` connector over the folder.
+  /// committed), the `.ctx-workspace` marker and, when there are no connectors yet, a `code`
+  /// connector over the folder. In an existing workspace it adds only what is missing, so
+  /// `ctx init` marks a workspace made before the marker existed.
   ///
   /// - Returns: the paths it created, for the command to report.
   @discardableResult
@@ -67,6 +98,10 @@ public struct Workspace: Sendable {
       where !isDirectory(directory) {
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         created.append(directory)
+      }
+      if !manager.fileExists(atPath: workspace.markerPath) {
+        try Workspace.markerText.write(toFile: workspace.markerPath, atomically: true, encoding: .utf8)
+        created.append(workspace.markerPath)
       }
       let ignore = workspace.indexDirectory + "/.gitignore"
       if !manager.fileExists(atPath: ignore) {
@@ -85,6 +120,13 @@ public struct Workspace: Sendable {
     }
     return created
   }
+
+  static let markerText = """
+    # This folder is a ctx workspace: connectors/ (sources), annotations/ (what people wrote),
+    # index/ (derived, never committed). ctx finds a workspace by this file; commit it.
+    # Settings live in connectors/*.yaml, not here.
+
+    """
 
   /// Reads every `connectors/*.yaml` file.
   ///

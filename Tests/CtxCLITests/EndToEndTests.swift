@@ -161,14 +161,14 @@ import Testing
   @Test func oneWriterAtATimeAndTheLockDiesWithItsHolder() throws {
     let scratch = ScratchDirectory()
     let (workspace, _) = try makeWorkspace(scratch)
-    let lockPath = workspace + "/index/lock"
     try FileManager.default.createDirectory(atPath: workspace + "/index", withIntermediateDirectories: true)
     // Another process holds the lock (as a running `ctx index` would), then dies by SIGKILL.
     let holder = Process()
     holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     holder.arguments = [
-      "python3", "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
-      lockPath,
+      "python3", "-c",
+      "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
+      workspace,
     ]
     let pipe = Pipe()
     holder.standardOutput = pipe

@@ -37,7 +37,7 @@ import Testing
   @Test(arguments: [
     ("kind: code\npath: .\nincldue: [\"src/**\"]\n", 3, "Did you mean `include`"),
     ("kind: code\npath: .\ninclude: 42\n", 3, "must be a list of glob patterns"),
-    ("kind: code\npath: ./does-not-exist\n", 2, "which is not a folder"),
+    ("kind: code\npath: connectors/bad.yaml\n", 2, "which is not a folder"),
     ("kind: code\n", 1, "missing `path:`"),
     ("kind: cod\npath: .\n", 1, "is not a connector kind"),
     ("kind: code\npath: .\ndefault_excludes: maybe\n", 3, "must be true or false"),
@@ -64,6 +64,40 @@ import Testing
     #expect(error.path?.hasSuffix("connectors/bad.yaml") == true)
     #expect(error.line == line, "\(error)")
     #expect(error.message.contains(fragment), "\(error)")
+  }
+
+  /// A folder that does not exist is not a mistake in the file: the source fails at crawl time
+  /// (it may be an unmounted disk), never taken for a source without a connector file.
+  @Test func aMissingFolderParsesAndFailsTheSourceInstead() throws {
+    let scratch = ScratchDirectory()
+    try scratch.write(["connectors/app.yaml": "kind: code\npath: ../gone\n"])
+    let (sources, errors) = Workspace(root: scratch.path).loadSources()
+    #expect(errors.isEmpty)
+    let source = try #require(sources.first)
+    let missing = try #require(source.missingFolderError)
+    #expect(missing.code == .connectorFailed)
+    #expect(missing.line == 2)
+    #expect(missing.message.contains("is missing (`path: ../gone`)"), "\(missing)")
+    try scratch.write(["gone/a.py": "x = 1\n"], under: "..")
+    defer { try? FileManager.default.removeItem(atPath: (scratch.path as NSString).deletingLastPathComponent + "/gone") }
+    #expect(source.missingFolderError == nil)
+  }
+
+  @Test func discoveryNeedsTheMarkerAndNamesAnUnmarkedFolder() throws {
+    let scratch = ScratchDirectory()
+    try scratch.write(["app/connectors/sink.yaml": "name: sink\n", "app/src/Main.java": "class Main {}\n"])
+    #expect {
+      try Workspace.locate(explicit: nil, environment: [:], currentDirectory: scratch.path + "/app/src")
+    } throws: { error in
+      guard let error = error as? CtxError else { return false }
+      return error.code == .invalidWorkspace && error.message.contains("ctx init \(scratch.path)/app") && error.path == scratch.path + "/app"
+    }
+    // Named explicitly, an unmarked (older) workspace is still taken.
+    #expect(try Workspace.locate(explicit: scratch.path + "/app", environment: [:], currentDirectory: "/").root == scratch.path + "/app")
+    let created = try Workspace.create(at: scratch.path + "/app")
+    #expect(created.contains(scratch.path + "/app/.ctx-workspace"))
+    #expect(!created.contains { $0.hasSuffix("code.yaml") })
+    #expect(try Workspace.locate(explicit: nil, environment: [:], currentDirectory: scratch.path + "/app/src").root == scratch.path + "/app")
   }
 
   @Test func parsesEveryCodeOption() throws {
