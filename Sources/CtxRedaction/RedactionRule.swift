@@ -122,6 +122,75 @@ enum Builtin: Int, CaseIterable, Sendable {
   case openAIKey
   case anthropicKey
   case azureStorageKey
+  case huggingfaceToken
+  case vaultToken
+  case databricksToken
+  case digitaloceanToken
+  case mailgunKey
+  case grafanaServiceAccountToken
+  case grafanaCloudToken
+  case atlassianToken
+  case bitbucketAppPassword
+  case linearKey
+  case dopplerToken
+  case postmanKey
+  case newRelicKey
+  case ageSecretKey
+  case telegramBotToken
+  case azureADClientSecret
+  case shopifyToken
+  case sentryToken
+  case squareToken
+  case twilioKey
+  case dynatraceToken
+  case pulumiToken
+  case planetscaleToken
+  case flyioToken
+  case googleOAuthToken
+  case googleOAuthClientSecret
+  case discordBotToken
+  case cloudflareOriginKey
+  case dockerHubToken
+  case herokuKey
+  case contentfulToken
+  case brevoKey
+  case rubygemsToken
+  case clojarsToken
+  case alibabaAccessKey
+  case adobeClientSecret
+  case duffelToken
+  case dropboxToken
+  case easypostKey
+  case flutterwaveKey
+  case frameioToken
+  case terraformCloudToken
+  case infracostKey
+  case mailchimpKey
+  case notionToken
+  case octopusDeployKey
+  case openshiftToken
+  case prefectKey
+  case readmeKey
+  case sourcegraphToken
+  case typeformToken
+  case replicateToken
+  case groqKey
+  case perplexityKey
+  case xaiKey
+  case nvidiaKey
+  case langsmithKey
+  case supabaseToken
+  case netlifyToken
+  case buildkiteToken
+  case circleciToken
+  case figmaToken
+  case posthogKey
+  case harnessToken
+  case jfrogKey
+  case onePasswordToken
+  case shippoToken
+  case mapboxToken
+  case hubspotToken
   case jwt
   case privateKey
   case urlPassword
@@ -144,6 +213,75 @@ enum Builtin: Int, CaseIterable, Sendable {
     case .openAIKey: "openai-key"
     case .anthropicKey: "anthropic-key"
     case .azureStorageKey: "azure-storage-key"
+    case .huggingfaceToken: "huggingface-token"
+    case .vaultToken: "vault-token"
+    case .databricksToken: "databricks-token"
+    case .digitaloceanToken: "digitalocean-token"
+    case .mailgunKey: "mailgun-key"
+    case .grafanaServiceAccountToken: "grafana-service-account-token"
+    case .grafanaCloudToken: "grafana-cloud-token"
+    case .atlassianToken: "atlassian-token"
+    case .bitbucketAppPassword: "bitbucket-app-password"
+    case .linearKey: "linear-api-key"
+    case .dopplerToken: "doppler-token"
+    case .postmanKey: "postman-api-key"
+    case .newRelicKey: "newrelic-key"
+    case .ageSecretKey: "age-secret-key"
+    case .telegramBotToken: "telegram-bot-token"
+    case .azureADClientSecret: "azure-ad-client-secret"
+    case .shopifyToken: "shopify-token"
+    case .sentryToken: "sentry-token"
+    case .squareToken: "square-token"
+    case .twilioKey: "twilio-api-key"
+    case .dynatraceToken: "dynatrace-token"
+    case .pulumiToken: "pulumi-token"
+    case .planetscaleToken: "planetscale-token"
+    case .flyioToken: "flyio-token"
+    case .googleOAuthToken: "google-oauth-token"
+    case .googleOAuthClientSecret: "google-oauth-client-secret"
+    case .discordBotToken: "discord-bot-token"
+    case .cloudflareOriginKey: "cloudflare-origin-ca-key"
+    case .dockerHubToken: "dockerhub-token"
+    case .herokuKey: "heroku-token"
+    case .contentfulToken: "contentful-token"
+    case .brevoKey: "brevo-key"
+    case .rubygemsToken: "rubygems-token"
+    case .clojarsToken: "clojars-token"
+    case .alibabaAccessKey: "alibaba-access-key"
+    case .adobeClientSecret: "adobe-client-secret"
+    case .duffelToken: "duffel-token"
+    case .dropboxToken: "dropbox-token"
+    case .easypostKey: "easypost-key"
+    case .flutterwaveKey: "flutterwave-key"
+    case .frameioToken: "frameio-token"
+    case .terraformCloudToken: "terraform-cloud-token"
+    case .infracostKey: "infracost-key"
+    case .mailchimpKey: "mailchimp-key"
+    case .notionToken: "notion-token"
+    case .octopusDeployKey: "octopus-deploy-key"
+    case .openshiftToken: "openshift-token"
+    case .prefectKey: "prefect-key"
+    case .readmeKey: "readme-key"
+    case .sourcegraphToken: "sourcegraph-token"
+    case .typeformToken: "typeform-token"
+    case .replicateToken: "replicate-token"
+    case .groqKey: "groq-key"
+    case .perplexityKey: "perplexity-key"
+    case .xaiKey: "xai-key"
+    case .nvidiaKey: "nvidia-key"
+    case .langsmithKey: "langsmith-key"
+    case .supabaseToken: "supabase-token"
+    case .netlifyToken: "netlify-token"
+    case .buildkiteToken: "buildkite-token"
+    case .circleciToken: "circleci-token"
+    case .figmaToken: "figma-token"
+    case .posthogKey: "posthog-key"
+    case .harnessToken: "harness-token"
+    case .jfrogKey: "jfrog-key"
+    case .onePasswordToken: "1password-token"
+    case .shippoToken: "shippo-token"
+    case .mapboxToken: "mapbox-secret-token"
+    case .hubspotToken: "hubspot-token"
     case .jwt: "jwt"
     case .privateKey: "private-key"
     case .urlPassword: "url-password"
@@ -168,6 +306,75 @@ enum Builtin: Int, CaseIterable, Sendable {
     case .openAIKey: "OpenAI API key: sk-proj-/sk-svcacct-/sk-admin- + 32 or more, or sk-…T3BlbkFJ…"
     case .anthropicKey: "Anthropic API key: sk-ant- + 32 or more base64url"
     case .azureStorageKey: "Azure storage account key: AccountKey= + 86-88 base64"
+    case .huggingfaceToken: "Hugging Face token: hf_ or api_org_ + 34 letters"
+    case .vaultToken: "HashiCorp Vault token: hvs. + 90-120 or hvb. + 138-300 base64url"
+    case .databricksToken: "Databricks token: dapi + 32 hex"
+    case .digitaloceanToken: "DigitalOcean token: dop_v1_/doo_v1_/dor_v1_ + 64 hex"
+    case .mailgunKey: "Mailgun API key: key- + 32 hex"
+    case .grafanaServiceAccountToken: "Grafana service account token: glsa_ + 32 + _ + 8 hex"
+    case .grafanaCloudToken: "Grafana Cloud token: glc_ + 32-400 base64"
+    case .atlassianToken: "Atlassian API token: ATATT3/ATCTT3 + 150-250"
+    case .bitbucketAppPassword: "Bitbucket app password: ATBB + 32"
+    case .linearKey: "Linear API key: lin_api_ + 40"
+    case .dopplerToken: "Doppler token: dp.pt./dp.st./dp.ct./dp.sa./dp.scim./dp.audit. + 40-44"
+    case .postmanKey: "Postman API key: PMAK- + 24 hex + - + 34 hex"
+    case .newRelicKey: "New Relic key: NRAK- + 27, NRII- + 32"
+    case .ageSecretKey: "age secret key: AGE-SECRET-KEY-1 + 58 bech32"
+    case .telegramBotToken: "Telegram bot token: 8-10 digit id + :AA + 33 base64url"
+    case .azureADClientSecret: "Azure AD client secret: 3 + digit + Q~ + 31-34"
+    case .shopifyToken: "Shopify token: shpat_/shpca_/shppa_/shpss_ + 32 hex"
+    case .sentryToken: "Sentry token: sntrys_ + base64, sntryu_ + 64 hex"
+    case .squareToken: "Square token: sq0atp- + 22, sq0csp- + 43, EAAA + 60"
+    case .twilioKey: "Twilio API key: SK + 32 hex"
+    case .dynatraceToken: "Dynatrace token: dt0c01. + 24 + . + 64"
+    case .pulumiToken: "Pulumi access token: pul- + 40 hex"
+    case .planetscaleToken: "PlanetScale token: pscale_tkn_/pscale_pw_/pscale_oauth_ + 32-64"
+    case .flyioToken: "Fly.io token: fo1_ + 43, fm1a_/fm1r_/fm2_ + 100 or more base64"
+    case .googleOAuthToken: "Google OAuth access token: ya29. + 50 or more base64url"
+    case .googleOAuthClientSecret: "Google OAuth client secret: GOCSPX- + 28"
+    case .discordBotToken: "Discord bot token: base64 bot id + . + 6 + . + 27-38"
+    case .cloudflareOriginKey: "Cloudflare origin CA key: v1.0- + 24 hex + - + 146 hex"
+    case .dockerHubToken: "Docker Hub token: dckr_pat_ + 27, dckr_oat_ + 32"
+    case .herokuKey: "Heroku API key: HRKU-AA + 58"
+    case .contentfulToken: "Contentful token: CFPAT- + 43"
+    case .brevoKey: "Brevo (Sendinblue) key: xkeysib- + 64 hex + - + 16"
+    case .rubygemsToken: "RubyGems API key: rubygems_ + 48 hex"
+    case .clojarsToken: "Clojars deploy token: CLOJARS_ + 60"
+    case .alibabaAccessKey: "Alibaba Cloud AccessKey id: LTAI + 20"
+    case .adobeClientSecret: "Adobe client secret: p8e- + 32"
+    case .duffelToken: "Duffel token: duffel_test_/duffel_live_ + 43"
+    case .dropboxToken: "Dropbox short-lived token: sl. + 130 or more base64url"
+    case .easypostKey: "EasyPost key: EZAK/EZTK + 54"
+    case .flutterwaveKey: "Flutterwave secret key: FLWSECK-/FLWSECK_TEST- + 32 hex + -X"
+    case .frameioToken: "Frame.io token: fio-u- + 64"
+    case .terraformCloudToken: "Terraform Cloud token: 14 + .atlasv1. + 60-70"
+    case .infracostKey: "Infracost API key: ico- + 32"
+    case .mailchimpKey: "Mailchimp API key: 32 hex + -us + data center"
+    case .notionToken: "Notion token: ntn_ + 46, secret_ + 43"
+    case .octopusDeployKey: "Octopus Deploy API key: API- + 26"
+    case .openshiftToken: "OpenShift token: sha256~ + 43"
+    case .prefectKey: "Prefect API key: pnu_ + 36"
+    case .readmeKey: "ReadMe API key: rdme_ + 70"
+    case .sourcegraphToken: "Sourcegraph token: sgp_ + 40 hex (or 16 hex + _ + 40 hex)"
+    case .typeformToken: "Typeform token: tfp_ + 59"
+    case .replicateToken: "Replicate API token: r8_ + 37"
+    case .groqKey: "Groq API key: gsk_ + 52"
+    case .perplexityKey: "Perplexity API key: pplx- + 48"
+    case .xaiKey: "xAI API key: xai- + 80"
+    case .nvidiaKey: "NVIDIA API key: nvapi- + 64"
+    case .langsmithKey: "LangSmith key: lsv2_pt_/lsv2_sk_ + 32 hex + _ + 10 hex"
+    case .supabaseToken: "Supabase access token: sbp_ + 40 hex"
+    case .netlifyToken: "Netlify token: nfp_ + 36"
+    case .buildkiteToken: "Buildkite token: bkua_ + 40 hex"
+    case .circleciToken: "CircleCI personal token: CCIPAT_ + 22 + _ + 40 hex"
+    case .figmaToken: "Figma token: figd_ + 40"
+    case .posthogKey: "PostHog personal key: phx_ + 43"
+    case .harnessToken: "Harness token: pat. + 22 + . + 24 hex + . + 20"
+    case .jfrogKey: "JFrog API key: AKCp + 69"
+    case .onePasswordToken: "1Password service account token: ops_eyJ + 250 or more base64"
+    case .shippoToken: "Shippo token: shippo_live_/shippo_test_ + 40 hex"
+    case .mapboxToken: "Mapbox secret token: sk.eyJ… + . + 20-30"
+    case .hubspotToken: "HubSpot private app token: pat-na1-/pat-eu1- + UUID"
     case .jwt: "JSON Web Token: three base64url segments whose header decodes to JSON with \"alg\""
     case .privateKey: "PEM private key block body: -----BEGIN … PRIVATE KEY----- to -----END"
     case .urlPassword: "password in a URL: scheme://user:password@host"

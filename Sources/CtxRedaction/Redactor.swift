@@ -90,9 +90,11 @@ public struct Redactor: Sendable {
 
   /// Every span a rule wants redacted, minus allowed values, unsorted.
   private func candidates(in bytes: Bytes, text: () -> String) -> [Candidate] {
-    var scanner = Scanner(bytes: bytes, prefixed: prefixed)
-    triggers.withUnsafeBufferPointer { scanner.scan(triggers: $0.baseAddress!) }
-    var candidates = scanner.found
+    var candidates = FormatTables.with { tables in
+      var scanner = Scanner(bytes: bytes, prefixed: prefixed, formatTables: tables)
+      triggers.withUnsafeBufferPointer { scanner.scan(triggers: $0.baseAddress!) }
+      return scanner.found
+    }
     if !fullText.isEmpty {
       let text = text()
       for (rule, regex) in fullText {

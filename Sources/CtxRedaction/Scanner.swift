@@ -19,6 +19,10 @@ enum Trigger {
   static let equals: UInt8 = 5  // name = value, name => value
   static let letterJ: UInt8 = 6  // eyJ (JWT)
   static let letterG: UInt8 = 7  // SG. (SendGrid)
+  static let dot: UInt8 = 8  // Discord bot tokens, Terraform Cloud tokens
+  static let tilde: UInt8 = 9  // Azure AD client secrets
+  /// The anchor byte of a table-described token format (`TokenFormats`): `_ - . ~ A K p`.
+  static let format: UInt8 = 0x40
   static let custom: UInt8 = 0x80
 
   /// The table for the built-in rules: everything else is 0 and costs one load per byte.
@@ -31,6 +35,9 @@ enum Trigger {
     table[Int(ASCII.equals)] = equals
     table[Int(UInt8(ascii: "J"))] = letterJ
     table[Int(UInt8(ascii: "G"))] = letterG
+    table[Int(ASCII.dot)] = dot
+    table[Int(UInt8(ascii: "~"))] = tilde
+    for byte in TokenFormats.anchorBytes { table[Int(byte)] |= format }
     for byte in customFirstBytes { table[Int(byte)] |= custom }
     return table
   }
@@ -49,11 +56,13 @@ struct PrefixedRule: Sendable {
 struct Scanner {
   let bytes: Bytes
   let prefixed: [PrefixedRule]
+  let formatTables: FormatTables
   var found: [Candidate] = []
 
-  init(bytes: Bytes, prefixed: [PrefixedRule]) {
+  init(bytes: Bytes, prefixed: [PrefixedRule], formatTables: FormatTables) {
     self.bytes = bytes
     self.prefixed = prefixed
+    self.formatTables = formatTables
   }
 
   mutating func scan(triggers: UnsafePointer<UInt8>) {
@@ -75,14 +84,18 @@ struct Scanner {
   mutating func handle(_ trigger: UInt8, at i: Int) -> Int {
     var next = i + 1
     if trigger & Trigger.custom != 0 { next = max(next, customAt(i)) }
-    switch trigger & 0x7F {
+    if trigger & 0x3F == Trigger.dot && !mayStartAtDot(i) { return next }
+    if trigger & Trigger.format != 0, let end = tokenFormat(i) { return max(next, end) }
+    switch trigger & 0x3F {
     case Trigger.letterA: next = max(next, letterA(i))
     case Trigger.underscore: next = max(next, underscore(i))
     case Trigger.dash: next = max(next, dash(i))
-    case Trigger.colon: next = max(next, colon(i))
+    case Trigger.colon: next = max(next, telegramBotToken(i) ?? colon(i))
     case Trigger.equals: next = max(next, equals(i))
     case Trigger.letterJ: next = max(next, jwt(i))
     case Trigger.letterG: next = max(next, sendgrid(i))
+    case Trigger.dot: next = max(next, dotToken(i) ?? i + 1)
+    case Trigger.tilde: next = max(next, azureADClientSecret(i) ?? i + 1)
     default: break
     }
     return next
@@ -182,6 +195,7 @@ struct Scanner {
   /// PEM blocks and `--name value` at a run of dashes; GitLab, Slack, OpenAI, Anthropic and
   /// PyPI tokens at a single dash after their prefix.
   mutating func dash(_ i: Int) -> Int {
+    if let end = mailchimpKey(i) { return end }
     if bytes.at(i + 1) == ASCII.dash {
       let previous = bytes.at(i - 1)
       guard previous != ASCII.dash else { return i + 1 }

@@ -479,6 +479,163 @@ neg("generic",
     "AUTH_METHOD=oauth2",
 )
 
+# Prefixed vendor tokens (TokenFormats.swift) ---------------------------------------------
+# Per family: a generator of fake tokens with the documented shape, the shortest valid length,
+# and a few contexts. Negatives: the token cut short, a wrong character inside it, the prefix
+# glued to a word, the prefix in prose, a placeholder body, the prefix before a UUID.
+LOWERHEX = HEX
+UPPERALNUM = UPPER + DIGITS
+LOWERALNUM = LOWER + DIGITS
+BECH32 = "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"
+
+
+def discord():
+    snowflake = str(rng.randint(10**17, 10**18 - 1))
+    first = base64.b64encode(snowflake.encode()).decode().rstrip("=")
+    return f"{first}.{pick(B64URL, 6)}.{pick(B64URL, 38)}"
+
+
+FAMILIES = [
+    # rule, generator, shortest valid token, env name, uuid-after-prefix is a negative
+    ("huggingface-token", lambda: "hf_" + pick(UPPER + LOWER, 34), 37, "HF_TOKEN", True),
+    ("huggingface-token", lambda: "api_org_" + pick(UPPER + LOWER, 34), 42, "HUGGINGFACE_ORG_TOKEN", True),
+    ("vault-token", lambda: "hvs." + pick(B64URL, 95), 94, "VAULT_TOKEN", True),
+    ("vault-token", lambda: "hvb." + pick(B64URL, 150), 142, "VAULT_TOKEN", True),
+    ("databricks-token", lambda: "dapi" + pick(LOWERHEX, 32), 36, "DATABRICKS_TOKEN", True),
+    ("digitalocean-token", lambda: "dop_v1_" + pick(LOWERHEX, 64), 71, "DIGITALOCEAN_TOKEN", True),
+    ("digitalocean-token", lambda: "dor_v1_" + pick(LOWERHEX, 64), 71, "DO_REFRESH", True),
+    ("mailgun-key", lambda: "key-" + pick(LOWERHEX, 32), 36, "MAILGUN_API_KEY", True),
+    ("grafana-service-account-token", lambda: f"glsa_{pick(BASE62, 32)}_{pick(LOWERHEX, 8)}", 46, "GRAFANA_TOKEN", True),
+    ("grafana-cloud-token", lambda: "glc_" + base64.b64encode(rng.randbytes(60)).decode(), 36, "GRAFANA_CLOUD_TOKEN", True),
+    ("atlassian-token", lambda: "ATATT3" + pick(B64URL, 170) + "=" + pick("0123456789ABCDEF", 8), 156, "JIRA_API_TOKEN", True),
+    ("bitbucket-app-password", lambda: "ATBB" + pick(BASE62, 32), 36, "BITBUCKET_APP_PASSWORD", True),
+    ("linear-api-key", lambda: "lin_api_" + pick(BASE62, 40), 48, "LINEAR_API_KEY", True),
+    ("doppler-token", lambda: "dp.pt." + pick(BASE62, 43), 46, "DOPPLER_TOKEN", True),
+    ("doppler-token", lambda: "dp.st." + pick(BASE62, 43), 46, "DOPPLER_TOKEN", True),
+    ("postman-api-key", lambda: f"PMAK-{pick(LOWERHEX, 24)}-{pick(LOWERHEX, 34)}", 64, "POSTMAN_API_KEY", True),
+    ("newrelic-key", lambda: "NRAK-" + pick(UPPERALNUM, 27), 32, "NEW_RELIC_API_KEY", True),
+    ("newrelic-key", lambda: "NRII-" + pick(LOWERALNUM + "-", 31) + pick(LOWERALNUM, 1), 37, "NEW_RELIC_INSERT_KEY", True),
+    ("age-secret-key", lambda: "AGE-SECRET-KEY-1" + pick(BECH32, 58), 74, "SOPS_AGE_KEY", True),
+    ("telegram-bot-token", lambda: f"{rng.randint(10**8, 10**10 - 1)}:AA{pick(B64URL, 33)}", 44, "TELEGRAM_BOT_TOKEN", False),
+    ("azure-ad-client-secret", lambda: f"{pick(BASE62, 3)}{rng.randint(0, 9)}Q~{pick(BASE62 + '_~.-', 34)}", 37, "AZURE_CLIENT_SECRET", False),
+    ("shopify-token", lambda: "shpat_" + pick(LOWERHEX, 32), 38, "SHOPIFY_ACCESS_TOKEN", True),
+    ("shopify-token", lambda: "shpss_" + pick(LOWERHEX, 32), 38, "SHOPIFY_SHARED_SECRET", True),
+    ("sentry-token", lambda: "sntrys_" + base64.b64encode(json.dumps({"iat": rng.randint(1600000000, 1700000000), "url": "https://sentry.io", "org": "acme"}).encode()).decode() + "_" + pick(B64, 43), 87, "SENTRY_AUTH_TOKEN", True),
+    ("sentry-token", lambda: "sntryu_" + pick(LOWERHEX, 64), 71, "SENTRY_AUTH_TOKEN", True),
+    ("square-token", lambda: "sq0atp-" + pick(B64URL, 22), 29, "SQUARE_ACCESS_TOKEN", True),
+    ("square-token", lambda: "EAAA" + pick(B64URL, 60), 64, "SQUARE_ACCESS_TOKEN", True),
+    ("square-token", lambda: "sq0csp-" + pick(B64URL, 43), 50, "SQUARE_OAUTH_SECRET", True),
+    ("twilio-api-key", lambda: "SK" + pick(LOWERHEX, 32), 34, "TWILIO_API_KEY", True),
+    ("dynatrace-token", lambda: f"dt0c01.{pick(UPPERALNUM, 24)}.{pick(UPPERALNUM, 64)}", 96, "DT_API_TOKEN", True),
+    ("pulumi-token", lambda: "pul-" + pick(LOWERHEX, 40), 44, "PULUMI_ACCESS_TOKEN", True),
+    ("planetscale-token", lambda: "pscale_tkn_" + pick(B64URL, 43), 43, "PLANETSCALE_SERVICE_TOKEN", True),
+    ("planetscale-token", lambda: "pscale_pw_" + pick(B64URL, 43), 42, "DATABASE_PASSWORD", True),
+    ("flyio-token", lambda: "fo1_" + pick(B64URL, 43), 47, "FLY_API_TOKEN", True),
+    ("flyio-token", lambda: "fm2_" + base64.b64encode(rng.randbytes(150)).decode(), 104, "FLY_API_TOKEN", True),
+    ("google-oauth-token", lambda: "ya29." + pick(B64URL, 150), 55, "GOOGLE_ACCESS_TOKEN", True),
+    ("google-oauth-client-secret", lambda: "GOCSPX-" + pick(B64URL, 28), 35, "GOOGLE_CLIENT_SECRET", True),
+    ("discord-bot-token", discord, 59, "DISCORD_BOT_TOKEN", False),
+    ("cloudflare-origin-ca-key", lambda: f"v1.0-{pick(LOWERHEX, 24)}-{pick(LOWERHEX, 146)}", 176, "CF_ORIGIN_CA_KEY", True),
+    ("dockerhub-token", lambda: "dckr_pat_" + pick(B64URL, 27), 36, "DOCKERHUB_TOKEN", True),
+    ("heroku-token", lambda: "HRKU-AA" + pick(B64URL, 58), 65, "HEROKU_API_KEY", True),
+    ("contentful-token", lambda: "CFPAT-" + pick(B64URL, 43), 49, "CONTENTFUL_MANAGEMENT_TOKEN", True),
+    ("brevo-key", lambda: f"xkeysib-{pick(LOWERHEX, 64)}-{pick(BASE62, 16)}", 89, "BREVO_API_KEY", True),
+    ("rubygems-token", lambda: "rubygems_" + pick(LOWERHEX, 48), 57, "GEM_HOST_API_KEY", True),
+    ("clojars-token", lambda: "CLOJARS_" + pick(LOWERALNUM, 60), 68, "CLOJARS_PASSWORD", True),
+    ("alibaba-access-key", lambda: "LTAI" + pick(BASE62, 20), 24, "ALIBABA_CLOUD_ACCESS_KEY_ID", True),
+    ("adobe-client-secret", lambda: "p8e-" + pick(BASE62, 32), 36, "ADOBE_CLIENT_SECRET", True),
+    ("duffel-token", lambda: "duffel_test_" + pick(B64URL, 43), 55, "DUFFEL_ACCESS_TOKEN", True),
+    ("dropbox-token", lambda: "sl." + pick(B64URL, 140), 133, "DROPBOX_ACCESS_TOKEN", True),
+    ("easypost-key", lambda: "EZAK" + pick(BASE62, 54), 58, "EASYPOST_API_KEY", True),
+    ("easypost-key", lambda: "EZTK" + pick(BASE62, 54), 58, "EASYPOST_TEST_KEY", True),
+    ("flutterwave-key", lambda: f"FLWSECK_TEST-{pick(LOWERHEX, 32)}-X", 47, "FLW_SECRET_KEY", True),
+    ("frameio-token", lambda: "fio-u-" + pick(B64URL, 64), 70, "FRAMEIO_TOKEN", True),
+    ("terraform-cloud-token", lambda: f"{pick(LOWERALNUM, 14)}.atlasv1.{pick(B64URL, 67)}", 83, "TFE_TOKEN", False),
+    ("infracost-key", lambda: "ico-" + pick(BASE62, 32), 36, "INFRACOST_API_KEY", True),
+    ("mailchimp-key", lambda: f"{pick(LOWERHEX, 32)}-us{rng.randint(1, 21)}", 35, "MAILCHIMP_API_KEY", False),
+    ("notion-token", lambda: "ntn_" + pick(DIGITS, 11) + pick(BASE62, 35), 50, "NOTION_TOKEN", True),
+    ("notion-token", lambda: "secret_" + pick(BASE62, 43), 50, "NOTION_TOKEN", True),
+    ("octopus-deploy-key", lambda: "API-" + pick(UPPERALNUM, 26), 30, "OCTOPUS_API_KEY", True),
+    ("openshift-token", lambda: "sha256~" + pick(B64URL, 43), 50, "OPENSHIFT_TOKEN", True),
+    ("prefect-key", lambda: "pnu_" + pick(BASE62, 36), 40, "PREFECT_API_KEY", True),
+    ("readme-key", lambda: "rdme_" + pick(LOWERALNUM, 70), 75, "README_API_KEY", True),
+    ("sourcegraph-token", lambda: f"sgp_{pick(LOWERHEX, 16)}_{pick(LOWERHEX, 40)}", 61, "SRC_ACCESS_TOKEN", True),
+    ("typeform-token", lambda: "tfp_" + pick(B64URL, 59), 63, "TYPEFORM_TOKEN", True),
+    ("replicate-token", lambda: "r8_" + pick(BASE62, 37), 40, "REPLICATE_API_TOKEN", True),
+    ("groq-key", lambda: "gsk_" + pick(BASE62, 52), 56, "GROQ_API_KEY", True),
+    ("perplexity-key", lambda: "pplx-" + pick(BASE62, 48), 53, "PPLX_API_KEY", True),
+    ("xai-key", lambda: "xai-" + pick(BASE62, 80), 84, "XAI_API_KEY", True),
+    ("nvidia-key", lambda: "nvapi-" + pick(B64URL, 64), 70, "NVIDIA_API_KEY", True),
+    ("langsmith-key", lambda: f"lsv2_pt_{pick(LOWERHEX, 32)}_{pick(LOWERHEX, 10)}", 51, "LANGSMITH_API_KEY", True),
+    ("supabase-token", lambda: "sbp_" + pick(LOWERHEX, 40), 44, "SUPABASE_ACCESS_TOKEN", True),
+    ("netlify-token", lambda: "nfp_" + pick(BASE62, 36), 40, "NETLIFY_AUTH_TOKEN", True),
+    ("buildkite-token", lambda: "bkua_" + pick(LOWERHEX, 40), 45, "BUILDKITE_API_TOKEN", True),
+    ("circleci-token", lambda: f"CCIPAT_{pick(BASE62, 22)}_{pick(LOWERHEX, 40)}", 70, "CIRCLECI_TOKEN", True),
+    ("figma-token", lambda: "figd_" + pick(B64URL, 40), 45, "FIGMA_TOKEN", True),
+    ("posthog-key", lambda: "phx_" + pick(BASE62, 43), 47, "POSTHOG_PERSONAL_API_KEY", True),
+    ("harness-token", lambda: f"pat.{pick(B64URL, 22)}.{pick(LOWERHEX, 24)}.{pick(BASE62, 20)}", 71, "HARNESS_API_KEY", True),
+    ("jfrog-key", lambda: "AKCp" + pick(BASE62, 69), 73, "ARTIFACTORY_API_KEY", True),
+    ("1password-token", lambda: "ops_" + base64.b64encode(json.dumps({"signInAddress": "acme.1password.com", "userAuth": {"method": "SRPg-4096", "alg": "PBES2g-HS256", "iterations": 650000, "salt": pick(B64URL, 22)}, "email": pick(LOWER, 12) + "@acme.1password.com", "srpX": pick(LOWERHEX, 64), "muk": {"alg": "A256GCM", "ext": True, "k": pick(B64URL, 43), "key_ops": ["decrypt", "encrypt"], "kty": "oct", "kid": "mp"}, "secretKey": "A3-" + pick(UPPERALNUM, 26), "deviceUuid": pick(LOWERALNUM, 26)}).encode()).decode(), 257, "OP_SERVICE_ACCOUNT_TOKEN", True),
+    ("shippo-token", lambda: "shippo_live_" + pick(LOWERHEX, 40), 52, "SHIPPO_API_TOKEN", True),
+    ("mapbox-secret-token", lambda: "sk." + b64url(json.dumps({"u": pick(LOWER, 8), "a": pick(LOWERALNUM, 25)}).encode()) + "." + pick(B64URL, 22), 60, "MAPBOX_SECRET_TOKEN", True),
+    ("hubspot-token", lambda: "pat-na1-" + uuid(), 44, "HUBSPOT_ACCESS_TOKEN", False),
+]
+
+for rule, gen, shortest, env, uuid_negative in FAMILIES:
+    token = gen()
+    pos(rule, rule,
+        f"export {env}={token}",
+        f'  "{env.lower()}": "{gen()}",',
+        f"rotated {gen()} after it leaked into the build log",
+        f"config/{gen()}.json",
+    )
+    head = token[: min(len(token) - 1, max(6, shortest - 3))]
+    cut = gen()
+    # The part before the wrong character must be shorter than any valid token.
+    middle = shortest - 5
+    negatives = [
+        f"truncated in the ticket: {head}",
+        f"see {cut[:middle]}!{cut[middle + 1:]} in the dump",
+        f"concatenated: my{token}",
+    ]
+    if uuid_negative:
+        negatives.append(f"request id {token[:6]}{uuid()} was retried")
+    neg(rule, *negatives)
+
+neg("lookalike",
+    "Hugging Face tokens start with hf_ and Vault service tokens with hvs.; never paste them here.",
+    "Databricks PATs look like dapi followed by hex; rotate them in the workspace settings.",
+    "DigitalOcean uses dop_v1_ for personal access tokens (see the API docs).",
+    "The key-value store keeps session data; key-rotation runs nightly.",
+    "Grafana service account tokens (glsa_...) replace API keys.",
+    "Atlassian tokens begin with ATATT; Linear keys with lin_api_; Doppler with dp.pt.",
+    "Postman keys (PMAK-...) and New Relic user keys (NRAK-...) are stored in 1Password.",
+    "age keys: AGE-SECRET-KEY-1... go in ~/.config/sops/age/keys.txt",
+    "Shopify admin tokens start with shpat_, Sentry org tokens with sntrys_.",
+    "Google access tokens start with ya29. and expire after an hour.",
+    f"commit {pick(LOWERHEX, 40)} fixed the build",
+    f"sha256:{pick(LOWERHEX, 64)}",
+    f"request {uuid()} failed",
+    f"SKU {pick(UPPERALNUM, 12)} is out of stock",
+    "SKIP_TESTS=1 make build",
+    "version v1.0-beta.3 ships tomorrow",
+    "see docs/api/v1.0-release-notes.md",
+    "the ATBB team met on Tuesday",
+    "package sl.core.utils",
+    "pat.name = user.name",
+    "EAAA00000000000000000000000000000000000000000000000000000000000000",
+    f"dapi{pick(LOWERHEX, 20)} is too short",
+    "hf_hub_download(repo_id='bert-base-uncased', filename='config.json')",
+    "os.path.join(root, api_org_name)",
+    "https://app.datadoghq.com/apm/services?env=prod",
+    "sha256~ prefixes mark OpenShift tokens",
+    "user:pass format is deprecated; 12345678:AB is not a bot token",
+    "Module.exports.DEFAULT_TIMEOUT_MS.value",
+    f"Q~ separators appear in Azure secrets like abc1Q~...",
+    f"xkeysib-{pick(LOWERHEX, 64)}",
+    f"{pick(LOWERHEX, 32)}-us-east-1",
+)
+
 for line in lines:
     sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
 print(f"{sum(1 for l in lines if l['rule'])} positives, {sum(1 for l in lines if not l['rule'])} negatives", file=sys.stderr)
