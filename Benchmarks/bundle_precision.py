@@ -22,7 +22,8 @@ the pinned commit, writes the connectors and indexes. `run` asks every question 
 - used tokens: the bundle's own `used_tokens`.
 
 With --ctx-baseline, the same questions run through a second binary in the same run and both
-are printed side by side.
+are printed side by side (--workspace-baseline: a copy of the workspace indexed by that binary,
+when it cannot read the newer index).
 """
 import argparse, json, os, statistics, subprocess, sys
 
@@ -130,10 +131,12 @@ def measure(bundle, sources, expected):
 
 def run(args):
     binaries = [("ctx", args.ctx)] + ([("baseline", args.ctx_baseline)] if args.ctx_baseline else [])
+    # An older binary may not read a newer index: it gets a workspace of its own.
+    workspaces = {"ctx": args.workspace, "baseline": args.workspace_baseline or args.workspace}
     results = {name: [] for name, _ in binaries}
     for text, sources, expected in QUESTIONS:
         for name, binary in binaries:
-            results[name].append(measure(ask(binary, args.workspace, text, args.budget), sources, expected))
+            results[name].append(measure(ask(binary, workspaces[name], text, args.budget), sources, expected))
     if args.per_question:
         header = f"{'question':58}" + "".join(f" {name + ' off%':>13} {'exp':>4} {'tokens':>6}" for name, _ in binaries)
         print(header)
@@ -169,6 +172,7 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("--ctx", default=".build/release/ctx")
     r.add_argument("--ctx-baseline")
+    r.add_argument("--workspace-baseline", help="the baseline's workspace (same connectors, indexed by the baseline binary)")
     r.add_argument("--workspace", required=True)
     r.add_argument("--budget", type=int, default=8000)
     r.add_argument("--per-question", action="store_true")
