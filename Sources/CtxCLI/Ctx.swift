@@ -66,6 +66,9 @@ public enum CtxExit {
   public static let error: Int32 = 2
   /// `ctx index` ran every source, but some items had problems (named in the summary).
   public static let partial: Int32 = 3
+  /// `ctx index --deadline`: the deadline stopped the run; the sources it stopped or never
+  /// reached keep their previous index (named in the summary).
+  public static let deadline: Int32 = 4
   /// Another `ctx index` holds the workspace lock (EX_TEMPFAIL: try again later).
   public static let locked: Int32 = 75
   /// No workspace, or a connector file is invalid (EX_CONFIG).

@@ -34,8 +34,18 @@ extension Ctx {
     @Option(name: .long, help: ArgumentHelp("Files read and parsed at once (default: the number of cores, at least 2).", valueName: "n"))
     var workers: Int?
 
+    @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "End the run by this time from its start (e.g. 90m, 2h, 600s): the source being crawled is rolled back, the rest are not started, all keep their previous index; exit 4.",
+        valueName: "duration"))
+    var deadline: String?
+
     func validate() throws {
       if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+      if let deadline, IndexCommandDeadline.seconds(deadline) == nil {
+        throw ValidationError("--deadline must be a duration such as 600s, 90m or 2h")
+      }
     }
 
     func run() async throws {
@@ -47,6 +57,10 @@ extension Ctx {
       options.sources = source.isEmpty ? nil : source
       if let workers { options.code.workers = workers }
       if let ctags = ProcessInfo.processInfo.environment["CTX_CTAGS"] { options.code.ctagsExecutable = ctags }
+      if let deadline, let seconds = IndexCommandDeadline.seconds(deadline) {
+        options.deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        IndexCommandDeadline.armHardStop(after: seconds + IndexCommandDeadline.grace)
+      }
       // Everything goes to the run log; stderr gets plain lines unless quiet (or a progress
       // bar instead, on a terminal).
       let runLog = RunLogFile(workspace: workspace)
@@ -66,6 +80,7 @@ extension Ctx {
         Output.write(IndexSummary.render(report, workspace: workspace, quiet: quiet))
       }
       if !report.configErrors.isEmpty { throw ExitCode(CtxExit.invalidWorkspace) }
+      if !report.deadlineStopped.isEmpty { throw ExitCode(CtxExit.deadline) }
       if report.sources.contains(where: { $0.status == .failed }) { throw ExitCode(CtxExit.error) }
       if report.hasProblems { throw ExitCode(CtxExit.partial) }
     }
@@ -202,4 +217,39 @@ final class ProgressPrinter: IndexProgress, @unchecked Sendable {
       if let error = report.error { logger.error("\(report.name): failed: \(error)") }
     }
   }
+}
+
+/// `ctx index --deadline`: parsing, and the hard stop behind the cooperative one.
+enum IndexCommandDeadline {
+  /// Seconds a crawl gets after the deadline to notice its cancellation before the process
+  /// ends itself: the open source transaction is then rolled back by SQLite on the next open
+  /// (the same path as a run killed at any moment, docs/design.md "Writing and crash safety").
+  static let grace: Double = 30
+
+  static func seconds(_ text: String) -> Double? {
+    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    var value = Double(trimmed)
+    if value == nil {
+      for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
+        value = Double(trimmed.dropLast(suffix.count)).map { $0 * factor }
+        break
+      }
+    }
+    guard let value, value.isFinite, value > 0, value <= 7 * 86_400 else { return nil }
+    return value
+  }
+
+  static func armHardStop(after seconds: Double) {
+    let timer = DispatchSource.makeTimerSource(queue: .global())
+    timer.schedule(deadline: .now() + seconds)
+    timer.setEventHandler {
+      FileHandle.standardError.write(Data("ctx: the run deadline passed and the current source did not stop within \(Int(grace)) s; ending the run (its transaction is rolled back)\n".utf8))
+      exit(CtxExit.deadline)
+    }
+    timer.resume()
+    hardStop = timer
+  }
+
+  nonisolated(unsafe) static var hardStop: (any DispatchSourceTimer)?
 }

@@ -120,6 +120,9 @@ public struct IndexReport: Sendable, Codable {
   public var removedSources: [String] = []
   public var seconds: Double = 0
   public var indexBytes: Int64 = 0
+  /// Sources the run deadline (`--deadline`) stopped or never reached; each keeps its previous
+  /// index.
+  public var deadlineStopped: [String] = []
 
   public init() {}
 

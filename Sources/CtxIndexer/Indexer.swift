@@ -15,6 +15,9 @@ public struct IndexOptions: Sendable {
   public var code = CodeConnectorOptions()
   /// Files per write transaction.
   public var batchSize = 256
+  /// When the whole run must end (`--deadline`): the source being crawled then is stopped and
+  /// rolled back, the ones after it are not started; all keep their previous index.
+  public var deadline: ContinuousClock.Instant? = nil
 
   public init() {}
 }
@@ -62,8 +65,20 @@ public struct Indexer: Sendable {
       report.removedSources = try await store.removeSources(notIn: Set(sources.map(\.name)))
     }
     for source in sources where options.sources?.contains(source.name) ?? true {
+      if let deadline = options.deadline, ContinuousClock.now >= deadline {
+        var skipped = SourceReport(name: source.name, kind: source.kind.rawValue)
+        skipped.status = .failed
+        skipped.error = "not started: the run deadline (--deadline) was reached; its previous index is kept"
+        report.sources.append(skipped)
+        report.deadlineStopped.append(source.name)
+        continue
+      }
       progress?.sourceStarted(source.name)
-      let sourceReport = await crawl(source, store: store, progress: progress)
+      var sourceReport = await crawlBefore(options.deadline, source, store: store, progress: progress)
+      if let deadline = options.deadline, ContinuousClock.now >= deadline, sourceReport.status == .failed {
+        sourceReport.error = "stopped at the run deadline (--deadline); its previous index is kept"
+        report.deadlineStopped.append(source.name)
+      }
       progress?.sourceFinished(sourceReport)
       report.sources.append(sourceReport)
     }
@@ -72,6 +87,31 @@ public struct Indexer: Sendable {
     report.indexBytes = store.sizeOnDisk
     report.seconds = (ContinuousClock.now - clock).seconds
     return report
+  }
+
+  /// Crawls one source, cancelled at `deadline`: the crawl's tasks check for cancellation
+  /// between items, and the source's transaction is rolled back.
+  private func crawlBefore(
+    _ deadline: ContinuousClock.Instant?, _ source: SourceConfig, store: IndexStore, progress: (any IndexProgress)?
+  ) async -> SourceReport {
+    guard let deadline else { return await crawl(source, store: store, progress: progress) }
+    return await withTaskGroup(of: SourceReport?.self) { group in
+      group.addTask { await self.crawl(source, store: store, progress: progress) }
+      group.addTask {
+        try? await Task.sleep(until: deadline, clock: .continuous)
+        return nil
+      }
+      var result: SourceReport? = nil
+      while let next = await group.next() {
+        if let report = next {
+          result = report
+          group.cancelAll()  // the timer
+        } else if result == nil {
+          group.cancelAll()  // the deadline: stop the crawl
+        }
+      }
+      return result ?? SourceReport(name: source.name, kind: source.kind.rawValue)
+    }
   }
 
   private func crawl(_ source: SourceConfig, store: IndexStore, progress: (any IndexProgress)?) async -> SourceReport {
@@ -99,16 +139,20 @@ public struct Indexer: Sendable {
       try await store.commitSource()
       if source.kind == .git { report.history?.commitsTotal = try store.commitCount(sourceID: sourceID) }
     } catch {
-      await store.rollbackSource()
+      // Not in this task: when the run deadline cancelled it, the rollback must still run.
+      await Task { await store.rollbackSource() }.value
       report.status = .failed
       report.error = (error as? CtxError)?.description ?? "\(error)"
     }
     report.seconds = (ContinuousClock.now - clock).seconds
     if report.status == .ok && !report.problems.isEmpty { report.status = .partial }
     if let json = try? String(decoding: JSONEncoder().encode(report), as: UTF8.self) {
-      if let sourceID = try? await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: source.root) {
-        try? await store.recordRun(sourceID: sourceID, started: started, finished: Date(), status: report.status.rawValue, reportJSON: json)
-      }
+      let status = report.status.rawValue
+      await Task {
+        if let sourceID = try? await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: source.root) {
+          try? await store.recordRun(sourceID: sourceID, started: started, finished: Date(), status: status, reportJSON: json)
+        }
+      }.value
     }
     return report
   }
