@@ -232,20 +232,7 @@ enum TokenFormats {
   /// Documentation values: `xxxx`, `0000`, `example`, `abcdef`, `123456`. Runs must be longer
   /// in small alphabets, where they happen by chance.
   static func isPlaceholder(_ bytes: Bytes, _ range: Range<Int>, small: Bool) -> Bool {
-    if ValueChecks.contains(bytes, range, "example") { return true }
-    let sameLimit = small ? 6 : 4
-    var same = 1
-    var ascending = 1
-    var i = range.lowerBound + 1
-    while i < range.upperBound {
-      let previous = bytes[i - 1]
-      let current = bytes[i]
-      same = current == previous ? same + 1 : 1
-      ascending = isAlnum(current) && current == previous &+ 1 ? ascending + 1 : 1
-      if same >= sameLimit || ascending >= 6 { return true }
-      i += 1
-    }
-    return false
+    ValueChecks.contains(bytes, range, "example") || ValueChecks.hasRun(bytes, range, same: small ? 6 : 4, ascending: 6)
   }
 }
 

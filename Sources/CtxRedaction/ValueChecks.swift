@@ -23,7 +23,12 @@ enum ValueChecks {
   /// `0000`, `****`), or an ascending run of five (`12345`, `abcde`). A random 40-byte base62
   /// value has about a 1 in 5,000 chance of such a run.
   static func isStructuralPlaceholder(_ bytes: Bytes, _ range: Range<Int>) -> Bool {
-    if contains(bytes, range, "example") { return true }
+    contains(bytes, range, "example") || hasRun(bytes, range, same: 4, ascending: 5)
+  }
+
+  /// Whether `range` holds `same` identical bytes in a row, or `ascending` letters or digits
+  /// each one above the last.
+  static func hasRun(_ bytes: Bytes, _ range: Range<Int>, same sameLimit: Int, ascending ascendingLimit: Int) -> Bool {
     var same = 1
     var ascending = 1
     var i = range.lowerBound + 1
@@ -32,7 +37,7 @@ enum ValueChecks {
       let current = bytes[i]
       same = current == previous ? same + 1 : 1
       ascending = isAlnum(current) && current == previous &+ 1 ? ascending + 1 : 1
-      if same >= 4 || ascending >= 5 { return true }
+      if same >= sameLimit || ascending >= ascendingLimit { return true }
       i += 1
     }
     return false
