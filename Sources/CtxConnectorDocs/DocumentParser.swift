@@ -142,6 +142,7 @@ struct RSTOutline: Sendable {
     var styles: [String] = []
     var number = 1
     var literal = false
+    var titleLevel = 0
     while number <= lines.count {
       let line = lines.line(number)
       let indented = line.first == 0x20 || line.first == 0x09
@@ -153,6 +154,13 @@ struct RSTOutline: Sendable {
           continue
         }
         literal = false
+      }
+      // `.. py:data:: SEND_FILE_MAX_AGE_DEFAULT`, `.. function:: send_file(path)`: the entry
+      // a reader looks for, one level below the section it sits in.
+      if !indented, let name = RSTOutline.describedName(line) {
+        headings.append(Heading(level: min(titleLevel + 1, 6), text: name, startLine: number, endLine: number))
+        number += 1
+        continue
       }
       if !blank && !indented && number < lines.count {
         let overline = number > 1 ? RSTOutline.adornment(lines.line(number - 1)) : nil
@@ -166,6 +174,7 @@ struct RSTOutline: Sendable {
             let text = String(decoding: line, as: UTF8.self).trimmingWhitespace()
             let start = hasOverline ? number - 1 : number
             headings.append(Heading(level: level, text: InlineText.plain(text), startLine: start, endLine: number + 1))
+            titleLevel = level
             number += 2
             continue
           }
@@ -175,6 +184,28 @@ struct RSTOutline: Sendable {
       if trimmed.hasSuffix("::") { literal = true }
       number += 1
     }
+  }
+
+  /// Directives that describe one API entry or setting (Sphinx's `py:data`, `function`,
+  /// `class`, `confval` ...).
+  static let describingDirectives: Set<String> = [
+    "function", "class", "method", "data", "attribute", "exception", "decorator", "module", "envvar", "confval", "option",
+    "describe", "object", "property", "classmethod", "staticmethod", "type", "macro", "member", "var",
+  ]
+
+  /// The name a describing directive documents: `.. py:data:: NAME` → `NAME`,
+  /// `.. function:: send_file(path, **kwargs)` → `send_file`.
+  static func describedName(_ line: ArraySlice<UInt8>) -> String? {
+    let text = Substring(String(decoding: line, as: UTF8.self))
+    guard text.hasPrefix(".. ") else { return nil }
+    let afterDots = text.dropFirst(3)
+    // The directive name runs to the first `::` and holds no space.
+    guard let space = afterDots.firstIndex(of: " "), afterDots[..<space].hasSuffix("::") else { return nil }
+    let directive = afterDots[..<space].dropLast(2)
+    guard let kind = directive.split(separator: ":").last, describingDirectives.contains(String(kind)) else { return nil }
+    let rest = afterDots[space...].drop { $0 == " " || $0 == "\t" }
+    let name = rest.prefix { $0 != "(" && $0 != " " && $0 != "\t" && $0 != "\r" }
+    return name.isEmpty ? nil : String(name)
   }
 
   /// A line of one repeated punctuation character, at least three long.

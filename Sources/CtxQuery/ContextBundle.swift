@@ -67,6 +67,8 @@ public struct ContextBundle: Sendable {
   static let chatShare = 0.15
   /// Lines of a document section shown at most.
   static let sectionLines = 40
+  /// Fewest lines of a section worth showing when it has to be cut to fit.
+  static let minimumSectionLines = 6
   /// Lines of a commit message body shown at most.
   static let bodyLines = 8
 
@@ -180,11 +182,23 @@ public struct ContextBundle: Sendable {
   private mutating func fillDocs(_ queue: inout ArraySlice<DocHit>, until limit: Int) {
     while let hit = queue.first {
       let lines = hit.section.text.split(separator: "\n", omittingEmptySubsequences: false)
-      let item = DocItem(
+      var item = DocItem(
         hit: hit, text: IndexedText.clean(lines.prefix(ContextBundle.sectionLines).joined(separator: "\n")),
         truncated: lines.count > ContextBundle.sectionLines)
-      let cost = TokenEstimate.of(ContextBundle.render(item)) + (docs.isEmpty ? TokenEstimate.of(ContextBundle.docsHeading) : 0)
-      guard usedTokens + cost <= limit else { return }
+      let heading = docs.isEmpty ? TokenEstimate.of(ContextBundle.docsHeading) : 0
+      var cost = TokenEstimate.of(ContextBundle.render(item)) + heading
+      if usedTokens + cost > limit {
+        // A long section is cut to its first lines that fit, not dropped whole.
+        var shown = min(lines.count, ContextBundle.sectionLines)
+        var cut = item
+        while shown > ContextBundle.minimumSectionLines && usedTokens + cost > limit {
+          shown = shown * 2 / 3
+          cut = DocItem(hit: hit, text: IndexedText.clean(lines.prefix(shown).joined(separator: "\n")), truncated: true)
+          cost = TokenEstimate.of(ContextBundle.render(cut)) + heading
+        }
+        guard usedTokens + cost <= limit else { return }
+        item = cut
+      }
       docs.append(item)
       usedTokens += cost
       queue.removeFirst()

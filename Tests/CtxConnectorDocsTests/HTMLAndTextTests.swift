@@ -137,4 +137,45 @@ import Testing
         "Operator Manual > Configuration 21-24",
       ])
   }
+
+  @Test func sphinxEntriesAreSectionsOfTheirOwn() throws {
+    let rst = """
+      Configuration
+      =============
+
+      Builtin values
+      --------------
+
+      .. py:data:: SEND_FILE_MAX_AGE_DEFAULT
+
+          When serving files, set the cache control max age to this number of seconds.
+
+          Default: ``None``
+
+      .. py:data:: SECRET_KEY
+
+          A secret key used for signing.
+
+      .. function:: send_file(path, **kwargs)
+
+          Sends a file.
+
+      .. code-block:: python
+
+          app.config["X"] = 1
+
+      Other values
+      ------------
+
+      Text.
+      """
+    let document = try DocumentParser.parse(path: "config.rst", bytes: Array(rst.utf8))
+    let summary = document.sections.map { "\($0.headingPath.joined(separator: " > ")) \($0.startLine)-\($0.endLine)" }
+    #expect(
+      summary == [
+        "Configuration 1-2", "Configuration > Builtin values 4-5", "Configuration > Builtin values > SEND_FILE_MAX_AGE_DEFAULT 7-11",
+        "Configuration > Builtin values > SECRET_KEY 13-15", "Configuration > Builtin values > send_file 17-23",
+        "Configuration > Other values 25-28",
+      ], "\(summary)")
+  }
 }
