@@ -93,6 +93,11 @@ public enum ConnectorFile {
     guard let sourcePath = pathNode.string, !sourcePath.isEmpty else {
       throw CtxError(.invalidConfig, "`path` must be a folder path string, e.g. `path: ../payments`", path: path, line: pathNode.mark?.line)
     }
+    // No file name can hold NUL; the system would read the path only up to it (the walk then
+    // started at the workspace itself).
+    guard !sourcePath.unicodeScalars.contains("\u{0}") else {
+      throw CtxError(.invalidConfig, "`path` holds a NUL character, which no file name can; fix the path", path: path, line: pathNode.mark?.line)
+    }
     let resolved = Workspace.resolve(sourcePath, relativeTo: workspaceRoot)
     // A chat export may be a folder, a .zip or one file; every other kind is a folder. A path
     // that does not exist is not a mistake in this file: the folder may have vanished
