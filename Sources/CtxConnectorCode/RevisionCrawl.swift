@@ -89,6 +89,8 @@ extension CodeConnector {
         if previous.contentHash != file.blobID { pending.changed += 1 }
       } else if let skip = skipped[file.path] {
         if skip.contentHash != file.blobID { pending.changed += 1 }
+      } else if let size = try? tree.size(ofBlob: file.blobID), size == 0 || size > config.code.maxFileSize {
+        continue  // skipped by policy from its size alone (empty, too large): not behind
       } else {
         pending.added += 1
       }
