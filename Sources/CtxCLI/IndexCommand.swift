@@ -227,17 +227,7 @@ enum IndexCommandDeadline {
   static let grace: Double = 30
 
   static func seconds(_ text: String) -> Double? {
-    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
-    var value = Double(trimmed)
-    if value == nil {
-      for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
-        value = Double(trimmed.dropLast(suffix.count)).map { $0 * factor }
-        break
-      }
-    }
-    guard let value, value.isFinite, value > 0, value <= 7 * 86_400 else { return nil }
-    return value
+    DurationText.seconds(text, maximum: 7 * 86_400)
   }
 
   static func armHardStop(after seconds: Double) {

@@ -75,14 +75,6 @@ public struct Evidence: Sendable {
     }
   }
 
-  /// The stems of the query found in `text`, heaviest first (for `why` lines).
-  public func matchedWords(in text: String) throws -> [String] {
-    let words = Evidence.words(text)
-    let statistics = try store.termStatistics(words: Array(words), frequencies: false)
-    let stems = Set(words.compactMap { statistics.stems[$0] })
-    return terms.filter { stems.contains($0.stem) }.map(\.word)
-  }
-
   /// The lower-cased words of a text, identifiers split into their parts.
   static func words(_ text: String) -> Set<String> {
     var words = Set<String>()

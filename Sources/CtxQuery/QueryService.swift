@@ -188,10 +188,10 @@ public struct QueryService: Sendable {
     // tells the reader nothing about any one of them: it is not shown.
     if admittedCode.count >= 3 {
       var counts: [String: Int] = [:]
-      for hit in admittedCode { for reason in Set(hit.reasons.map(QueryService.reasonKind)) { counts[reason, default: 0] += 1 } }
+      for hit in admittedCode { for reason in Set(hit.reasons) { counts[reason, default: 0] += 1 } }
       let everywhere = Set(counts.filter { Double($0.value) >= Double(admittedCode.count) * 0.8 && QueryService.uninformative.contains($0.key) }.keys)
       for index in admittedCode.indices {
-        admittedCode[index].reasons.removeAll { everywhere.contains(QueryService.reasonKind($0)) }
+        admittedCode[index].reasons.removeAll { everywhere.contains($0) }
       }
     }
     // The live layer: every file behind a candidate, checked against the disk now.
@@ -248,9 +248,6 @@ public struct QueryService: Sendable {
   /// Reasons that can be dropped when every item has them; the others always say something
   /// particular about the item.
   static let uninformative: Set<String> = ["changed recently", "changed by past commits whose messages match the query", "matches some query terms"]
-
-  /// A reason without its particulars (numbers, names).
-  static func reasonKind(_ reason: String) -> String { reason }
 
   /// The text a candidate's evidence is read from.
   static func evidenceText(_ hit: CodeHit) -> String {

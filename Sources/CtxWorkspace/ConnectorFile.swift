@@ -317,18 +317,9 @@ public enum ConnectorFile {
   /// The largest size any `max_*` key accepts (1 TiB): far above any real file, far below overflow.
   static let maximumByteSize: Int64 = 1 << 40
 
-  /// A duration such as `30s`, `500ms`, `2m` or a plain number of seconds.
+  /// A duration such as `30s`, `500ms`, `2m` or a plain number of seconds (`DurationText`).
   private static func duration(_ node: Node, key: String, path: String) throws(CtxError) -> Duration {
-    let text = (node.string ?? "").trimmingCharacters(in: .whitespaces)
-    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-    var seconds: Double? = Double(text)
-    if seconds == nil {
-      for (suffix, factor) in units where text.hasSuffix(suffix) {
-        if let value = Double(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)) { seconds = value * factor }
-        break
-      }
-    }
-    guard let seconds, seconds.isFinite, seconds > 0, seconds <= 86_400 else {
+    guard let seconds = DurationText.seconds(node.string ?? "", maximum: 86_400) else {
       throw CtxError(
         .invalidConfig, "`\(key)` must be a duration between 1ms and 24h, such as 30s, 500ms or 2m", path: path, line: node.mark?.line)
     }
