@@ -99,7 +99,9 @@ public struct HistorySearch: Sendable {
   /// The commits that last changed the files of `code` (the bundle's code items, best first),
   /// with commits matching the query itself. Recent, focused, message-relevant commits first;
   /// mass changes last.
-  public func explain(code: [ChunkRecord], query text: String, perFile: Int = 3, limit: Int) throws -> [HistoryHit] {
+  /// - Parameter matching: the commits matching the query text, when the caller has already
+  ///   searched for them (a bundle does, to weigh the evidence); nil to search here.
+  public func explain(code: [ChunkRecord], query text: String, matching: [HistoryHit]? = nil, perFile: Int = 3, limit: Int) throws -> [HistoryHit] {
     let query = QueryAnalysis.of(text)
     let sources = try store.gitSources()
     guard !sources.isEmpty else { return [] }
@@ -121,7 +123,7 @@ public struct HistorySearch: Sendable {
       if fileRank >= 6 { break }
     }
     // Commits matching the query itself.
-    for hit in try search(text, limit: 10, withChanges: false) {
+    for hit in try matching ?? search(text, limit: 10, withChanges: false) {
       candidates[hit.commit.id, default: Candidate()].add(min(hit.score, 10) * 0.8, hit.reasons.first ?? "matches the query")
     }
     // Message relevance: query words in the summary.

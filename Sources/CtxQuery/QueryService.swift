@@ -199,7 +199,7 @@ public struct QueryService: Sendable {
     var bundle = try ContextBundle(query: text, codeHits: admittedCode, budget: budget, live: live, usages: { (try? usages(of: $0)) ?? [] }) { chunks in
       var context = ContextBundle.Context()
       if wants(.history) {
-        let commits = try history.explain(code: chunks, query: text, limit: 12).filter(scope.admits)
+        let commits = try history.explain(code: chunks, query: text, matching: probeCommits, limit: 12).filter(scope.admits)
         let coverage = try evidence.coverage(of: commits.map(QueryService.evidenceText))
         // A commit that changed a file shown whole changed the very lines shown: it explains
         // them whatever its words. Any other commit needs evidence of its own.
