@@ -108,7 +108,7 @@ def item_refs(item):
 
 def ask(ctx, ws, question, budget):
     done = subprocess.run([ctx, "query", question, "--workspace", ws, "--budget", str(budget), "--format", "json"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, timeout=120)
     if done.returncode not in (0, 1):
         raise SystemExit(f"ctx query failed ({done.returncode}): {done.stderr}")
     return json.loads(done.stdout)
