@@ -101,12 +101,19 @@ struct DoctorChecks: Encodable {
           name: "index", ok: problems.isEmpty,
           detail: "\(workspace.databasePath): schema \(version), \(IndexSummary.megabytes(store.sizeOnDisk))"
             + (problems.isEmpty ? ", integrity checks pass" : "; problems: " + problems.prefix(5).joined(separator: "; ")),
-          fix: problems.isEmpty ? nil : "rebuild it: `ctx index --full` (or delete index/ctx.sqlite* and run `ctx index`)"))
+          fix: problems.isEmpty ? nil : IndexRebuildAdvice.text))
     } catch let error as CtxError {
-      result.checks.append(Check(name: "index", ok: false, detail: error.description, fix: error.code == .schemaTooNew ? "run `ctx index` (or `ctx index --full`)" : "run `ctx index --full`"))
+      result.checks.append(Check(name: "index", ok: false, detail: error.description, fix: error.code == .schemaTooNew ? "run `ctx index` (or `ctx index --full`)" : IndexRebuildAdvice.text))
     } catch {
-      result.checks.append(Check(name: "index", ok: false, detail: "\(error)", fix: "run `ctx index --full`"))
+      result.checks.append(Check(name: "index", ok: false, detail: "\(error)", fix: IndexRebuildAdvice.text))
     }
     return result
   }
+}
+
+/// What `ctx doctor` advises for a damaged index, and what `ctx index --full` then does.
+enum IndexRebuildAdvice {
+  static let text =
+    "run `ctx index --full`: it builds a new index beside the damaged one and switches to it when done "
+    + "(annotations come back from annotations/; the damaged file is kept as index/ctx.sqlite.damaged)"
 }

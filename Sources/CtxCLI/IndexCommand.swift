@@ -91,6 +91,11 @@ extension Ctx {
 enum IndexSummary {
   static func render(_ report: IndexReport, workspace: Workspace, quiet: Bool) -> String {
     var lines: [String] = []
+    if let damage = report.rebuiltDamagedIndex {
+      lines.append(
+        "the index file was damaged (\(damage.prefix(2).joined(separator: "; "))): rebuilt beside it and switched; "
+          + "the damaged file is kept as \(workspace.databasePath).damaged (delete it when you no longer need it)")
+    }
     for error in report.configErrors { lines.append("connector file error: \(error)") }
     for name in report.removedSources { lines.append("\(name): connector file removed; its content was dropped from the index") }
     for source in report.sources {

@@ -123,6 +123,9 @@ public struct IndexReport: Sendable, Codable {
   /// Sources the run deadline (`--deadline`) stopped or never reached; each keeps its previous
   /// index.
   public var deadlineStopped: [String] = []
+  /// The index file was damaged (these problems) and this run rebuilt it beside and switched
+  /// to the new file; the damaged one is kept as `index/ctx.sqlite.damaged`.
+  public var rebuiltDamagedIndex: [String]? = nil
 
   public init() {}
 

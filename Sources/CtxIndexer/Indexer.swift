@@ -58,7 +58,23 @@ public struct Indexer: Sendable {
           path: workspace.connectorsDirectory)
       }
     }
-    let store = try IndexStore(path: workspace.databasePath, mode: .readWrite, rebuild: options.full)
+    // A damaged file is never written to: `--full` rebuilds beside it and switches at the end.
+    let damage = IndexStore.damage(at: workspace.databasePath)
+    var storePath = workspace.databasePath
+    if !damage.isEmpty {
+      guard options.full, options.sources == nil else {
+        throw CtxError(
+          .storeFailed,
+          "the index file is damaged (\(damage.prefix(3).joined(separator: "; "))). Rebuild it with `ctx index --full`"
+            + (options.sources == nil ? "" : " (without --source: every source is rebuilt)")
+            + ": it builds a new index beside this one and switches when done; annotations come back from annotations/",
+          path: workspace.databasePath)
+      }
+      try IndexStore.removeLeftoverRebuild(for: workspace.databasePath)
+      storePath = IndexStore.rebuildPath(for: workspace.databasePath)
+      report.rebuiltDamagedIndex = damage
+    }
+    let store = try IndexStore(path: storePath, mode: .readWrite, rebuild: options.full)
     if options.sources == nil && configErrors.isEmpty {
       // A source whose connector file was deleted leaves the index with it. Not when some
       // connector file is unreadable: that source is then kept as it was.
@@ -85,6 +101,18 @@ public struct Indexer: Sendable {
     report.annotations = try await mirrorAnnotations(store: store)
     try? store.checkpoint()
     report.indexBytes = store.sizeOnDisk
+    if storePath != workspace.databasePath {
+      // A rebuild stopped by the deadline is not switched to: it lacks sources.
+      guard report.deadlineStopped.isEmpty else {
+        throw CtxError(
+          .storeFailed,
+          "the rebuild of the damaged index was stopped by the run deadline (--deadline) before \(report.deadlineStopped.joined(separator: ", ")); "
+            + "the damaged index is still in place; run `ctx index --full` again with a later deadline",
+          path: workspace.databasePath)
+      }
+      try store.close()
+      try IndexStore.switchToRebuilt(at: workspace.databasePath)
+    }
     report.seconds = (ContinuousClock.now - clock).seconds
     return report
   }

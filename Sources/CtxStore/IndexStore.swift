@@ -123,6 +123,13 @@ public final class IndexStore: Sendable {
       if database.resultCode == .SQLITE_FULL {
         return CtxError(.storeFailed, "\(what): the disk is full; free space and run again (the previous index is intact)", path: path, cause: error)
       }
+      if database.resultCode == .SQLITE_CORRUPT || database.resultCode == .SQLITE_NOTADB {
+        return CtxError(
+          .storeFailed,
+          "\(what): the index file is damaged (\(database.message ?? "malformed")). Rebuild it with `ctx index --full`: "
+            + "it builds a new index beside this one and switches when done (annotations come back from annotations/)",
+          path: path, cause: error)
+      }
       if database.resultCode == .SQLITE_READONLY || database.resultCode == .SQLITE_CANTOPEN || database.resultCode == .SQLITE_PERM {
         return CtxError(.storeFailed, "\(what): \(database.message ?? "cannot write") (check the permissions of index/)", path: path, cause: error)
       }
