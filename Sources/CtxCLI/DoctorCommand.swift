@@ -63,7 +63,7 @@ struct DoctorChecks: Encodable {
           fix: universal ? nil : "ctx needs universal-ctags (JSON output): apt-get install universal-ctags"))
     } else {
       result.checks.append(
-        Check(name: "ctags", ok: false, detail: "`\(ctags)` was not found; code is indexed without symbols (Swift excepted)", fix: "apt-get install universal-ctags"))
+        Check(name: "ctags", ok: false, detail: "`\(ctags)` was not found, or did not answer `--version` within 5 s; code is indexed without symbols (Swift excepted)", fix: "apt-get install universal-ctags"))
     }
     let workspace: Workspace
     do {

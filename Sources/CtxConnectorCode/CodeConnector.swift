@@ -205,7 +205,7 @@ extension CodeConnector {
       .issue(
         CrawlIssue(
           kind: .ctagsMissing, path: nil,
-          message: "universal-ctags (`\(executable)`) was not found; files other than Swift are indexed without symbols. Install it with `apt-get install universal-ctags`.")))
+          message: "universal-ctags (`\(executable)`) was not found, or did not answer `--version` within 5 s; files other than Swift are indexed without symbols. Install it with `apt-get install universal-ctags`.")))
     return false
   }
 }

@@ -66,6 +66,58 @@ public final class ChildProcess: @unchecked Sendable {
     }
   }
 
+  /// Runs `executable` to its end with nothing on stdin and returns what it printed (at most
+  /// `limit` bytes) and its exit status; nil when it cannot start, or has not finished within
+  /// `seconds` (it is then killed and reaped): a tool that hangs never holds up ctx.
+  public static func run(
+    executable: String, arguments: [String], seconds: Double, limit: Int = 1 << 20
+  ) -> (output: [UInt8], status: Int32)? {
+    guard let child = try? ChildProcess(executable: executable, arguments: arguments) else { return nil }
+    close(child.input)
+    child.input = -1
+    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    reading: while true {
+      let left = deadline - ContinuousClock.now
+      guard left > .zero else {
+        child.terminate()
+        return nil
+      }
+      var descriptor = pollfd(fd: child.output, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&descriptor, 1, Int32(min(1000, max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))))
+      if ready < 0 && errno != EINTR {
+        child.terminate()
+        return nil
+      }
+      guard ready > 0 else { continue }
+      let count = buffer.withUnsafeMutableBytes { read(child.output, $0.baseAddress, $0.count) }
+      if count > 0 {
+        if output.count < limit { output.append(contentsOf: buffer.prefix(min(count, limit - output.count))) }
+      } else if count == 0 {
+        break reading
+      } else if errno != EAGAIN && errno != EINTR {
+        break reading
+      }
+    }
+    // End of output; the exit usually follows at once, but it too has the deadline.
+    var status: Int32 = 0
+    while true {
+      let result = waitpid(child.pid, &status, WNOHANG)
+      if result == child.pid {
+        child.reaped = true
+        child.terminate()
+        // WEXITSTATUS by hand: the C macros are not imported.
+        return (output, (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+      }
+      if result < 0 && errno != EINTR { break }
+      if ContinuousClock.now >= deadline { break }
+      usleep(2_000)
+    }
+    child.terminate()
+    return nil
+  }
+
   /// A write to a child that died must be an EPIPE error, not a signal that ends ctx.
   private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 

@@ -62,15 +62,9 @@ public final class CtagsSession: @unchecked Sendable {
   /// Finds universal-ctags on `PATH` and returns its version line, or nil when missing.
   public static func locate(executable: String = "ctags") -> (path: String, version: String)? {
     guard let path = resolveExecutable(executable) else { return nil }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = ["--version"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    do { try process.run() } catch { return nil }
-    let data = Data(DescriptorReading.readAll(pipe.fileHandleForReading.fileDescriptor))
-    process.waitUntilExit()
+    // `--version` answers at once; the deadline only keeps a broken or stopped binary from
+    // holding up `ctx index` and `ctx doctor`.
+    guard let (data, status) = ChildProcess.run(executable: path, arguments: ["--version"], seconds: 5), status == 0 else { return nil }
     let firstLine = String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
     guard firstLine.contains("Universal Ctags") else { return nil }
     return (path, firstLine)

@@ -78,5 +78,15 @@ import Testing
     let noCtags = try CtxBinary.run(["doctor"], in: scratch.path, environment: ["CTX_CTAGS": "/nonexistent/ctags"])
     #expect(noCtags.status == 2)
     #expect(noCtags.stdout.contains("fix: apt-get install universal-ctags"))
+    // A ctags that never answers (a wrapper waiting on a network mount, a stopped binary) is
+    // reported within its 5 s deadline, not waited for.
+    let hanging = scratch.path + "/hanging-ctags"
+    try "#!/bin/sh\nexec sleep 60\n".write(toFile: hanging, atomically: true, encoding: .utf8)
+    chmod(hanging, 0o755)
+    let started = Date()
+    let hung = try CtxBinary.run(["doctor"], in: scratch.path, environment: ["CTX_CTAGS": hanging])
+    #expect(Date().timeIntervalSince(started) < 15)
+    #expect(hung.status == 2)
+    #expect(hung.stdout.contains("did not answer `--version` within 5 s"), "\(hung.stdout)")
   }
 }
