@@ -14,7 +14,8 @@ import Foundation
 extension CodeConnector {
   func crawl(revision: String, known: [String: KnownFile], into sink: any DocumentSink) async throws {
     let tree = try GitRevisionTree(path: config.root, revision: revision)
-    let files = try revisionListing(tree, revision: revision)
+    let (files, secretIssues) = try screenedRevisionListing(tree, revision: revision)
+    for issue in secretIssues { try await sink.accept(.issue(issue)) }
     let filter = self.filter
     var candidates: [GitTreeFile] = []
     for file in files {
@@ -78,12 +79,25 @@ extension CodeConnector {
     return try tree.listFiles(under: prefix)
   }
 
+  /// The revision's files to consider, without those whose path holds a secret, and a skip
+  /// issue (path redacted) for each of those.
+  func screenedRevisionListing(_ tree: GitRevisionTree, revision: String) throws -> (files: [GitTreeFile], issues: [CrawlIssue]) {
+    let screen = PathScreen(redactor: try Redactor(settings: config.redaction))
+    var issues: [CrawlIssue] = []
+    let files = try revisionListing(tree, revision: revision).filter { file in
+      guard let issue = screen.issue(for: file.path) else { return true }
+      issues.append(issue)
+      return false
+    }
+    return (files, issues)
+  }
+
   func pendingChanges(revision: String, known: [String: KnownFile], skipped: [String: SkippedStamp] = [:]) throws -> PendingFiles {
     let tree = try GitRevisionTree(path: config.root, revision: revision)
     let filter = self.filter
     var pending = PendingFiles()
     var seen = Set<String>()
-    for file in try revisionListing(tree, revision: revision) where filter.admits(file.path) && !file.isSymlink && !file.isSubmodule {
+    for file in try screenedRevisionListing(tree, revision: revision).files where filter.admits(file.path) && !file.isSymlink && !file.isSubmodule {
       seen.insert(file.path)
       if let previous = known[file.path] {
         if previous.contentHash != file.blobID { pending.changed += 1 }

@@ -142,8 +142,22 @@ public struct DocsConnector: Sendable {
     }
   }
 
-  /// The source's files, through git when the root is inside a work tree.
+  /// The source's files, through git when the root is inside a work tree; paths that hold a
+  /// secret are left out (a `secret-in-path` skip, named redacted).
   func listFiles() throws -> (entries: [(path: String, isSymlink: Bool)], issues: [CrawlIssue]) {
+    var listing = try listAllFiles()
+    guard let redactor else { return listing }
+    let screen = PathScreen(redactor: redactor)
+    listing.issues = listing.issues.map(screen.safe)
+    listing.entries = listing.entries.filter { entry in
+      guard let issue = screen.issue(for: entry.path) else { return true }
+      listing.issues.append(issue)
+      return false
+    }
+    return listing
+  }
+
+  private func listAllFiles() throws -> (entries: [(path: String, isSymlink: Bool)], issues: [CrawlIssue]) {
     let root = config.root
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {

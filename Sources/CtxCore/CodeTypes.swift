@@ -95,6 +95,9 @@ public struct CrawlIssue: Sendable, Hashable, Codable {
     /// A file or folder name that is not valid UTF-8: ctx keeps paths as text, so it cannot
     /// name the file, read it back or show it. Rename it to index it.
     case nonUTF8Name = "non-utf8-name"
+    /// A path that holds a secret (a token as a file or folder name): not indexed, so the name
+    /// is stored nowhere; the report shows it redacted. Rename it to index it.
+    case secretInPath = "secret-in-path"
     // Problems: the exit code says there were some.
     case unreadable
     case vanished
@@ -108,7 +111,7 @@ public struct CrawlIssue: Sendable, Hashable, Codable {
     /// Problems make `ctx index` exit with 2; skips do not.
     public var isProblem: Bool {
       switch self {
-      case .binary, .tooLarge, .excluded, .generated, .empty, .symlink, .nonUTF8Name: false
+      case .binary, .tooLarge, .excluded, .generated, .empty, .symlink, .nonUTF8Name, .secretInPath: false
       default: true
       }
     }

@@ -3,6 +3,7 @@ import CtxConnectorDocs
 import CtxConnectorGit
 import CtxConnectors
 import CtxCore
+import CtxRedaction
 import CtxStore
 import CtxWorkspace
 import Foundation
@@ -89,7 +90,9 @@ public enum StatusChecker {
             source.state = pending.newCommits > 0 || pending.rewritten || !pending.refsChanged.isEmpty ? "stale" : "fresh"
           case .docs:
             let known = try store.indexedFiles(sourceID: record.id).mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
-            let pending = try DocsConnector(config: config, options: config.docs).pendingChanges(known: known)
+            var docs = DocsConnector(config: config, options: config.docs)
+            docs.redactor = try Redactor(settings: config.redaction)  // its listing leaves out secret paths
+            let pending = try docs.pendingChanges(known: known)
             source.pendingFiles = PendingFiles(added: pending.added, changed: pending.changed, deleted: pending.deleted)
             source.state = pending.added + pending.changed + pending.deleted > 0 ? "stale" : "fresh"
           case .chat:

@@ -82,4 +82,56 @@ import Testing
     let shown = try CtxBinary.run(["show", "src/config.py", "--workspace", workspace])
     #expect(shown.status == 0 && shown.stdout.contains("[REDACTED:aws-access-key]") && !shown.stdout.contains(Self.awsKey), "\(shown.stdout)")
   }
+
+  /// "a token in a **file name** (stored in paths in six places)": a path holding a secret is
+  /// never stored (files, chunks, symbols, sections, commit changes, skip records, run reports,
+  /// logs), the skip is reported with the name redacted, and status still says fresh.
+  @Test func secretsInFileNamesAreStoredNowhere() throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    let hfToken = "hf_QmZrTkWnVbLpXcYdFsHaBcDeFgHiJkLmNo"  // letters only, as real ones
+    try scratch.write(
+      [
+        "src/app.py": "def start():\n    return 1\n",
+        "cache/\(Self.githubToken).json": "{\"user\": \"bot\"}\n",
+        "docs/guide.md": "# Guide\n\nHow to start the app.\n",
+        "docs/\(hfToken)/notes.md": "# Notes\n\nModel download notes.\n",
+      ], under: "repo")
+    try repo.commitAll("Add files", date: "2024-01-01T00:00:00Z")
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.write(
+      [
+        "ws/connectors/code.yaml": "kind: code\npath: ../repo\n",
+        "ws/connectors/history.yaml": "kind: git\npath: ../repo\n",
+        "ws/connectors/docs.yaml": "kind: docs\npath: ../repo/docs\n",
+        "ws/connectors/pinned.yaml": "kind: code\npath: ../repo\nrevision: HEAD\n",
+      ])
+    let index = try CtxBinary.run(["index", "--verbose"], in: workspace)
+    #expect(index.status == 0, "\(index.stdout)\(index.stderr)")
+    #expect(index.stdout.contains("secret-in-path"), "\(index.stdout)")
+    #expect(index.stdout.contains("cache/[REDACTED:github-token].json"), "\(index.stdout)")
+    #expect(!(index.stdout + index.stderr).contains(Self.githubToken) && !(index.stdout + index.stderr).contains(hfToken))
+    let json = try CtxBinary.run(["index", "--json"], in: workspace)
+    #expect(json.status == 0)
+    #expect(!json.stdout.contains(Self.githubToken) && !json.stdout.contains(hfToken))
+
+    var bytes = Data()
+    for suffix in ["", "-wal", "-shm"] {
+      let path = workspace + "/index/ctx.sqlite" + suffix
+      if FileManager.default.fileExists(atPath: path) { bytes.append(try Data(contentsOf: URL(fileURLWithPath: path))) }
+    }
+    for log in try FileManager.default.contentsOfDirectory(atPath: workspace + "/index/logs") {
+      bytes.append(try Data(contentsOf: URL(fileURLWithPath: workspace + "/index/logs/" + log)))
+    }
+    for piece in [Self.githubToken, String(Self.githubToken.dropFirst(4)), hfToken, String(hfToken.dropFirst(3))] {
+      #expect(bytes.range(of: Data(piece.utf8)) == nil, "\(piece) is stored")
+      #expect(bytes.range(of: Data(piece.lowercased().utf8)) == nil, "\(piece.lowercased()) is stored")
+    }
+    // The rest is indexed, and nothing counts as behind.
+    #expect(try CtxBinary.run(["search", "start"], in: workspace).stdout.contains("src/app.py"))
+    #expect(try CtxBinary.run(["search", "guide start"], in: workspace).stdout.contains("guide.md"))
+    let status = try CtxBinary.run(["status"], in: workspace)
+    #expect(status.status == 0, "\(status.stdout)")
+  }
 }
