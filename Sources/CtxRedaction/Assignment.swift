@@ -32,7 +32,7 @@ extension Scanner {
     let next = bytes.at(i + 1)
     if next == ASCII.equals || next == UInt8(ascii: "~") { return i + 2 }  // `==`, `=~`
     // `!=`, `<=`, `+=`, `:=` (handled at the colon) ...
-    if "=!<>:+-*/%&|^~?".utf8.contains(bytes.at(i - 1)) { return i + 1 }
+    if isOperatorByte(bytes.at(i - 1)) { return i + 1 }
     if next == UInt8(ascii: ">") {
       assignment(nameEnd: i, valueStart: i + 2, op: .arrow)
       return i + 2
@@ -60,6 +60,11 @@ extension Scanner {
     if bytes.at(k) == ASCII.closeBracket { k -= 1 }
     if bytes.at(k) == ASCII.quote || bytes.at(k) == ASCII.apostrophe { k -= 1 }
     let end = k + 1
+    // Names that classify as anything end (separators aside) in one of a few letters; most
+    // `x = …` and `key: …` in code are rejected here, before the name is walked.
+    var last = k
+    while last >= 0 && end - last <= 65 && NameMatcher.isSeparator(bytes[last]) { last -= 1 }
+    guard last >= 0, NameMatcher.isPossibleLastLetter(bytes[last]) else { return nil }
     while k >= 0 && end - k <= 65 && isNameByte(bytes[k]) { k -= 1 }
     let start = k + 1
     guard end > start, end - start <= 64 else { return nil }
@@ -230,5 +235,16 @@ extension Scanner {
   static func minimumEntropy(length: Int, hex: Bool) -> Double {
     let bits = log2(Double(length))
     return hex ? min(3.0, 0.7 * bits) : min(3.5, 0.8 * bits)
+  }
+}
+
+/// The bytes that make `=` part of another operator (`!=`, `<=`, `+=`, `:=`, ...).
+@inline(__always) func isOperatorByte(_ b: UInt8) -> Bool {
+  switch b {
+  case UInt8(ascii: "="), UInt8(ascii: "!"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ":"), UInt8(ascii: "+"),
+    UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "|"),
+    UInt8(ascii: "^"), UInt8(ascii: "~"), UInt8(ascii: "?"):
+    true
+  default: false
   }
 }

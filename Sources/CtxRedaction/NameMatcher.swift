@@ -83,6 +83,18 @@ enum NameMatcher {
     ValueChecks.contains(bytes, name, "aws") || ends(bytes, name, "secretaccesskey")
   }
 
+  /// The last letters (either case) of every name `classify` recognises: `password`,
+  /// `passphrase`, `secret`, `token`, `auth`, `apikey`, `pass`, `credential` ... Keep in step
+  /// with `classify`'s switch.
+  @inline(__always) static func isPossibleLastLetter(_ b: UInt8) -> Bool {
+    switch b | 0x20 {
+    case UInt8(ascii: "d"), UInt8(ascii: "e"), UInt8(ascii: "t"), UInt8(ascii: "n"), UInt8(ascii: "h"), UInt8(ascii: "y"),
+      UInt8(ascii: "s"), UInt8(ascii: "l"):
+      isAlpha(b)
+    default: false
+    }
+  }
+
   @inline(__always) static func isSeparator(_ b: UInt8) -> Bool {
     b == ASCII.underscore || b == ASCII.dash || b == ASCII.dot
   }

@@ -75,6 +75,18 @@ struct Scanner {
         i &+= 1
         continue
       }
+      // Inline rejections for the two most frequent trigger bytes in code (moby: `p` 1.75% and
+      // `.` 1.41% of all bytes), before the out-of-line check: `p` anchors only `dapi`, and
+      // most dots have no token format around them. (Testing eight bytes at a time was slower:
+      // about 40% of 8-byte blocks in code hold a trigger.)
+      if trigger == Trigger.format && !formatNeighbourFits(i) {
+        i &+= 1
+        continue
+      }
+      if trigger & 0x3F == Trigger.dot && trigger & Trigger.custom == 0 && !mayStartAtDot(i) {
+        i &+= 1
+        continue
+      }
       i = max(i + 1, handle(trigger, at: i))
     }
   }

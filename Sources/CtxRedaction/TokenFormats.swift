@@ -330,6 +330,13 @@ extension Scanner {
   }
 
   /// Dots are common in code (`a.b`): rule most out with three loads before any call.
+  /// Whether some token format anchored at byte `i` files under its neighbour (the byte before
+  /// or after): the same first test `tokenFormat` makes, cheap enough for the scan loop.
+  @inline(__always) func formatNeighbourFits(_ i: Int) -> Bool {
+    let base = (Int(formatTables.slots[Int(bytes[i])]) - 1) * 512
+    return formatTables.buckets[base + Int(bytes.at(i - 1))] != 0 || formatTables.buckets[base + 256 + Int(bytes.at(i + 1))] != 0
+  }
+
   @inline(__always) func mayStartAtDot(_ i: Int) -> Bool {
     bytes.at(i + 7) == ASCII.dot || bytes.at(i + 1) == UInt8(ascii: "a")
       || formatTables.dotKeys[Int(bytes.at(i - 1))] != 0
