@@ -99,6 +99,7 @@ public struct Indexer: Sendable {
       report.sources.append(sourceReport)
     }
     report.annotations = try await mirrorAnnotations(store: store)
+    try await refreshVocabulary(store: store, report: report)
     try? store.checkpoint()
     report.indexBytes = store.sizeOnDisk
     if storePath != workspace.databasePath {
@@ -115,6 +116,26 @@ public struct Indexer: Sendable {
     }
     report.seconds = (ContinuousClock.now - clock).seconds
     return report
+  }
+
+  /// Copies the term counts of every full-text table this run changed (or that has no copy
+  /// yet) into `vocabulary`, for searches' rarest-words choice (`IndexStore.refreshVocabulary`).
+  /// Not when the run deadline passed: the copy is refreshed by the next run that changes it.
+  private func refreshVocabulary(store: IndexStore, report: IndexReport) async throws {
+    if let deadline = options.deadline, ContinuousClock.now >= deadline { return }
+    var tables = Set(try store.vocabularyMissing())
+    if options.full || !report.removedSources.isEmpty { tables = Set(IndexStore.vocabularyTables) }
+    for source in report.sources where source.status != .failed {
+      let filesChanged = source.added + source.changed + source.deleted > 0
+      switch source.kind {
+      case "code" where filesChanged: tables.insert("chunk_ft")
+      case "docs" where filesChanged: tables.insert("section_ft")
+      case "git" where (source.history?.commitsAdded ?? 0) + (source.history?.commitsRemoved ?? 0) > 0: tables.insert("commit_ft")
+      case "chat" where (source.chat?.threadsRebuilt ?? 0) > 0 || filesChanged: tables.insert("thread_ft")
+      default: break
+      }
+    }
+    try await store.refreshVocabulary(IndexStore.vocabularyTables.filter(tables.contains))
   }
 
   /// Crawls one source, cancelled at `deadline`: the crawl's tasks check for cancellation

@@ -36,16 +36,22 @@ public struct CodeSearch: Sendable {
   }
 
   public func search(_ text: String, limit: Int) throws -> [CodeHit] {
+    var timer = StageTimer()
     let query = QueryAnalysis.of(text)
+    timer.mark("code.analysis")
     var candidates: [Int64: Candidate] = [:]
 
     let expression = try addFullText(query, into: &candidates)
+    timer.mark("code.fulltext")
     try addDefinitions(query, into: &candidates)
+    timer.mark("code.definitions")
     var mentionedFiles: [Int64: (path: String, factor: Double)] = [:]
     try addPaths(query, into: &candidates, mentionedFiles: &mentionedFiles)
+    timer.mark("code.paths")
     let mapping = try PathMapping(store: store)
     let evidence = weights.history > 0
       ? try CommitEvidence(store: store, query: query, mapping: mapping, commits: Int(weights.historyCommits), sum: weights.historySum) : CommitEvidence()
+    timer.mark("code.commit-evidence")
     // Folders named in the query: their best matching chunks join the candidates.
     let folders = weights.folder > 0 ? FolderMentions.find(in: text, files: query.paths) : []
     if !folders.isEmpty, let expression {
@@ -97,6 +103,7 @@ public struct CodeSearch: Sendable {
       for id in added where candidates[id] == nil { candidates[id] = Candidate(score: 0, reasons: []) }
       records += try store.chunks(ids: added)
     }
+    timer.mark("code.records")
     let bonuses = try fileBonuses(records: records, candidates: candidates, evidence: evidence, mapping: mapping, best: best, query: query, folders: folders)
 
     var hits: [CodeHit] = []
@@ -118,6 +125,7 @@ public struct CodeSearch: Sendable {
       hits.append(CodeHit(chunk: record, score: candidate.score, reasons: candidate.reasons))
     }
     hits.sort { $0.score != $1.score ? $0.score > $1.score : ($0.chunk.path, $0.chunk.startLine) < ($1.chunk.path, $1.chunk.startLine) }
+    timer.mark("code.file-signals")
     return Array(hits.prefix(limit))
   }
 

@@ -33,7 +33,9 @@ public struct HistorySearch: Sendable {
 
   /// - Parameter withChanges: also read each hit's changed files (and count their lines when
   ///   the index lacks the counts); `explain` uses only the ranking and skips that work.
-  func search(_ text: String, limit: Int, withChanges: Bool) throws -> [HistoryHit] {
+  /// - Parameter lineCounts: count added and deleted lines of older commits from the
+  ///   repository (about 4 ms a commit on moby); `ctx search` shows paths only.
+  func search(_ text: String, limit: Int, withChanges: Bool, lineCounts: Bool = true) throws -> [HistoryHit] {
     let query = QueryAnalysis.of(text)
     var candidates: [Int64: Candidate] = [:]
     try addFullText(query, into: &candidates)
@@ -54,7 +56,7 @@ public struct HistorySearch: Sendable {
         }
       }
     }
-    return try rank(candidates, limit: limit, withChanges: withChanges)
+    return try rank(candidates, limit: limit, withChanges: withChanges, lineCounts: lineCounts)
   }
 
   private func addFullText(_ query: QueryAnalysis, into candidates: inout [Int64: Candidate]) throws {
@@ -154,7 +156,9 @@ public struct HistorySearch: Sendable {
 
   /// Recency adds up to 2 points (a year's half-life against the newest commit); mass changes
   /// and merges rank lower.
-  private func rank(_ candidates: [Int64: Candidate], limit: Int, rows: [CommitRow]? = nil, withChanges: Bool = true) throws -> [HistoryHit] {
+  private func rank(
+    _ candidates: [Int64: Candidate], limit: Int, rows: [CommitRow]? = nil, withChanges: Bool = true, lineCounts: Bool = true
+  ) throws -> [HistoryHit] {
     guard !candidates.isEmpty else { return [] }
     let commits = try rows ?? store.commits(ids: Array(candidates.keys))
     let newest = commits.map(\.time).max() ?? 0
@@ -180,7 +184,7 @@ public struct HistorySearch: Sendable {
     var repositories: [String: GitHistory?] = [:]
     for index in hits.indices {
       hits[index].changes = try store.changedPaths(commitID: hits[index].commit.id, limit: 20)
-      if hits[index].changes.contains(where: { $0.added == nil }) {
+      if lineCounts && hits[index].changes.contains(where: { $0.added == nil }) {
         hits[index].changes = try withLineCounts(hits[index], repositories: &repositories)
       }
     }

@@ -53,26 +53,35 @@ public struct QueryService: Sendable {
     // A scoped search looks deeper, then keeps what is in scope.
     let depth = scope.isEverything ? limit : max(limit * 5, 200)
     var hits: [(relative: Double, hit: SearchHit)] = []
-    if layer == nil || layer == .code {
+    var timer = StageTimer()
+    // Layers with no source are skipped: even an empty full-text table costs a long query
+    // its term lookups (about 30 ms each for a 20 KB report on moby).
+    let kinds = Set(try store.sourceRoots().values.map(\.kind))
+    if (layer == nil || layer == .code) && kinds.contains("code") {
       let code = try codeSearch.search(text, limit: depth).filter(scope.admits).prefix(limit)
       let best = max(code.first?.score ?? 1, 0.001)
       hits += code.map { ($0.score / best, SearchHit($0)) }
+      timer.mark("search.code")
     }
-    if layer == nil || layer == .history {
-      let history = try HistorySearch(store: store).search(text, limit: depth).filter(scope.admits).prefix(limit)
+    if (layer == nil || layer == .history) && kinds.contains("git") {
+      // A search hit lists the changed paths only: no line counts read from the repository.
+      let history = try HistorySearch(store: store).search(text, limit: depth, withChanges: true, lineCounts: false).filter(scope.admits).prefix(limit)
       let best = max(history.first?.score ?? 1, 0.001)
       hits += history.map { ($0.score / best, SearchHit($0)) }
+      timer.mark("search.history")
     }
     let knowledge = KnowledgeSearch(store: store)
-    if layer == nil || layer == .docs {
+    if (layer == nil || layer == .docs) && kinds.contains("docs") {
       let docs = try knowledge.docs(text, limit: depth).filter(scope.admits).prefix(limit)
       let best = max(docs.first?.score ?? 1, 0.001)
       hits += docs.map { ($0.score / best, SearchHit($0)) }
+      timer.mark("search.docs")
     }
-    if layer == nil || layer == .chat {
+    if (layer == nil || layer == .chat) && kinds.contains("chat") {
       let threads = try knowledge.threads(text, limit: depth).filter(scope.admits).prefix(limit)
       let best = max(threads.first?.score ?? 1, 0.001)
       hits += threads.map { ($0.score / best, SearchHit($0)) }
+      timer.mark("search.chat")
     }
     if (layer == nil || layer == .annotations) && scope.paths.isEmpty && scope.sources.isEmpty {
       let found = try AnnotationLayer(store: store).search(text, limit: limit)
@@ -137,18 +146,35 @@ public struct QueryService: Sendable {
   /// evidence ends, and what stayed out below the floor is counted per layer.
   public func bundle(_ text: String, budget: Int, layers: Set<Layer> = [], scope: Scope = Scope()) throws -> ContextBundle {
     try scope.validate(against: store)
-    func wants(_ layer: Layer) -> Bool { layers.isEmpty || layers.contains(layer) }
+    var timer = StageTimer()
+    // A layer with no indexed source is not searched (its empty tables still cost a long query
+    // its term lookups).
+    let kinds = Set(try store.sourceRoots().values.map(\.kind))
+    func wants(_ layer: Layer) -> Bool {
+      guard layers.isEmpty || layers.contains(layer) else { return false }
+      switch layer {
+      case .code: return kinds.contains("code")
+      case .history: return kinds.contains("git")
+      case .docs: return kinds.contains("docs")
+      case .chat: return kinds.contains("chat")
+      case .annotations: return true
+      }
+    }
     let analysis = QueryAnalysis.of(text)
     let hits = wants(.code) ? Array(try codeSearch.search(text, limit: scope.isEverything ? 40 : 200).filter(scope.admits).prefix(40)) : []
+    timer.mark("bundle.code")
     let history = HistorySearch(store: store)
     let knowledge = KnowledgeSearch(store: store)
     let evidence = try Evidence(query: analysis, store: store)
+    timer.mark("bundle.evidence")
 
     // What each layer offers for the question alone sets the best evidence and the sources
     // the question is about, before any item is chosen.
     let probeDocs = wants(.docs) ? try knowledge.docs(text, limit: 8).filter(scope.admits) : []
     let probeThreads = wants(.chat) ? try knowledge.threads(text, limit: 8).filter(scope.admits) : []
-    let probeCommits = wants(.history) ? try history.search(text, limit: 10).filter(scope.admits) : []
+    // Paths are evidence; line counts are not (`explain` counts them for the commits shown).
+    let probeCommits = wants(.history) ? try history.search(text, limit: 10, withChanges: true, lineCounts: false).filter(scope.admits) : []
+    timer.mark("bundle.probes")
     let codeCoverage = try evidence.coverage(of: hits.map(QueryService.evidenceText))
     var candidates = zip(hits, codeCoverage).map { ($0.chunk.source, $1) }
     candidates += zip(probeDocs, try evidence.coverage(of: probeDocs.map(QueryService.evidenceText))).map { ($0.section.source, $1) }
@@ -194,8 +220,10 @@ public struct QueryService: Sendable {
         admittedCode[index].reasons.removeAll { everywhere.contains($0) }
       }
     }
+    timer.mark("bundle.floor")
     // The live layer: every file behind a candidate, checked against the disk now.
     let live = try LiveCheck(store: store).check(admittedCode.map { ($0.chunk.source, $0.chunk.path) })
+    timer.mark("bundle.live")
     var bundle = try ContextBundle(query: text, codeHits: admittedCode, budget: budget, live: live, usages: { (try? usages(of: $0)) ?? [] }) { chunks in
       var context = ContextBundle.Context()
       if wants(.history) {
@@ -242,6 +270,7 @@ public struct QueryService: Sendable {
       return context
     }
     bundle.belowFloor = belowFloor.filter { $0.value > 0 }
+    timer.mark("bundle.assemble")
     return bundle
   }
 

@@ -159,12 +159,15 @@ extension IndexStore {
   public func documentFrequencies(_ terms: [String]) throws -> [String: Int] {
     guard !terms.isEmpty else { return [:] }
     return try read { db in
-      var result: [String: Int] = [:]
-      let statement = try db.cachedStatement(sql: "SELECT doc FROM chunk_vocab WHERE term = ?")
-      for term in terms {
-        result[term] = try Int.fetchOne(statement, arguments: [term]) ?? 0
+      try frequencyMemo.frequencies("chunk", terms, in: db) { db, terms in
+        if let counts = try vocabularyCounts("chunk_ft", terms, in: db) { return counts }
+        var result: [String: Int] = [:]
+        let statement = try db.cachedStatement(sql: "SELECT doc FROM chunk_vocab WHERE term = ?")
+        for term in terms {
+          result[term] = try Int.fetchOne(statement, arguments: [term]) ?? 0
+        }
+        return result
       }
-      return result
     }
   }
 

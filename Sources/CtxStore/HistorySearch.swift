@@ -173,16 +173,28 @@ extension IndexStore {
 }
 
 extension IndexStore {
-  /// How many commits contain each term, from the FTS index itself (an `fts5vocab` scan would
-  /// need another table; a MATCH count per term is cheap for the few terms of a long query).
+  /// How many commits contain each term: its stem's count in the vocabulary copy, else a MATCH
+  /// count.
   public func commitTermFrequencies(_ terms: [String]) throws -> [String: Int] {
-    try read { db in
-      var result: [String: Int] = [:]
-      let statement = try db.cachedStatement(sql: "SELECT count(*) FROM commit_ft WHERE commit_ft MATCH ?")
-      for term in terms {
-        result[term] = try Int.fetchOne(statement, arguments: ["\"" + term.replacingOccurrences(of: "\"", with: "\"\"") + "\""]) ?? 0
+    // A plain word is one token: its count is its stem's in the vocabulary copy. Other terms
+    // (which the tokenizer splits into a phrase) are counted by matching them.
+    let plain = terms.filter { !$0.isEmpty && $0.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) } }
+    let stems = plain.isEmpty ? [:] : try termStatistics(words: plain, frequencies: false).stems
+    return try read { db in
+      try frequencyMemo.frequencies("commit", terms, in: db) { db, terms in
+        var result: [String: Int] = [:]
+        var unmatched = terms
+        let stemmed = terms.compactMap { term in stems[term].map { (term, $0) } }
+        if !stemmed.isEmpty, let counts = try vocabularyCounts("commit_ft", stemmed.map(\.1), in: db) {
+          for (term, stem) in stemmed { result[term] = counts[stem] ?? 0 }
+          unmatched = terms.filter { result[$0] == nil }
+        }
+        let statement = try db.cachedStatement(sql: "SELECT count(*) FROM commit_ft WHERE commit_ft MATCH ?")
+        for term in unmatched {
+          result[term] = try Int.fetchOne(statement, arguments: ["\"" + term.replacingOccurrences(of: "\"", with: "\"\"") + "\""]) ?? 0
+        }
+        return result
       }
-      return result
     }
   }
 }

@@ -19,6 +19,8 @@ public final class IndexStore: Sendable {
 
   let pool: DatabasePool
   public let path: String
+  /// Term document frequencies looked up by searches, until the index changes.
+  let frequencyMemo = FrequencyMemo()
 
   /// Opens (and for `.readWrite`, creates or migrates) the index at `path`.
   ///

@@ -59,11 +59,16 @@ extension IndexStore {
       for (table, countSQL) in IndexStore.vocabularies {
         statistics.documents += try Int.fetchOne(db, sql: countSQL) ?? 0
         let vocabulary = "ctx_vocab_\(table)"
-        try db.execute(sql: "CREATE VIRTUAL TABLE IF NOT EXISTS temp.\(vocabulary) USING fts5vocab(main, \(table), 'row')")
-        let statement = try db.cachedStatement(sql: "SELECT doc FROM temp.\(vocabulary) WHERE term = ?")
-        for stem in stems {
-          statistics.documentFrequency[stem, default: 0] += try Int.fetchOne(statement, arguments: [stem]) ?? 0
+        // Remembered per process until the index changes: a term's count walks its doclist.
+        let counts = try frequencyMemo.frequencies("stems:" + table, stems, in: db) { db, stems in
+          if let counts = try vocabularyCounts(table, stems, in: db) { return counts }
+          try db.execute(sql: "CREATE VIRTUAL TABLE IF NOT EXISTS temp.\(vocabulary) USING fts5vocab(main, \(table), 'row')")
+          let statement = try db.cachedStatement(sql: "SELECT doc FROM temp.\(vocabulary) WHERE term = ?")
+          var counts: [String: Int] = [:]
+          for stem in stems { counts[stem] = try Int.fetchOne(statement, arguments: [stem]) ?? 0 }
+          return counts
         }
+        for (stem, count) in counts { statistics.documentFrequency[stem, default: 0] += count }
       }
       return statistics
     }

@@ -232,7 +232,7 @@ func sampleRepository(_ scratch: ScratchDirectory) throws -> GitRepoFixture {
     try FileManager.default.removeItem(atPath: repo.path + "/.git/objects/" + tree.prefix(2) + "/" + tree.dropFirst(2))
     let sink = try await crawl(gitSource(repo.path))
     #expect(sink.commits.count == 4)
-    #expect(sink.issues.contains { $0.kind == .unreadable && $0.message.contains("partial") })
+    #expect(sink.issues.contains { $0.kind == .unreadable && $0.message.contains("partial") }, "\(sink.issues)")
     #expect(sink.commits.last?.changesComplete == false)
 
     // A missing commit: the walk reports it and keeps what it could read.
