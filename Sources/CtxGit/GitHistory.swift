@@ -8,7 +8,7 @@ import Foundation
 /// Works on work trees and bare repositories alike. Owns its `git_repository` and every
 /// object it looks up; no C pointer leaves this type. Not thread-safe: one per task.
 public final class GitHistory {
-  private let repository: OpaquePointer
+  let repository: OpaquePointer
   /// The repository's `.git` folder (or the bare repository itself).
   public let gitDirectory: String
   /// The work tree root with a trailing `/`, nil for a bare repository.

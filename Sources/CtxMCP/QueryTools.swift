@@ -134,23 +134,38 @@ public struct ShowTool: CtxTool {
     Read what a ref names, live from disk now (not from the index). A file: `path`, `path:10`, \
     `path:10-40` or `source:path:10-40` gives its current lines plus `freshness` against the index: \
     `unchanged`, `changed since indexed` (the lines shown are today's) or `deleted`; `file` is the \
-    absolute path to edit. A commit: its id or a unique prefix (7+ hex digits) gives the full message, \
-    author, date and changed files. Use it on refs from `search` or `context` before quoting or editing. \
-    Returns JSON; an unknown or ambiguous ref is an error listing candidates.
+    absolute path to edit. A document section `path#anchor`: its lines now, with the same freshness. \
+    A chat thread `thread:<channel>/<ts>`: its messages in order, 50 a page (`page`). A commit: its id \
+    or a unique prefix (7+ hex digits) gives the full message, author, date and changed files; with \
+    `patch: true` also its diff (at most 256 KiB; `path` limits it to a file or folder). Use it on \
+    refs from `search` or `context` before quoting or editing. Returns JSON; an unknown or ambiguous \
+    ref is an error listing candidates.
     """
 
   public var inputSchema: Value {
     Schema.object(
-      ["ref": ["type": "string", "description": "`path`, `path:10-40`, `source:path:10-40`, or a commit id / 7+ hex prefix."]],
+      [
+        "ref": [
+          "type": "string",
+          "description": "`path`, `path:10-40`, `source:path:10-40`, `path#anchor` (a document section), `thread:<channel>/<ts>`, or a commit id / 7+ hex prefix.",
+        ],
+        "patch": ["type": "boolean", "description": "For a commit: include its patch (diff against the first parent)."],
+        "path": ["type": "string", "description": "With patch: only this file, or the files under this folder."],
+        "page": ["type": "integer", "minimum": 1, "description": "For a thread: the page of 50 messages (from 1)."],
+      ],
       required: ["ref"])
   }
 
   public init() {}
 
   public func call(_ arguments: ToolArguments, context: ToolContext) throws -> ToolOutput {
-    try arguments.only(["ref"])
+    try arguments.only(["ref", "patch", "path", "page"])
     let ref = try arguments.requiredString("ref")
-    switch try ShowService(store: context.store()).show(ref) {
+    var options = ShowOptions()
+    options.patch = try arguments.bool("patch") ?? false
+    options.patchPath = try arguments.string("path")
+    options.page = try arguments.int("page", in: 1...100_000) ?? 1
+    switch try ShowService(store: context.store(), options: options).show(ref) {
     case .found(let item): return try .json(item.json)
     case .notFound(let miss): throw ToolError("not_found", miss.message, candidates: miss.candidates)
     }

@@ -122,6 +122,16 @@ public struct ToolArguments: Sendable {
     }
   }
 
+  public func bool(_ name: String) throws(ToolError) -> Bool? {
+    switch values[name] {
+    case nil, .null?: return nil
+    case .bool(let value)?: return value
+    case .string("true")?: return true
+    case .string("false")?: return false
+    default: throw .invalidArguments("`\(name)` must be true or false")
+    }
+  }
+
   public func requiredString(_ name: String) throws(ToolError) -> String {
     guard let text = try string(name), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
       throw .invalidArguments("`\(name)` is required (a non-empty string)")

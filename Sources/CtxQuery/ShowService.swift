@@ -14,6 +14,10 @@ public enum ShowRef: Sendable, Hashable {
   case file(source: String?, path: String, lines: ClosedRange<Int>?)
   /// A commit id or a unique prefix of at least 7 hex digits, optionally in one git source.
   case commit(source: String?, prefix: String)
+  /// A document section: `path#anchor` (or `doc:path#anchor`), as bundles and search name it.
+  case section(source: String?, path: String, anchor: String)
+  /// A chat thread: `thread:<channel>/<thread ts>`.
+  case thread(channel: String, ts: String)
 
   /// The readings of `text`, in the order they are tried: `abc1234` may be a commit or a file
   /// of that name, so it yields both, commit first.
@@ -29,8 +33,28 @@ public enum ShowRef: Sendable, Hashable {
     guard !ref.isEmpty else {
       throw CtxError(.invalidQuery, "give a ref to show: `path`, `path:10-40`, `source:path:10-40`, or a commit id (7+ hex digits)")
     }
-    if ref.hasPrefix("thread:") || ref.hasPrefix("doc:") {
-      throw CtxError(.invalidQuery, "`\(ref)`: chat threads and document sections cannot be shown yet; show a file (`path:10-40`) or a commit")
+    if ref.hasPrefix("thread:") {
+      let body = ref.dropFirst("thread:".count)
+      guard let slash = body.lastIndex(of: "/"), slash != body.startIndex, body.index(after: slash) != body.endIndex else {
+        throw CtxError(.invalidQuery, "`\(ref)`: a thread ref is `thread:<channel>/<thread ts>`, as search and bundles give it")
+      }
+      return [.thread(channel: String(body[..<slash]), ts: String(body[body.index(after: slash)...]))]
+    }
+    if ref.hasPrefix("doc:") || ref.contains("#") {
+      var body = ref.hasPrefix("doc:") ? Substring(ref.dropFirst("doc:".count)) : Substring(ref)
+      var source: String? = nil
+      if let colon = body.firstIndex(of: ":"), sources.contains(String(body[..<colon])) {
+        source = String(body[..<colon])
+        body = body[body.index(after: colon)...]
+      }
+      guard let hash = body.firstIndex(of: "#") else {
+        guard !body.isEmpty else { throw CtxError(.invalidQuery, "`\(ref)` names no document") }
+        return [.file(source: source, path: String(body), lines: nil)]
+      }
+      let path = String(body[..<hash])
+      let anchor = String(body[body.index(after: hash)...])
+      guard !path.isEmpty, !anchor.isEmpty else { throw CtxError(.invalidQuery, "`\(ref)`: a section ref is `path#anchor`, as search and bundles give it") }
+      return [.section(source: source, path: path, anchor: anchor)]
     }
     if ref.hasPrefix("commit:") {
       let id = String(ref.dropFirst("commit:".count))
@@ -85,6 +109,14 @@ public struct ShowOptions: Sendable {
   /// Applied to live file content before it is shown: indexed text was redacted before it was
   /// stored, and text read from disk now gets the same built-in rules.
   public var redact: @Sendable (String) -> String = { Redactor().redact($0).text }
+  /// A commit is shown with its patch (`--patch`), only for files at or under this path when
+  /// set, cut at `maxPatchBytes` (a note says how many files were left out).
+  public var patch = false
+  public var patchPath: String? = nil
+  public var maxPatchBytes = 256 * 1024
+  /// A thread is shown a page of messages at a time (1-based).
+  public var page = 1
+  public var messagesPerPage = 50
 
   public init() {}
 }
@@ -126,6 +158,10 @@ public struct ShowService: Sendable {
       return try showFile(source: source, path: path, lines: lines, ref: ref, roots: roots)
     case .commit(let source, let prefix):
       return try showCommit(source: source, prefix: prefix, ref: ref)
+    case .section(let source, let path, let anchor):
+      return try showSection(source: source, path: path, anchor: anchor, ref: ref, roots: roots)
+    case .thread(let channel, let ts):
+      return try showThread(channel: channel, ts: ts, ref: ref)
     }
   }
 
@@ -142,7 +178,8 @@ public struct ShowService: Sendable {
         path = String(path.dropFirst(owner.value.root.count + 1))
       }
     }
-    var found = try store.indexedFiles(atPath: path).filter { $0.kind == "code" }
+    // Code files and documents (a document is shown as a file; `path#anchor` shows a section).
+    var found = try store.indexedFiles(atPath: path).filter { $0.kind == "code" || $0.kind == "docs" }
     if let source { found = found.filter { $0.source == source } }
     var resolvedNote: String? = nil
     if found.isEmpty {
@@ -151,7 +188,7 @@ public struct ShowService: Sendable {
       let matches = try store.files(named: name).filter { ($0.path == path || $0.path.hasSuffix("/" + path)) && (source == nil || $0.source == source) }
       let paths = Set(matches.map(\.path))
       if paths.count == 1, let match = paths.first {
-        found = try store.indexedFiles(atPath: match).filter { $0.kind == "code" && (source == nil || $0.source == source) }
+        found = try store.indexedFiles(atPath: match).filter { ($0.kind == "code" || $0.kind == "docs") && (source == nil || $0.source == source) }
         resolvedNote = "`\(path)` is `\(match)`"
         path = match
       } else if paths.count > 1 {
@@ -254,6 +291,8 @@ public struct ShowService: Sendable {
       changes = try withLineCounts(changes, commit: commit)
     }
     let message = commit.body.isEmpty ? commit.summary : commit.summary + "\n\n" + commit.body
+    var patch: (text: String?, note: String?) = (nil, nil)
+    if options.patch { patch = try patchOf(commit) }
     return .found(
       .commit(
         ShownCommit(
@@ -261,7 +300,97 @@ public struct ShowService: Sendable {
           authorEmail: commit.authorEmail, date: ISODate.string(commit.time), authorDate: ISODate.string(commit.authorTime),
           isMerge: commit.isMerge, filesChanged: commit.filesChanged, linesAdded: commit.linesAdded, linesRemoved: commit.linesRemoved,
           changes: changes.map { ShownCommit.Change(status: $0.status.rawValue, path: $0.path, oldPath: $0.oldPath, added: $0.added, removed: $0.removed) },
-          alsoIn: ordered.dropFirst().map(\.source))))
+          alsoIn: ordered.dropFirst().map(\.source), patch: patch.text, patchNote: patch.note)))
+  }
+
+  /// The commit's diff against its first parent, read from the repository now (redacted like
+  /// live file text), with a note when it was cut or cannot be made.
+  private func patchOf(_ commit: CommitRow) throws -> (text: String?, note: String?) {
+    guard let root = try store.gitSources().first(where: { $0.name == commit.source })?.root else {
+      return (nil, "the repository of source `\(commit.source)` is not in the index")
+    }
+    let history: GitHistory
+    do { history = try GitHistory(path: root) } catch {
+      return (nil, "cannot open the repository at \(root): \(error.message)")
+    }
+    do {
+      let patch = try history.patch(commit.sha, path: options.patchPath, maxBytes: options.maxPatchBytes)
+      var notes: [String] = []
+      if let path = options.patchPath, patch.files == 0 && patch.omittedFiles == 0 { notes.append("the commit changed nothing at or under `\(path)`") }
+      if patch.truncated {
+        notes.append("cut at \(options.maxPatchBytes / 1024) KiB: \(patch.omittedFiles) more file(s) left out; ask for one with --path (MCP: `path`)")
+      }
+      return (options.redact(patch.text), notes.isEmpty ? nil : notes.joined(separator: "; "))
+    } catch {
+      return (nil, error.message)
+    }
+  }
+
+  // MARK: Document sections
+
+  /// A section's lines read now from its document, with the file's freshness. When the file
+  /// changed since it was indexed, the section is looked for by its first line (its heading)
+  /// and shown where it is now.
+  private func showSection(source: String?, path: String, anchor: String, ref: String, roots: [String: (kind: String, root: String)]) throws -> ShowOutcome {
+    var (sections, exists) = try store.documentSections(path: path, anchor: anchor)
+    if let source { sections = sections.filter { $0.source == source } }
+    guard let first = sections.first, let last = sections.max(by: { $0.endLine < $1.endLine }) else {
+      guard exists else {
+        return .notFound(ShowMiss(ref: ref, message: "no indexed document at `\(path)`" + (source.map { " in source `\($0)`" } ?? "")))
+      }
+      let anchors = try store.documentSections(path: path, anchor: nil).sections.map { "\(path)#\($0.anchor)" }
+      let unique = anchors.reduce(into: [String]()) { list, item in if !list.contains(item) { list.append(item) } }
+      return .notFound(
+        ShowMiss(ref: ref, message: "`\(path)` has no section `#\(anchor)`; its sections: " + unique.prefix(10).joined(separator: ", "), candidates: unique))
+    }
+    var lines = first.startLine...max(first.startLine, last.endLine)
+    guard case .found(.file(var shown)) = try showFile(source: first.source, path: path, lines: lines, ref: ref, roots: roots) else {
+      return .notFound(ShowMiss(ref: ref, message: "the document `\(path)` of section `#\(anchor)` is not an indexed file"))
+    }
+    if shown.freshness == .changedSinceIndexed, let heading = first.text.split(separator: "\n", omittingEmptySubsequences: true).first,
+      let absolute = Optional(shown.file), let bytes = FileManager.default.contents(atPath: absolute).map(Array.init)
+    {
+      let current = ShowService.lines(of: bytes)
+      let wanted = heading.trimmingCharacters(in: .whitespaces)
+      if let now = current.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == wanted }).map({ $0 + 1 }) {
+        if now != lines.lowerBound {
+          lines = now...(now + lines.count - 1)
+          if case .found(.file(let moved)) = try showFile(source: first.source, path: path, lines: lines, ref: ref, roots: roots) { shown = moved }
+          shown.addNote("the document changed since indexed; the section now starts at line \(now) (its length as indexed)")
+        } else {
+          shown.addNote("the document changed since indexed; the section's lines as indexed are shown, read now")
+        }
+      } else {
+        shown.addNote("the document changed since indexed and the section's heading is no longer in it; the lines it had are shown")
+      }
+    }
+    shown.kind = "section"
+    shown.section = "\(path)#\(anchor)"
+    shown.heading = first.heading
+    return .found(.file(shown))
+  }
+
+  // MARK: Threads
+
+  /// A chat thread from the index (an export does not change once written), a page of
+  /// messages at a time.
+  private func showThread(channel: String, ts: String, ref: String) throws -> ShowOutcome {
+    guard let thread = try store.thread(channel: channel, ts: ts) else {
+      return .notFound(ShowMiss(ref: ref, message: "no indexed thread starts at `\(ts)` in `\(channel)`"))
+    }
+    let messages = try store.messages(threadID: thread.id)
+    let perPage = max(1, options.messagesPerPage)
+    let pages = max(1, (messages.count + perPage - 1) / perPage)
+    guard options.page >= 1, options.page <= pages else {
+      return .notFound(ShowMiss(ref: ref, message: "`\(ref)` has \(pages) page(s) of \(perPage) messages; there is no page \(options.page)"))
+    }
+    let slice = messages.dropFirst((options.page - 1) * perPage).prefix(perPage)
+    return .found(
+      .thread(
+        ShownThread(
+          ref: "thread:\(thread.channel)/\(thread.threadTS)", source: thread.source, channel: thread.channel, threadTS: thread.threadTS,
+          participants: thread.participants, messageCount: messages.count, page: options.page, pages: pages,
+          messages: slice.map { ShownThread.Message(ts: $0.ts, author: $0.author, text: $0.text, edited: $0.edited) })))
   }
 
   /// Line counts the index does not have (older commits), counted now when the repository is here.
@@ -298,12 +427,14 @@ public struct ShowMiss: Sendable, Encodable, Hashable {
 public enum ShownItem: Sendable {
   case file(ShownFile)
   case commit(ShownCommit)
+  case thread(ShownThread)
 
   /// The JSON form (docs/mcp.md, "show").
   public var json: any Encodable & Sendable {
     switch self {
     case .file(let file): file
     case .commit(let commit): commit
+    case .thread(let thread): thread
     }
   }
 
@@ -312,6 +443,7 @@ public enum ShownItem: Sendable {
     switch self {
     case .file(let file): file.rendered()
     case .commit(let commit): commit.rendered()
+    case .thread(let thread): thread.rendered()
     }
   }
 }
@@ -348,17 +480,20 @@ public struct ShownFile: Sendable, Encodable {
   public var note: String?
   /// Other sources holding the same path (the first by name is shown).
   public var alsoIn: [String]
+  /// For a document section (`kind` "section"): its ref `path#anchor` and heading.
+  public var section: String? = nil
+  public var heading: String? = nil
 
   mutating func addNote(_ text: String) {
     note = note.map { $0 + "; " + text } ?? text
   }
 
   /// `path:start-end`, as search hits write refs.
-  public var ref: String { endLine >= startLine ? "\(path):\(startLine)-\(endLine)" : path }
+  public var ref: String { section ?? (endLine >= startLine ? "\(path):\(startLine)-\(endLine)" : path) }
 
   enum CodingKeys: String, CodingKey {
     case kind, ref, source, path, file, startLine, endLine, lineCount, indexedLineCount, freshness, indexedHash, currentHash, truncated, text,
-      note, alsoIn
+      note, alsoIn, heading
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -379,10 +514,12 @@ public struct ShownFile: Sendable, Encodable {
     try container.encode(text, forKey: .text)
     try container.encode(note, forKey: .note)
     try container.encode(alsoIn, forKey: .alsoIn)
+    if kind == "section" { try container.encode(heading, forKey: .heading) }
   }
 
   func rendered() -> String {
     var output = "\(ref)  [\(source)]  \(freshness.rawValue)\n"
+    if let heading, let section, section != heading { output += "section: \(heading) (\(path):\(startLine)-\(endLine))\n" }
     if let note { output += "note: \(note)\n" }
     if let text, endLine >= startLine {
       let width = String(endLine).count
@@ -423,12 +560,16 @@ public struct ShownCommit: Sendable, Encodable {
   /// The changed files (the first `ShowOptions.maxChangedFiles`); merges list none.
   public var changes: [Change]
   public var alsoIn: [String]
+  /// The unified diff against the first parent, with `--patch` (nil otherwise).
+  public var patch: String? = nil
+  /// Why the patch is cut or missing.
+  public var patchNote: String? = nil
 
   public var ref: String { commit }
 
   enum CodingKeys: String, CodingKey {
     case kind, ref, source, commit, summary, message, author, authorEmail, date, authorDate, isMerge, filesChanged, linesAdded, linesRemoved,
-      changes, alsoIn
+      changes, alsoIn, patch, patchNote
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -449,6 +590,10 @@ public struct ShownCommit: Sendable, Encodable {
     try container.encode(linesRemoved, forKey: .linesRemoved)
     try container.encode(changes, forKey: .changes)
     try container.encode(alsoIn, forKey: .alsoIn)
+    if patch != nil || patchNote != nil {
+      try container.encode(patch, forKey: .patch)
+      try container.encode(patchNote, forKey: .patchNote)
+    }
   }
 
   func rendered() -> String {
@@ -468,6 +613,42 @@ public struct ShownCommit: Sendable, Encodable {
     } else if isMerge {
       output += "\n(a merge: its changes are on the commits it merged)\n"
     }
+    if let patch, !patch.isEmpty { output += "\n" + patch + (patch.hasSuffix("\n") ? "" : "\n") }
+    if let patchNote { output += "\nnote: \(patchNote)\n" }
+    return output
+  }
+}
+
+/// A chat thread's messages, a page at a time.
+public struct ShownThread: Sendable, Encodable {
+  public struct Message: Sendable, Encodable {
+    public var ts: String
+    public var author: String
+    public var text: String
+    public var edited: Bool
+  }
+
+  public var kind = "thread"
+  public var ref: String
+  public var source: String
+  public var channel: String
+  public var threadTS: String
+  public var participants: [String]
+  public var messageCount: Int
+  /// This page (1-based) of `pages`.
+  public var page: Int
+  public var pages: Int
+  public var messages: [Message]
+
+  func rendered() -> String {
+    var output = "\(ref)  [\(source)]  #\(channel), \(messageCount) message(s)"
+    output += pages > 1 ? ", page \(page) of \(pages)\n" : "\n"
+    for message in messages {
+      let time = ChatTime.date(message.ts).map { ISODate.string(Int64($0.timeIntervalSince1970)) } ?? message.ts
+      output += "\n[\(time)] \(message.author)\(message.edited ? " (edited)" : ""):\n"
+      for line in message.text.split(separator: "\n", omittingEmptySubsequences: false) { output += "  \(line)\n" }
+    }
+    if page < pages { output += "\n(more: --page \(page + 1))\n" }
     return output
   }
 }

@@ -23,12 +23,18 @@ import Testing
     // Too short for a commit, or with a line range: a file.
     ("abc123", [.file(source: nil, path: "abc123", lines: nil)]),
     ("deadbeef1:4", [.file(source: nil, path: "deadbeef1", lines: 4...4)]),
+    // Document sections and chat threads, as search and bundles name them.
+    ("docs/auth.md#token-expiry", [.section(source: nil, path: "docs/auth.md", anchor: "token-expiry")]),
+    ("doc:docs/auth.md#token-expiry", [.section(source: nil, path: "docs/auth.md", anchor: "token-expiry")]),
+    ("doc:docs/auth.md", [.file(source: nil, path: "docs/auth.md", lines: nil)]),
+    ("thread:general/1700000000.1", [.thread(channel: "general", ts: "1700000000.1")]),
+    ("thread:team/dev/1700000000.1", [.thread(channel: "team/dev", ts: "1700000000.1")]),
   ])
   func reads(_ text: String, _ expected: [ShowRef]) throws {
     #expect(try ShowRef.interpretations(of: text, sources: ShowRefTests.sources) == expected)
   }
 
-  @Test(arguments: ["", "  ", "src/a.ts:40-10", "src/a.ts:0-3", "commit:xyz", "thread:general/1700000000.1", "web:"])
+  @Test(arguments: ["", "  ", "src/a.ts:40-10", "src/a.ts:0-3", "commit:xyz", "thread:general", "thread:/1700000000.1", "docs/a.md#", "#anchor", "doc:", "web:"])
   func rejects(_ text: String) {
     #expect(throws: CtxError.self) { try ShowRef.interpretations(of: text, sources: ShowRefTests.sources) }
   }
