@@ -59,7 +59,10 @@ public struct Indexer: Sendable {
       }
     }
     // A damaged file is never written to: `--full` rebuilds beside it and switches at the end.
-    let damage = IndexStore.damage(at: workspace.databasePath)
+    let schedule = IntegritySchedule(indexDirectory: workspace.indexDirectory)
+    let checked = options.full || schedule.isDue()
+    let damage = checked ? IndexStore.damage(at: workspace.databasePath) : []
+    if checked && damage.isEmpty && FileManager.default.fileExists(atPath: workspace.databasePath) { schedule.markChecked() }
     var storePath = workspace.databasePath
     if !damage.isEmpty {
       guard options.full, options.sources == nil else {

@@ -44,7 +44,11 @@ import Testing
     #expect(doctor.stdout.contains("FAIL index"), "\(doctor.stdout)")
     #expect(doctor.stdout.contains("fix: run `ctx index --full`: it builds a new index beside the damaged one"), "\(doctor.stdout)")
 
-    // A plain run refuses to write into it, and says what to do.
+    // The next run that checks (every run at least six hours after the last clean check: the
+    // next nightly run) refuses to write into it, and says what to do.
+    let marker = workspace + "/index/integrity-checked"
+    #expect(FileManager.default.fileExists(atPath: marker))
+    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7 * 3600)], ofItemAtPath: marker)
     let plain = try CtxBinary.run(["index"], in: workspace)
     #expect(plain.status == 2)
     #expect(plain.stderr.contains("damaged") && plain.stderr.contains("ctx index --full"), "\(plain.stderr)")
