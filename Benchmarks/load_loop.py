@@ -66,6 +66,8 @@ def main():
                     shutil.rmtree(root, ignore_errors=True)
                 print(f"{os.path.basename(os.path.dirname(repo)) or repo}@{commit[:10]} run {run + 1}/{args.runs}", file=sys.stderr)
             rows.append((target, args.runs, hangs, dict(codes), statistics.median(times) if times else float("nan"), baseline))
+            # Each target's row as soon as it is done: a long loop stopped early keeps them.
+            print(f"DONE {target}: {args.runs} runs, {hangs} hangs, exit codes {dict(codes)}, median {rows[-1][4]:.2f} s", file=sys.stderr, flush=True)
     finally:
         for h in hogs:
             h.terminate()
