@@ -26,6 +26,8 @@ public enum ChatExportReader {
       try await DiscordExportReader(files: files).read(into: sink)
     case .jsonl:
       try await JSONLExportReader(files: files).read(into: sink)
+    case .github:
+      try await GitHubExportReader(files: files).read(into: sink)
     }
   }
 

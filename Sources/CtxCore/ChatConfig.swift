@@ -6,6 +6,9 @@ public enum ChatFormat: String, Sendable, Hashable, CaseIterable, Codable {
   case discordJSON = "discord-json"
   /// One JSON message per line: one `.jsonl` file, a folder of them, or a `.zip`.
   case jsonl
+  /// Pull requests and issues as GitHub's REST API returns them (`gh api --paginate`), one
+  /// folder per repository: each issue or pull request is a thread.
+  case github
 }
 
 /// Limits checked before and while a `.zip` export is read, so a hostile archive can

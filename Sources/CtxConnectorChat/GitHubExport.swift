@@ -1,0 +1,347 @@
+import CtxConnectors
+import CtxCore
+import Foundation
+
+/// Pull requests and issues as GitHub's REST API returns them, saved by a paginated export
+/// (docs/chat-formats.md, "GitHub pull requests and issues"): one folder per repository with
+/// any of `issues.json`, `pulls.json`, `issue_comments.json`, `review_comments.json` and
+/// `reviews.json` (or `reviews/<number>.json`). `gh api --paginate` writes one JSON array per
+/// page back to back; each file may hold several.
+///
+/// Each issue or pull request is a thread of the conversation named after the repository
+/// (`owner/repo`): the root message is its title, state, labels and description; comments,
+/// review comments (with their file and line) and reviews with a text follow in time order.
+/// The discussion is where the "why" of a change lives; its mentions of files, identifiers,
+/// commits and `#numbers` link it to the code and history like any chat thread.
+struct GitHubExportReader {
+  let files: ExportFiles
+  var options: ChatOptions { files.options }
+
+  static let fileNames: Set<String> = ["issues.json", "pulls.json", "issue_comments.json", "review_comments.json", "reviews.json"]
+
+  func read(into sink: any ChatSink) async throws {
+    // Files grouped by their folder: one folder is one repository.
+    var folders: [String: [ExportEntry]] = [:]
+    for entry in files.source.entries {
+      let parts = entry.path.split(separator: "/")
+      guard let name = parts.last.map(String.init) else { continue }
+      let isReview = parts.count >= 2 && parts[parts.count - 2] == "reviews" && name.hasSuffix(".json")
+      guard GitHubExportReader.fileNames.contains(name) || isReview else { continue }
+      var folder = parts.dropLast(isReview ? 2 : 1).joined(separator: "/")
+      if folder.isEmpty { folder = "." }
+      folders[folder, default: []].append(entry)
+    }
+    let total = folders.values.reduce(0) { $0 + $1.count }
+    try await sink.accept(.listed(conversations: folders.count, files: total))
+    for folder in folders.keys.sorted() {
+      try Task.checkCancellation()
+      let entries = folders[folder]!.sorted { $0.path < $1.path }
+      // Comments need their issue's thread: when any file of a repository changed, all of its
+      // files are read again (unchanged messages are recognised by the index).
+      let changed = entries.contains { entry in
+        guard let stamp = files.source.stamp(of: entry), let known = files.known[entry.path] else { return true }
+        return known.stamp != stamp
+      }
+      guard changed else {
+        for entry in entries { try await sink.accept(.unchanged(path: entry.path)) }
+        continue
+      }
+      var repository = GitHubRepository(folder: folder)
+      var stamps: [ChatFileStamp] = []
+      for entry in entries {
+        switch files.load(entry, reportedPath: entry.path, force: true) {
+        case .failed(let issue):
+          try await sink.accept(.issue(issue))
+        case .unchanged, .restamped:
+          break
+        case .content(let bytes, let stamp):
+          stamps.append(stamp)
+          switch GitHubJSON.items(bytes, path: entry.path) {
+          case .failure(let issue):
+            try await sink.accept(.issue(issue))
+          case .success(let items):
+            let name = entry.path.split(separator: "/").last.map(String.init) ?? entry.path
+            let problems = repository.add(items, file: name, path: entry.path)
+            for problem in problems.prefix(20) { try await sink.accept(.issue(CrawlIssue(kind: .parseFailed, path: entry.path, message: problem))) }
+            if problems.count > 20 {
+              try await sink.accept(.issue(CrawlIssue(kind: .parseFailed, path: entry.path, message: "\(problems.count) items in all were skipped as malformed")))
+            }
+          }
+        }
+      }
+      var truncation = TruncationCounter()
+      let messages = repository.messages(options: options, truncation: &truncation)
+      if let issue = truncation.issue(path: folder, limit: options.maxMessageBytes) { try await sink.accept(.issue(issue)) }
+      let conversation = ChatConversation(name: repository.name, id: nil, kind: .publicChannel)
+      try await sink.accept(.batch(ChatBatch(conversation: conversation, files: stamps, messages: messages)))
+    }
+  }
+}
+
+/// The items of one repository's export, gathered across its files.
+struct GitHubRepository {
+  struct Item {
+    var number: Int
+    var isPullRequest: Bool
+    var object: [String: Any]
+    /// From `pulls.json`: merge state, head and merge commit.
+    var pull: [String: Any]?
+  }
+
+  struct Reply {
+    var number: Int
+    var object: [String: Any]
+    var kind: Kind
+    enum Kind { case comment, reviewComment, review }
+  }
+
+  let folder: String
+  /// `owner/repo`, from the items' URLs, else the folder name (`owner+repo` → `owner/repo`).
+  var name: String
+  var items: [Int: Item] = [:]
+  var replies: [Reply] = []
+
+  init(folder: String) {
+    self.folder = folder
+    let base = folder.split(separator: "/").last.map(String.init) ?? folder
+    name = base == "." ? "github" : base.replacingOccurrences(of: "+", with: "/")
+  }
+
+  /// Adds the items of one file; returns a message for each item that could not be used.
+  mutating func add(_ objects: [Any], file: String, path: String) -> [String] {
+    var problems: [String] = []
+    for (index, value) in objects.enumerated() {
+      guard let object = value as? [String: Any] else {
+        problems.append("item \(index + 1): not a JSON object; skipped")
+        continue
+      }
+      if let url = JSONValue.string(object["repository_url"]) ?? JSONValue.string(object["html_url"]),
+        let repository = GitHubRepository.repositoryName(fromURL: url)
+      {
+        name = repository
+      }
+      switch file {
+      case "issues.json", "pulls.json":
+        guard let number = GitHubJSON.int(object["number"]) else {
+          problems.append("item \(index + 1): no `number`; skipped")
+          continue
+        }
+        let isPull = file == "pulls.json" || object["pull_request"] != nil
+        var item = items[number] ?? Item(number: number, isPullRequest: isPull, object: object, pull: nil)
+        item.isPullRequest = item.isPullRequest || isPull
+        if file == "pulls.json" {
+          item.pull = object
+          if items[number] == nil { item.object = object }
+        } else {
+          item.object = object  // issues.json has labels and the lock state
+        }
+        items[number] = item
+      default:
+        // Comments name their issue or pull request by URL; reviews too.
+        let url = JSONValue.string(object["issue_url"]) ?? JSONValue.string(object["pull_request_url"]) ?? ""
+        guard let number = url.split(separator: "/").last.flatMap({ Int($0) }) ?? (file.hasSuffix(".json") ? Int(file.dropLast(5)) : nil) else {
+          problems.append("item \(index + 1): no `issue_url` or `pull_request_url`; skipped")
+          continue
+        }
+        let kind: Reply.Kind = file == "issue_comments.json" ? .comment : file == "review_comments.json" ? .reviewComment : .review
+        replies.append(Reply(number: number, object: object, kind: kind))
+      }
+    }
+    return problems
+  }
+
+  /// `https://api.github.com/repos/o/r[/...]` or `https://github.com/o/r/...` → `o/r`.
+  static func repositoryName(fromURL url: String) -> String? {
+    let parts = url.split(separator: "/").map(String.init)
+    if let repos = parts.firstIndex(of: "repos"), repos + 2 < parts.count { return parts[repos + 1] + "/" + parts[repos + 2] }
+    if let host = parts.firstIndex(where: { $0 == "github.com" || $0.hasSuffix(".github.com") }), host + 2 < parts.count {
+      return parts[host + 1] + "/" + parts[host + 2]
+    }
+    return nil
+  }
+
+  /// The threads' messages: each item's root, then its replies; bots left out unless asked.
+  func messages(options: ChatOptions, truncation: inout TruncationCounter) -> [ChatMessage] {
+    var byTS: [String: ChatMessage] = [:]
+    var roots: [Int: String] = [:]
+    for item in items.values.sorted(by: { $0.number < $1.number }) {
+      guard let created = GitHubJSON.microseconds(item.object["created_at"]), let ts = GitHubJSON.ts(created, unique: item.number) else { continue }
+      roots[item.number] = ts
+      let author = GitHubJSON.author(item.object["user"])
+      if author.isBot && !options.includeBots { continue }
+      let text = truncation.apply(rootText(item), limit: options.maxMessageBytes)
+      byTS[ts] = message(ts: ts, thread: ts, author: author.name, text: text, edited: false, id: "\(item.number)")
+    }
+    for reply in replies {
+      guard let thread = roots[reply.number] else { continue }  // its issue is not in the export
+      let object = reply.object
+      let author = GitHubJSON.author(object["user"])
+      if author.isBot && !options.includeBots { continue }
+      guard let created = GitHubJSON.microseconds(object["created_at"] ?? object["submitted_at"]),
+        let ts = GitHubJSON.ts(created, unique: GitHubJSON.int(object["id"]) ?? 0)
+      else { continue }
+      guard let body = replyText(reply) else { continue }
+      let edited = GitHubJSON.microseconds(object["updated_at"]).map { $0 > created + 1_000_000 } ?? false
+      byTS[ts] = message(ts: ts, thread: thread, author: author.name, text: truncation.apply(body, limit: options.maxMessageBytes), edited: edited, id: JSONValue.string(object["id"]))
+    }
+    return ChatTimestamp.sorted(byTS.values)
+  }
+
+  private func message(ts: String, thread: String, author: String, text: String, edited: Bool, id: String?) -> ChatMessage {
+    ChatMessage(
+      channel: name, channelID: nil, conversationKind: .publicChannel, ts: ts, threadTS: thread, author: author, authorID: nil, text: text,
+      edited: edited, subtype: nil, messageID: id, file: folder, mentions: DocumentMentions.extract(from: text))
+  }
+
+  /// `Pull request #12: Title`, a line of state (merged as which commit, labels, locked), the
+  /// description.
+  private func rootText(_ item: Item) -> String {
+    let object = item.object
+    let title = JSONValue.string(object["title"]) ?? "(no title)"
+    var state = [JSONValue.string(object["state"]) ?? "open"]
+    if let pull = item.pull ?? (item.isPullRequest ? object : nil) {
+      if let merged = JSONValue.string(pull["merged_at"]), !merged.isEmpty {
+        state = ["merged " + String(merged.prefix(10))]
+        if let sha = JSONValue.string(pull["merge_commit_sha"]), !sha.isEmpty { state.append("merge commit \(sha)") }
+      }
+      if let head = pull["head"] as? [String: Any], let sha = JSONValue.string(head["sha"]), !sha.isEmpty { state.append("head \(sha)") }
+    }
+    let labels = (object["labels"] as? [Any] ?? []).compactMap { label in JSONValue.string((label as? [String: Any])?["name"]) ?? JSONValue.string(label) }
+    if !labels.isEmpty { state.append("labels: " + labels.joined(separator: ", ")) }
+    if JSONValue.bool(object["locked"]) { state.append("locked" + (JSONValue.string(object["active_lock_reason"]).map { " (\($0))" } ?? "")) }
+    let body = GitHubJSON.readable(JSONValue.string(object["body"]) ?? "")
+    return "\(item.isPullRequest ? "Pull request" : "Issue") #\(item.number): \(title)\n\(state.joined(separator: "; "))" + (body.isEmpty ? "" : "\n\n" + body)
+  }
+
+  private func replyText(_ reply: Reply) -> String? {
+    let body = GitHubJSON.readable(JSONValue.string(reply.object["body"]) ?? "")
+    switch reply.kind {
+    case .comment:
+      return body.isEmpty ? nil : body
+    case .reviewComment:
+      guard !body.isEmpty else { return nil }
+      let path = JSONValue.string(reply.object["path"]) ?? "?"
+      let line = GitHubJSON.int(reply.object["line"]) ?? GitHubJSON.int(reply.object["original_line"])
+      // `position` is null when the commented lines are no longer in the pull request's diff.
+      let outdated = reply.object.keys.contains("position") && reply.object["position"] is NSNull
+      return "Review comment on `\(path)`" + (line.map { ":\($0)" } ?? "") + (outdated ? " (outdated)" : "") + ":\n" + body
+    case .review:
+      let state = (JSONValue.string(reply.object["state"]) ?? "").lowercased().replacingOccurrences(of: "_", with: " ")
+      guard !body.isEmpty else { return state == "approved" || state == "changes requested" ? "Review: \(state)" : nil }
+      return "Review (\(state.isEmpty ? "commented" : state)):\n" + body
+    }
+  }
+}
+
+/// Reading the API's JSON.
+enum GitHubJSON {
+  enum Items {
+    case success([Any])
+    case failure(CrawlIssue)
+  }
+
+  /// Every item of a file holding one JSON array, or several back to back (`gh api
+  /// --paginate`), or one object.
+  static func items(_ bytes: [UInt8], path: String) -> Items {
+    var items: [Any] = []
+    for range in topLevelValues(bytes) {
+      switch ExportFiles.parseJSON(Array(bytes[range]), path: path) {
+      case .failure(var issue):
+        let line = bytes[..<range.lowerBound].filter { $0 == 0x0A }.count
+        if line > 0 { issue.message = "from line \(line + 1): " + issue.message }
+        return .failure(issue)
+      case .success(let value as [Any]): items += value
+      case .success(let value as [String: Any]):
+        // An error body saved in place of a page (`{"message": "Not Found", ...}`).
+        if value["message"] != nil && value["number"] == nil && value["id"] == nil {
+          return .failure(CrawlIssue(kind: .parseFailed, path: path, message: "holds an API error (\(JSONValue.string(value["message"]) ?? "")), not items; export it again"))
+        }
+        items.append(value)
+      case .success:
+        return .failure(CrawlIssue(kind: .parseFailed, path: path, message: "not a JSON array of items"))
+      }
+    }
+    return .success(items)
+  }
+
+  /// Byte ranges of the top-level JSON values in `bytes` (strings and escapes respected), in
+  /// one linear pass.
+  static func topLevelValues(_ bytes: [UInt8]) -> [Range<Int>] {
+    var ranges: [Range<Int>] = []
+    var depth = 0
+    var start: Int? = nil
+    var inString = false
+    var escaped = false
+    for (index, byte) in bytes.enumerated() {
+      if inString {
+        if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
+        continue
+      }
+      switch byte {
+      case 0x22:
+        inString = true
+        if start == nil { start = index }
+      case 0x5B, 0x7B:
+        if start == nil { start = index }
+        depth += 1
+      case 0x5D, 0x7D:
+        depth -= 1
+        if depth <= 0, let begin = start {
+          ranges.append(begin..<index + 1)
+          start = nil
+          depth = 0
+        }
+      case 0x20, 0x09, 0x0A, 0x0D:
+        break
+      default:
+        if start == nil { start = index }
+      }
+    }
+    if let begin = start { ranges.append(begin..<bytes.count) }  // unterminated: parsed, and reported
+    return ranges
+  }
+
+  static func int(_ value: Any?) -> Int? {
+    if let number = value as? NSNumber, !(value is Bool) {
+      let double = number.doubleValue
+      guard double.isFinite, abs(double) < 9e15 else { return nil }
+      return Int(double)
+    }
+    if let text = value as? String { return Int(text) }
+    return nil
+  }
+
+  static func microseconds(_ value: Any?) -> Int64? {
+    guard let text = JSONValue.string(value) else { return nil }
+    return ChatTimestamp.microseconds(iso: text)
+  }
+
+  /// A Slack-shaped ts from the item's time, made unique by its number or id in the
+  /// microseconds (the API gives whole seconds).
+  static func ts(_ micros: Int64, unique: Int) -> String? {
+    let seconds = micros / 1_000_000
+    return ChatTimestamp.from(microseconds: seconds * 1_000_000 + Int64(abs(unique) % 1_000_000))
+  }
+
+  /// The author's login; deleted accounts are `ghost` (the API gives `user: null`), bots
+  /// (`type: Bot`, `name[bot]`) are marked.
+  static func author(_ value: Any?) -> (name: String, isBot: Bool) {
+    guard let user = value as? [String: Any], let login = JSONValue.nonEmpty(user["login"]) else { return ("ghost", false) }
+    return (login, JSONValue.string(user["type"]) == "Bot" || login.hasSuffix("[bot]"))
+  }
+
+  /// Markdown as written is readable; HTML comments (pull request templates' instructions)
+  /// and runs of blank lines are not.
+  static func readable(_ markdown: String) -> String {
+    var text = markdown.replacingOccurrences(of: "\r\n", with: "\n")
+    while let open = text.range(of: "<!--") {
+      guard let close = text.range(of: "-->", range: open.upperBound..<text.endIndex) else {
+        text.removeSubrange(open.lowerBound..<text.endIndex)
+        break
+      }
+      text.removeSubrange(open.lowerBound..<close.upperBound)
+    }
+    while text.contains("\n\n\n") { text = text.replacingOccurrences(of: "\n\n\n", with: "\n\n") }
+    return text.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+}
