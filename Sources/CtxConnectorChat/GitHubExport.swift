@@ -56,16 +56,16 @@ struct GitHubExportReader {
           break
         case .content(let bytes, let stamp):
           stamps.append(stamp)
-          switch GitHubJSON.items(bytes, path: entry.path) {
-          case .failure(let issue):
-            try await sink.accept(.issue(issue))
-          case .success(let items):
-            let name = entry.path.split(separator: "/").last.map(String.init) ?? entry.path
-            let problems = repository.add(items, file: name, path: entry.path)
-            for problem in problems.prefix(20) { try await sink.accept(.issue(CrawlIssue(kind: .parseFailed, path: entry.path, message: problem))) }
-            if problems.count > 20 {
-              try await sink.accept(.issue(CrawlIssue(kind: .parseFailed, path: entry.path, message: "\(problems.count) items in all were skipped as malformed")))
-            }
+          // Page by page, each converted to compact items at once: the Foundation objects of a
+          // 50 MB export would take several times that (bench_github.py: 473 MiB peak before).
+          let name = entry.path.split(separator: "/").last.map(String.init) ?? entry.path
+          var problems: [String] = []
+          if let failure = GitHubJSON.forEachPage(bytes, path: entry.path, { items in problems += repository.add(items, file: name, path: entry.path) }) {
+            try await sink.accept(.issue(failure))
+          }
+          for problem in problems.prefix(20) { try await sink.accept(.issue(CrawlIssue(kind: .parseFailed, path: entry.path, message: problem))) }
+          if problems.count > 20 {
+            try await sink.accept(.issue(CrawlIssue(kind: .parseFailed, path: entry.path, message: "\(problems.count) items in all were skipped as malformed")))
           }
         }
       }
@@ -73,26 +73,52 @@ struct GitHubExportReader {
       let messages = repository.messages(options: options, truncation: &truncation)
       if let issue = truncation.issue(path: folder, limit: options.maxMessageBytes) { try await sink.accept(.issue(issue)) }
       let conversation = ChatConversation(name: repository.name, id: nil, kind: .publicChannel)
-      try await sink.accept(.batch(ChatBatch(conversation: conversation, files: stamps, messages: messages)))
+      // Whole threads in batches of about 5,000 messages, the file stamps with the last one.
+      var batch: [ChatMessage] = []
+      let threads = Dictionary(grouping: messages, by: \.threadTS).sorted { $0.key < $1.key }
+      for (index, thread) in threads.enumerated() {
+        batch += thread.value
+        if batch.count >= 5000 && index < threads.count - 1 {
+          try await sink.accept(.batch(ChatBatch(conversation: conversation, files: [], messages: batch)))
+          batch = []
+        }
+      }
+      try await sink.accept(.batch(ChatBatch(conversation: conversation, files: stamps, messages: batch)))
     }
   }
 }
 
-/// The items of one repository's export, gathered across its files.
+/// The items of one repository's export, gathered across its files, kept as the few fields a
+/// thread needs.
 struct GitHubRepository {
   struct Item {
     var number: Int
-    var isPullRequest: Bool
-    var object: [String: Any]
-    /// From `pulls.json`: merge state, head and merge commit.
-    var pull: [String: Any]?
+    var isPullRequest = false
+    var title = "(no title)"
+    var state = "open"
+    var body = ""
+    var author: (name: String, isBot: Bool) = ("ghost", false)
+    var created: Int64?
+    var labels: [String] = []
+    var lock: String? = nil
+    var mergedAt: String? = nil
+    var mergeCommit: String? = nil
+    var head: String? = nil
   }
 
   struct Reply {
-    var number: Int
-    var object: [String: Any]
-    var kind: Kind
     enum Kind { case comment, reviewComment, review }
+    var number: Int
+    var kind: Kind
+    var id: Int
+    var author: (name: String, isBot: Bool)
+    var created: Int64?
+    var updated: Int64?
+    var body: String
+    var path: String?
+    var line: Int?
+    var outdated: Bool
+    var state: String
   }
 
   let folder: String
@@ -107,7 +133,8 @@ struct GitHubRepository {
     name = base == "." ? "github" : base.replacingOccurrences(of: "+", with: "/")
   }
 
-  /// Adds the items of one file; returns a message for each item that could not be used.
+  /// Adds the items of one page of a file; returns a message for each item that could not be
+  /// used.
   mutating func add(_ objects: [Any], file: String, path: String) -> [String] {
     var problems: [String] = []
     for (index, value) in objects.enumerated() {
@@ -126,25 +153,41 @@ struct GitHubRepository {
           problems.append("item \(index + 1): no `number`; skipped")
           continue
         }
-        let isPull = file == "pulls.json" || object["pull_request"] != nil
-        var item = items[number] ?? Item(number: number, isPullRequest: isPull, object: object, pull: nil)
-        item.isPullRequest = item.isPullRequest || isPull
-        if file == "pulls.json" {
-          item.pull = object
-          if items[number] == nil { item.object = object }
-        } else {
-          item.object = object  // issues.json has labels and the lock state
+        var item = items[number] ?? Item(number: number)
+        let fromPulls = file == "pulls.json"
+        item.isPullRequest = item.isPullRequest || fromPulls || object["pull_request"] != nil
+        // issues.json has labels and the lock state; pulls.json the merge and the head.
+        if !fromPulls || items[number] == nil {
+          item.title = JSONValue.nonEmpty(object["title"]) ?? item.title
+          item.state = JSONValue.nonEmpty(object["state"]) ?? item.state
+          item.body = GitHubJSON.readable(JSONValue.string(object["body"]) ?? "")
+          item.author = GitHubJSON.author(object["user"])
+          item.created = GitHubJSON.microseconds(object["created_at"])
+          item.labels = (object["labels"] as? [Any] ?? []).compactMap { label in JSONValue.string((label as? [String: Any])?["name"]) ?? JSONValue.string(label) }
+          if JSONValue.bool(object["locked"]) { item.lock = JSONValue.string(object["active_lock_reason"]) ?? "" }
         }
+        let pull = fromPulls ? object : object["pull_request"] as? [String: Any]
+        if let merged = JSONValue.nonEmpty(pull?["merged_at"]) { item.mergedAt = merged }
+        if let sha = JSONValue.nonEmpty(pull?["merge_commit_sha"]), item.mergedAt != nil { item.mergeCommit = sha }
+        if let head = pull?["head"] as? [String: Any], let sha = JSONValue.nonEmpty(head["sha"]) { item.head = sha }
         items[number] = item
       default:
-        // Comments name their issue or pull request by URL; reviews too.
+        // Comments name their issue or pull request by URL; reviews too (or by file name).
         let url = JSONValue.string(object["issue_url"]) ?? JSONValue.string(object["pull_request_url"]) ?? ""
-        guard let number = url.split(separator: "/").last.flatMap({ Int($0) }) ?? (file.hasSuffix(".json") ? Int(file.dropLast(5)) : nil) else {
+        guard let number = url.split(separator: "/").last.flatMap({ Int($0) }) ?? Int(file.dropLast(5)) else {
           problems.append("item \(index + 1): no `issue_url` or `pull_request_url`; skipped")
           continue
         }
         let kind: Reply.Kind = file == "issue_comments.json" ? .comment : file == "review_comments.json" ? .reviewComment : .review
-        replies.append(Reply(number: number, object: object, kind: kind))
+        replies.append(
+          Reply(
+            number: number, kind: kind, id: GitHubJSON.int(object["id"]) ?? 0, author: GitHubJSON.author(object["user"]),
+            created: GitHubJSON.microseconds(object["created_at"] ?? object["submitted_at"]), updated: GitHubJSON.microseconds(object["updated_at"]),
+            body: GitHubJSON.readable(JSONValue.string(object["body"]) ?? ""), path: JSONValue.nonEmpty(object["path"]),
+            line: GitHubJSON.int(object["line"]) ?? GitHubJSON.int(object["original_line"]),
+            // `position` is null when the commented lines are no longer in the diff.
+            outdated: object.keys.contains("position") && object["position"] is NSNull,
+            state: (JSONValue.string(object["state"]) ?? "").lowercased().replacingOccurrences(of: "_", with: " ")))
       }
     }
     return problems
@@ -165,24 +208,18 @@ struct GitHubRepository {
     var byTS: [String: ChatMessage] = [:]
     var roots: [Int: String] = [:]
     for item in items.values.sorted(by: { $0.number < $1.number }) {
-      guard let created = GitHubJSON.microseconds(item.object["created_at"]), let ts = GitHubJSON.ts(created, unique: item.number) else { continue }
+      guard let created = item.created, let ts = GitHubJSON.ts(created, unique: item.number) else { continue }
       roots[item.number] = ts
-      let author = GitHubJSON.author(item.object["user"])
-      if author.isBot && !options.includeBots { continue }
+      if item.author.isBot && !options.includeBots { continue }
       let text = truncation.apply(rootText(item), limit: options.maxMessageBytes)
-      byTS[ts] = message(ts: ts, thread: ts, author: author.name, text: text, edited: false, id: "\(item.number)")
+      byTS[ts] = message(ts: ts, thread: ts, author: item.author.name, text: text, edited: false, id: "\(item.number)")
     }
     for reply in replies {
       guard let thread = roots[reply.number] else { continue }  // its issue is not in the export
-      let object = reply.object
-      let author = GitHubJSON.author(object["user"])
-      if author.isBot && !options.includeBots { continue }
-      guard let created = GitHubJSON.microseconds(object["created_at"] ?? object["submitted_at"]),
-        let ts = GitHubJSON.ts(created, unique: GitHubJSON.int(object["id"]) ?? 0)
-      else { continue }
-      guard let body = replyText(reply) else { continue }
-      let edited = GitHubJSON.microseconds(object["updated_at"]).map { $0 > created + 1_000_000 } ?? false
-      byTS[ts] = message(ts: ts, thread: thread, author: author.name, text: truncation.apply(body, limit: options.maxMessageBytes), edited: edited, id: JSONValue.string(object["id"]))
+      if reply.author.isBot && !options.includeBots { continue }
+      guard let created = reply.created, let ts = GitHubJSON.ts(created, unique: reply.id), let body = replyText(reply) else { continue }
+      let edited = reply.updated.map { $0 > created + 1_000_000 } ?? false
+      byTS[ts] = message(ts: ts, thread: thread, author: reply.author.name, text: truncation.apply(body, limit: options.maxMessageBytes), edited: edited, id: "\(reply.id)")
     }
     return ChatTimestamp.sorted(byTS.values)
   }
@@ -196,39 +233,28 @@ struct GitHubRepository {
   /// `Pull request #12: Title`, a line of state (merged as which commit, labels, locked), the
   /// description.
   private func rootText(_ item: Item) -> String {
-    let object = item.object
-    let title = JSONValue.string(object["title"]) ?? "(no title)"
-    var state = [JSONValue.string(object["state"]) ?? "open"]
-    if let pull = item.pull ?? (item.isPullRequest ? object : nil) {
-      if let merged = JSONValue.string(pull["merged_at"]), !merged.isEmpty {
-        state = ["merged " + String(merged.prefix(10))]
-        if let sha = JSONValue.string(pull["merge_commit_sha"]), !sha.isEmpty { state.append("merge commit \(sha)") }
-      }
-      if let head = pull["head"] as? [String: Any], let sha = JSONValue.string(head["sha"]), !sha.isEmpty { state.append("head \(sha)") }
+    var state = [item.state]
+    if let merged = item.mergedAt {
+      state = ["merged " + String(merged.prefix(10))]
+      if let sha = item.mergeCommit { state.append("merge commit \(sha)") }
     }
-    let labels = (object["labels"] as? [Any] ?? []).compactMap { label in JSONValue.string((label as? [String: Any])?["name"]) ?? JSONValue.string(label) }
-    if !labels.isEmpty { state.append("labels: " + labels.joined(separator: ", ")) }
-    if JSONValue.bool(object["locked"]) { state.append("locked" + (JSONValue.string(object["active_lock_reason"]).map { " (\($0))" } ?? "")) }
-    let body = GitHubJSON.readable(JSONValue.string(object["body"]) ?? "")
-    return "\(item.isPullRequest ? "Pull request" : "Issue") #\(item.number): \(title)\n\(state.joined(separator: "; "))" + (body.isEmpty ? "" : "\n\n" + body)
+    if let head = item.head { state.append("head \(head)") }
+    if !item.labels.isEmpty { state.append("labels: " + item.labels.joined(separator: ", ")) }
+    if let lock = item.lock { state.append("locked" + (lock.isEmpty ? "" : " (\(lock))")) }
+    return "\(item.isPullRequest ? "Pull request" : "Issue") #\(item.number): \(item.title)\n\(state.joined(separator: "; "))"
+      + (item.body.isEmpty ? "" : "\n\n" + item.body)
   }
 
   private func replyText(_ reply: Reply) -> String? {
-    let body = GitHubJSON.readable(JSONValue.string(reply.object["body"]) ?? "")
     switch reply.kind {
     case .comment:
-      return body.isEmpty ? nil : body
+      return reply.body.isEmpty ? nil : reply.body
     case .reviewComment:
-      guard !body.isEmpty else { return nil }
-      let path = JSONValue.string(reply.object["path"]) ?? "?"
-      let line = GitHubJSON.int(reply.object["line"]) ?? GitHubJSON.int(reply.object["original_line"])
-      // `position` is null when the commented lines are no longer in the pull request's diff.
-      let outdated = reply.object.keys.contains("position") && reply.object["position"] is NSNull
-      return "Review comment on `\(path)`" + (line.map { ":\($0)" } ?? "") + (outdated ? " (outdated)" : "") + ":\n" + body
+      guard !reply.body.isEmpty else { return nil }
+      return "Review comment on `\(reply.path ?? "?")`" + (reply.line.map { ":\($0)" } ?? "") + (reply.outdated ? " (outdated)" : "") + ":\n" + reply.body
     case .review:
-      let state = (JSONValue.string(reply.object["state"]) ?? "").lowercased().replacingOccurrences(of: "_", with: " ")
-      guard !body.isEmpty else { return state == "approved" || state == "changes requested" ? "Review: \(state)" : nil }
-      return "Review (\(state.isEmpty ? "commented" : state)):\n" + body
+      guard !reply.body.isEmpty else { return reply.state == "approved" || reply.state == "changes requested" ? "Review: \(reply.state)" : nil }
+      return "Review (\(reply.state.isEmpty ? "commented" : reply.state)):\n" + reply.body
     }
   }
 }
@@ -240,28 +266,40 @@ enum GitHubJSON {
     case failure(CrawlIssue)
   }
 
-  /// Every item of a file holding one JSON array, or several back to back (`gh api
-  /// --paginate`), or one object.
-  static func items(_ bytes: [UInt8], path: String) -> Items {
-    var items: [Any] = []
+  /// Calls `body` with the items of each page of a file (one JSON array, several back to back
+  /// as `gh api --paginate` writes them, or one object); returns the problem that stopped it.
+  static func forEachPage(_ bytes: [UInt8], path: String, _ body: ([Any]) -> Void) -> CrawlIssue? {
+    var lines = 0
+    var counted = 0
     for range in topLevelValues(bytes) {
-      switch ExportFiles.parseJSON(Array(bytes[range]), path: path) {
-      case .failure(var issue):
-        let line = bytes[..<range.lowerBound].filter { $0 == 0x0A }.count
-        if line > 0 { issue.message = "from line \(line + 1): " + issue.message }
-        return .failure(issue)
-      case .success(let value as [Any]): items += value
-      case .success(let value as [String: Any]):
-        // An error body saved in place of a page (`{"message": "Not Found", ...}`).
-        if value["message"] != nil && value["number"] == nil && value["id"] == nil {
-          return .failure(CrawlIssue(kind: .parseFailed, path: path, message: "holds an API error (\(JSONValue.string(value["message"]) ?? "")), not items; export it again"))
-        }
-        items.append(value)
-      case .success:
-        return .failure(CrawlIssue(kind: .parseFailed, path: path, message: "not a JSON array of items"))
+      // Lines before the page, counted once over the file (for the problem's location).
+      for index in counted..<range.lowerBound where bytes[index] == 0x0A { lines += 1 }
+      counted = range.lowerBound
+      switch items(Array(bytes[range]), path: path, offsetLine: lines) {
+      case .failure(let issue): return issue
+      case .success(let items): body(items)
       }
     }
-    return .success(items)
+    return nil
+  }
+
+  /// The items of one page: a JSON array, or one object.
+  static func items(_ bytes: [UInt8], path: String, offsetLine: Int = 0) -> Items {
+    switch ExportFiles.parseJSON(bytes, path: path) {
+    case .failure(var issue):
+      if offsetLine > 0 { issue.message = "the page from line \(offsetLine + 1): " + issue.message }
+      return .failure(issue)
+    case .success(let value as [Any]):
+      return .success(value)
+    case .success(let value as [String: Any]):
+      // An error body saved in place of a page (`{"message": "Not Found", ...}`).
+      if value["message"] != nil && value["number"] == nil && value["id"] == nil {
+        return .failure(CrawlIssue(kind: .parseFailed, path: path, message: "holds an API error (\(JSONValue.string(value["message"]) ?? "")), not items; export it again"))
+      }
+      return .success([value])
+    case .success:
+      return .failure(CrawlIssue(kind: .parseFailed, path: path, message: "not a JSON array of items"))
+    }
   }
 
   /// Byte ranges of the top-level JSON values in `bytes` (strings and escapes respected), in

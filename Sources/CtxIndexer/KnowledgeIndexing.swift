@@ -141,6 +141,7 @@ actor ChatCollector: ChatSink {
   let progress: (any IndexProgress)?
   private var report: SourceReport
   private var counts = ChatCounts()
+  private var conversationsSeen = Set<String>()
   private var restamps: [ChatFileRecord] = []
   private var conversationsDone = 0
   private var conversationsTotal = 0
@@ -179,7 +180,8 @@ actor ChatCollector: ChatSink {
       }
       let files = batch.files.map { ChatFileRecord(path: $0.path, stamp: $0.stamp, contentHash: $0.contentHash) }
       let written = try await store.addChatMessages(records, files: files, sourceID: sourceID)
-      counts.conversations += 1
+      // A large conversation may come in several batches (a GitHub export's threads).
+      if conversationsSeen.insert(batch.conversation.key).inserted { counts.conversations += 1 }
       counts.messagesAdded += written.added
       counts.messagesUpdated += written.updated
       counts.messagesUnchanged += written.unchanged
