@@ -39,6 +39,9 @@ enum AnnotationContext {
     if let key = annotation.factKey { lines.append("  fact: \(key) = \(annotation.factValue ?? "")") }
     if !annotation.supersedes.isEmpty { lines.append("  supersedes: \(annotation.supersedes.joined(separator: ", "))") }
     if let anchor = annotation.anchor { lines.append("  anchored at \(anchor.location ?? "?") (\(anchor.fingerprint.prefix(19)))") }
+    if let review = annotation.review {
+      lines.append("  reviewed by \(review.by), \(Timestamps.string(review.at))" + (review.reason.map { ": \($0)" } ?? ""))
+    }
     lines.append("  file: \(path)/\(annotation.id).md")
     return lines.joined(separator: "\n")
   }
@@ -185,65 +188,18 @@ extension Ctx {
 
     struct Reanchor: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Confirm an annotation still holds: anchor it to its target's current content (clears a stale-anchor conflict).")
+        abstract: "Confirm an annotation still holds: anchor it to its target's current content (clears a stale-anchor conflict).",
+        discussion: "A symbol renamed since is named with the commit that renamed it; --accept-rename moves the annotation to the new name.")
       @OptionGroup var workspaceOptions: WorkspaceOptions
       @Argument(help: "The annotation id.") var id: String
+      @Flag(name: .long, help: "When the symbol was renamed, move the annotation to its new name.") var acceptRename = false
+      @Option(name: .long, help: "Who confirms it (default: git's user.name, else $USER).") var reviewer: String?
 
       func run() async throws {
         let workspace = try workspaceOptions.locate()
-        let annotation = try AnnotationContext.service(workspace).reanchor(id)
-        Output.write("re-anchored \(annotation.id) to \(annotation.anchor?.location ?? "?")\n")
-      }
-    }
-  }
-
-  struct Review: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-      abstract: "Review proposed annotations and corrections (from agents, or written with --proposed).",
-      subcommands: [List.self, Accept.self, Reject.self], defaultSubcommand: List.self)
-
-    struct List: AsyncParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Proposals waiting for review. Exit 0 when there are none, 1 when some wait.")
-      @OptionGroup var workspaceOptions: WorkspaceOptions
-      @Flag(name: .long, help: "Print them as JSON.") var json = false
-
-      func run() async throws {
-        let workspace = try workspaceOptions.locate()
-        let proposals = ConflictDetector.live(AnnotationFolder(path: workspace.annotationsDirectory).load().annotations).filter { $0.status == .proposed }
-        if json {
-          try Output.json(AnnotationListJSON(annotations: proposals.map { AnnotationJSON($0, live: true) }, errors: []))
-        } else if proposals.isEmpty {
-          Output.write("nothing to review\n")
-        } else {
-          Output.write(
-            proposals.map { AnnotationContext.describe($0, path: workspace.annotationsDirectory) + "\n  " + $0.body.replacingOccurrences(of: "\n", with: "\n  ") }
-              .joined(separator: "\n\n") + "\n\naccept with `ctx review accept ID`, reject with `ctx review reject ID`\n")
-        }
-        if !proposals.isEmpty { throw ExitCode(CtxExit.nothing) }
-      }
-    }
-
-    struct Accept: AsyncParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Accept a proposal: it is shown as reviewed from now on.")
-      @OptionGroup var workspaceOptions: WorkspaceOptions
-      @Argument(help: "The annotation id.") var id: String
-
-      func run() async throws {
-        let workspace = try workspaceOptions.locate()
-        let annotation = try AnnotationContext.service(workspace).review(id, status: .accepted)
-        Output.write("accepted \(annotation.id)\n")
-      }
-    }
-
-    struct Reject: AsyncParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Reject an annotation: kept on file, shown nowhere.")
-      @OptionGroup var workspaceOptions: WorkspaceOptions
-      @Argument(help: "The annotation id.") var id: String
-
-      func run() async throws {
-        let workspace = try workspaceOptions.locate()
-        let annotation = try AnnotationContext.service(workspace).review(id, status: .rejected)
-        Output.write("rejected \(annotation.id)\n")
+        let review = Annotation.Review(by: AnnotationContext.author(reviewer, workspace: workspace), at: Date())
+        let annotation = try AnnotationContext.service(workspace).reanchor(id, acceptRename: acceptRename, review: review)
+        Output.write("re-anchored \(annotation.id) (\(annotation.target)) to \(annotation.anchor?.location ?? "?")\n")
       }
     }
   }
@@ -310,6 +266,9 @@ struct AnnotationJSON: Encodable {
   var fact: [String: String]?
   var supersedes: [String]
   var anchor: Annotation.Anchor?
+  var reviewedBy: String?
+  var reviewedAt: Date?
+  var reviewReason: String?
   var text: String
 
   init(_ annotation: Annotation, live: Bool) {
@@ -323,6 +282,9 @@ struct AnnotationJSON: Encodable {
     fact = annotation.factKey.map { ["key": $0, "value": annotation.factValue ?? ""] }
     supersedes = annotation.supersedes
     anchor = annotation.anchor
+    reviewedBy = annotation.review?.by
+    reviewedAt = annotation.review?.at
+    reviewReason = annotation.review?.reason
     text = annotation.body
   }
 }

@@ -112,7 +112,7 @@ final class JSONLSession {
     #expect(((search["hits"] as? [[String: Any]])?.first?["ref"]) as? String == "src/auth/session.ts:1-3")
     #expect(replies[1]["ok"] as? Bool == false && error(1) == "parse_error")
     #expect(error(2) == "unknown_tool")
-    #expect((((replies[2]["error"] as? [String: Any])?["message"]) as? String)?.contains("context, search, show, annotate, correct, conflicts, status") == true)
+    #expect((((replies[2]["error"] as? [String: Any])?["message"]) as? String)?.contains("context, search, show, annotate, correct, conflicts, review_list, review_show, status") == true)
     #expect(((replies[3]["result"] as? [String: Any])?["freshness"]) as? String == "unchanged")
     let context = try #require(replies[4]["result"] as? [String: Any])
     #expect((context["markdown"] as? String)?.contains("validateSession") == true)
@@ -152,7 +152,7 @@ final class JSONLSession {
     #expect(run.stdout.split(separator: "\n").count == 7, "\(run.stdout)")  // 6 requests and the parse error
     #expect(Set(byID.keys).isSuperset(of: [1, 2, 3, 4, 5, 6]), "\(run.stdout)")
     let tools = ((byID[2]?["result"] as? [String: Any])?["tools"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
-    #expect(tools == ["context", "search", "show", "annotate", "correct", "conflicts", "status"])
+    #expect(tools == ["context", "search", "show", "annotate", "correct", "conflicts", "review_list", "review_show", "status"])
     let context = byID[3]?["result"] as? [String: Any]
     #expect(context?["isError"] as? Bool == false)
     #expect((((context?["content"] as? [[String: Any]])?.first)?["text"] as? String)?.contains("validateSession") == true)
