@@ -31,7 +31,7 @@ struct GuidedReview {
       return 0
     }
     let order = ["accepted", "rejected", "edited", "skipped"]
-    write("\nreviewed \(presented) item(s): " + order.map { "\(tally[$0] ?? 0) \($0)" }.joined(separator: ", ") + "\n")
+    write("\n\(presented) item(s) shown: " + order.map { "\(tally[$0] ?? 0) \($0)" }.joined(separator: ", ") + "\n")
     return presented
   }
 

@@ -82,7 +82,11 @@ public final class GitLineHistory {
       }
       if git_oid_equal([newBlob], [currentBlob]) == 1 { continue }
       guard let newText = text(of: newBlob) else { break }
-      let mapped = GitLineHistory.map(tracked, through: GitLineHistory.hunks(old: current, new: newText))
+      var hunks = GitLineHistory.hunks(old: current, new: newText)
+      for index in hunks.indices where hunks[index].oldLines == 0 && hunks[index].oldStart == tracked.upperBound {
+        hunks[index].continuesRange = GitLineHistory.continues(GitLineHistory.slice(current, tracked), with: GitLineHistory.slice(newText, hunks[index].newStart...hunks[index].newStart))
+      }
+      let mapped = GitLineHistory.map(tracked, through: hunks)
       current = newText
       currentBlob = newBlob
       range = mapped.lines
@@ -106,12 +110,16 @@ public final class GitLineHistory {
     public var oldLines: Int
     public var newStart: Int
     public var newLines: Int
+    /// An insertion right after the range's last line that continues it (indented deeper
+    /// than the range's first line: a statement appended to a Python body).
+    public var continuesRange = false
 
-    public init(oldStart: Int, oldLines: Int, newStart: Int, newLines: Int) {
+    public init(oldStart: Int, oldLines: Int, newStart: Int, newLines: Int, continuesRange: Bool = false) {
       self.oldStart = oldStart
       self.oldLines = oldLines
       self.newStart = newStart
       self.newLines = newLines
+      self.continuesRange = continuesRange
     }
   }
 
@@ -132,7 +140,7 @@ public final class GitLineHistory {
         if hunk.oldStart < start {
           startShift += delta
           endShift += delta
-        } else if hunk.oldStart < end {
+        } else if hunk.oldStart < end || (hunk.oldStart == end && hunk.continuesRange) {
           touched = true
           endShift += delta
         }
@@ -214,6 +222,14 @@ public final class GitLineHistory {
     guard code == 0, let patch else { return nil }
     defer { git_patch_free(patch) }
     return body(patch)
+  }
+
+  /// Whether `line` (inserted right after `range`) is indented deeper than the range's first
+  /// line, so belongs to the same definition.
+  static func continues(_ range: String, with line: String) -> Bool {
+    func indent(_ text: Substring) -> Int { text.prefix(while: { $0 == " " || $0 == "\t" }).count }
+    guard let first = range.split(separator: "\n").first, !line.trimmingCharacters(in: .whitespaces).isEmpty else { return false }
+    return indent(Substring(line)) > indent(first)
   }
 
   static func slice(_ text: String, _ range: ClosedRange<Int>) -> String {
