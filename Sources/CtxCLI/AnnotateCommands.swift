@@ -16,21 +16,37 @@ enum AnnotationContext {
     return AnnotationService(folder: AnnotationFolder(path: workspace.annotationsDirectory), store: store)
   }
 
-  /// `--author`, else git's `user.name` for the workspace, else `$USER`.
+  /// `--author` (or `--reviewer`), else git's `user.name` for the workspace, else `$USER`.
   static func author(_ explicit: String?, workspace: Workspace) -> String {
     if let explicit, !explicit.isEmpty { return explicit }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git", "-C", workspace.root, "config", "--get", "user.name"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    if (try? process.run()) != nil {
-      let name = String(decoding: DescriptorReading.readAll(pipe.fileHandleForReading.fileDescriptor), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-      process.waitUntilExit()
-      if process.terminationStatus == 0, !name.isEmpty { return name }
-    }
+    if let name = gitUserName(workspace.root), !name.isEmpty { return name }
     return ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
+  }
+
+  /// `git config --get user.name`, with a 5 s deadline (a hung credential helper or network
+  /// file system must not hang `ctx annotate`).
+  static func gitUserName(_ root: String) -> String? {
+    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { String($0) + "/git" }
+    guard let git = path.first(where: { FileManager.default.isExecutableFile(atPath: $0) }),
+      let child = try? ChildProcess(executable: git, arguments: ["-C", root, "config", "--get", "user.name"])
+    else { return nil }
+    defer { child.terminate() }
+    var bytes: [UInt8] = []
+    let deadline = Date().addingTimeInterval(5)
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while Date() < deadline {
+      var descriptor = pollfd(fd: child.output, events: Int16(POLLIN), revents: 0)
+      guard poll(&descriptor, 1, 100) >= 0 || errno == EINTR else { return nil }
+      let count = read(child.output, &buffer, buffer.count)
+      if count > 0 {
+        bytes += buffer[0..<count]
+      } else if count == 0 {
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+      } else if errno != EAGAIN && errno != EINTR {
+        return nil
+      }
+    }
+    return nil
   }
 
   static func describe(_ annotation: Annotation, path: String) -> String {
@@ -101,7 +117,8 @@ extension Ctx {
         author: AnnotationContext.author(author, workspace: workspace), status: proposed ? .proposed : .accepted, fact: parsedFact,
         supersedes: (supersedes ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
         allowUnresolved: force)
-      try AnnotationCommandOutput.written(try AnnotationContext.service(workspace).write(draft), workspace: workspace, json: json)
+      let service = try AnnotationContext.service(workspace)
+      try AnnotationCommandOutput.written(try service.write(draft), workspace: workspace, json: json, definitions: try service.definitions(of: draft.target))
     }
   }
 
@@ -135,7 +152,8 @@ extension Ctx {
       let draft = AnnotationService.Draft(
         target: try AnnotationTarget(parsing: target), kind: .correction, text: try QueryText.resolve(text),
         author: AnnotationContext.author(author, workspace: workspace), status: proposed ? .proposed : .accepted, allowUnresolved: force)
-      try AnnotationCommandOutput.written(try AnnotationContext.service(workspace).write(draft), workspace: workspace, json: json)
+      let service = try AnnotationContext.service(workspace)
+      try AnnotationCommandOutput.written(try service.write(draft), workspace: workspace, json: json, definitions: try service.definitions(of: draft.target))
     }
   }
 
@@ -241,7 +259,12 @@ extension Ctx {
 }
 
 enum AnnotationCommandOutput {
-  static func written(_ result: (annotation: Annotation, redacted: [String: Int]), workspace: Workspace, json: Bool) throws {
+  /// - Parameter definitions: every place the symbol is defined, when more than one.
+  static func written(_ result: (annotation: Annotation, redacted: [String: Int]), workspace: Workspace, json: Bool, definitions: [String] = []) throws {
+    if definitions.count > 1 {
+      Output.errorLine(
+        "ctx: note: \(result.annotation.target) is defined \(definitions.count) times (\(definitions.joined(separator: ", "))); it is anchored to \(result.annotation.anchor?.location ?? "the first") and `ctx conflicts` reports it as ambiguous-anchor: to mean one definition, annotate its file (path:...)")
+    }
     if json {
       try Output.json(AnnotationJSON(result.annotation, live: true))
     } else {

@@ -45,6 +45,10 @@ public final class GitLineHistory {
   private let repository: OpaquePointer
   /// Commits of `anchor..tip` by anchor (oldest first), reused across many traces.
   private var walks: [String: [git_oid]] = [:]
+  /// Lookups reused across traces (thousands of annotations share a few commits).
+  private var revisions: [String: git_oid?] = [:]
+  private var trees: [String: OpaquePointer] = [:]
+  private var described: [String: LineCommit] = [:]
 
   public init(path: String) throws(CtxError) {
     GitLibrary.ensureInitialized()
@@ -55,6 +59,7 @@ public final class GitLineHistory {
   }
 
   deinit {
+    for tree in trees.values { git_tree_free(tree) }
     git_repository_free(repository)
   }
 
@@ -254,6 +259,13 @@ public final class GitLineHistory {
   // MARK: libgit2
 
   private func resolve(_ revision: String) -> git_oid? {
+    if let cached = revisions[revision] { return cached }
+    let resolved = lookUp(revision)
+    revisions[revision] = resolved
+    return resolved
+  }
+
+  private func lookUp(_ revision: String) -> git_oid? {
     var object: OpaquePointer? = nil
     guard git_revparse_single(&object, repository, revision) == 0, let object else { return nil }
     defer { git_object_free(object) }
@@ -283,18 +295,30 @@ public final class GitLineHistory {
   }
 
   private func blob(commit: git_oid, path: String) -> git_oid? {
+    guard let tree = tree(of: commit) else { return nil }
+    var entry: OpaquePointer? = nil
+    guard git_tree_entry_bypath(&entry, tree, path) == 0, let entry else { return nil }
+    defer { git_tree_entry_free(entry) }
+    guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+    return git_tree_entry_id(entry).pointee
+  }
+
+  /// A commit's root tree, kept for the life of this object.
+  private func tree(of commit: git_oid) -> OpaquePointer? {
+    let key = ContentHash.hex(commit)
+    if let cached = trees[key] { return cached }
     var id = commit
     var commitHandle: OpaquePointer? = nil
     guard git_commit_lookup(&commitHandle, repository, &id) == 0, let commitHandle else { return nil }
     defer { git_commit_free(commitHandle) }
     var tree: OpaquePointer? = nil
     guard git_commit_tree(&tree, commitHandle) == 0, let tree else { return nil }
-    defer { git_tree_free(tree) }
-    var entry: OpaquePointer? = nil
-    guard git_tree_entry_bypath(&entry, tree, path) == 0, let entry else { return nil }
-    defer { git_tree_entry_free(entry) }
-    guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
-    return git_tree_entry_id(entry).pointee
+    if trees.count >= 4096 {  // a long history: keep memory bounded
+      for cached in trees.values { git_tree_free(cached) }
+      trees = [:]
+    }
+    trees[key] = tree
+    return tree
   }
 
   private func text(of blobID: git_oid) -> String? {
@@ -309,6 +333,14 @@ public final class GitLineHistory {
   }
 
   private func describe(_ commit: git_oid) -> LineCommit {
+    let key = ContentHash.hex(commit)
+    if let cached = described[key] { return cached }
+    let found = lookUpCommit(commit)
+    described[key] = found
+    return found
+  }
+
+  private func lookUpCommit(_ commit: git_oid) -> LineCommit {
     var id = commit
     var handle: OpaquePointer? = nil
     guard git_commit_lookup(&handle, repository, &id) == 0, let handle else {

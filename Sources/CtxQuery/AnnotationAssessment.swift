@@ -48,3 +48,12 @@ extension AnnotationService {
       errors: loaded.errors)
   }
 }
+
+extension AnnotationService {
+  /// Every definition of a symbol target when there is more than one (an ambiguous anchor,
+  /// which `ctx annotate` names instead of anchoring to the first in silence); else empty.
+  public func definitions(of target: AnnotationTarget) throws -> [String] {
+    guard case .symbol = target, let store else { return [] }
+    return try TargetResolver(store: store).state(of: target).definitions
+  }
+}
