@@ -28,8 +28,11 @@ public struct LineTrace: Sendable, Hashable {
   /// Commits after the anchor (never the anchor itself) whose diff touched the tracked lines,
   /// oldest first. A commit that changed other lines of the same file is not here.
   public var commits: [LineCommit]
-  /// The commit that removed the file, when it did.
+  /// The commit that removed the file, when it did (and no rename was followed).
   public var fileRemovedIn: LineCommit?
+  /// The file's path at the tip (another one when a rename was followed), and the commit.
+  public var path: String
+  public var movedIn: LineCommit?
   /// The first commit after which `watch` no longer appears in the tracked lines (a rename).
   public var watchLostIn: LineCommit?
   /// The tracked lines' text at the tip.
@@ -65,21 +68,34 @@ public final class GitLineHistory {
 
   /// Traces `lines` of `path` (repository-relative) from `anchor` (a sha or prefix) to `tip`.
   ///
-  /// - Parameter watch: a word (a symbol's name) whose disappearance from the tracked lines
-  ///   is reported as `watchLostIn`.
+  /// - Parameters:
+  ///   - watch: a word (a symbol's name) whose disappearance from the tracked lines is
+  ///     reported as `watchLostIn`.
+  ///   - follow: where a commit (full sha) moved a path, when the file vanishes in it (the
+  ///     index knows the renames each commit made).
   /// - Returns: nil when the anchor commit or the file at it cannot be read.
-  public func trace(path: String, lines: ClosedRange<Int>, from anchor: String, to tip: String = "HEAD", watch: String? = nil) -> LineTrace? {
+  public func trace(
+    path: String, lines: ClosedRange<Int>, from anchor: String, to tip: String = "HEAD", watch: String? = nil,
+    follow: (_ commit: String, _ path: String) -> String? = { _, _ in nil }
+  ) -> LineTrace? {
     guard let anchorID = resolve(anchor), let tipID = resolve(tip) else { return nil }
     guard let anchorBlob = blob(commit: anchorID, path: path), var current = text(of: anchorBlob) else { return nil }
     let anchorLines = current.split(separator: "\n", omittingEmptySubsequences: false)
     guard lines.lowerBound >= 1, lines.lowerBound <= anchorLines.count else { return nil }
     var range: ClosedRange<Int>? = lines.lowerBound...min(lines.upperBound, anchorLines.count)
     let anchoredText = anchorLines[(range!.lowerBound - 1)..<range!.upperBound].joined(separator: "\n")
-    var trace = LineTrace(anchoredText: anchoredText, lines: range, commits: [])
+    var trace = LineTrace(anchoredText: anchoredText, lines: range, commits: [], path: path)
     var currentBlob = anchorBlob
+    var path = path
     for commit in commits(from: anchorID, to: tipID) {
       guard let tracked = range else { break }
-      guard let newBlob = blob(commit: commit, path: path) else {
+      var found = blob(commit: commit, path: path)
+      if found == nil, let moved = follow(ContentHash.hex(commit), path), let movedBlob = blob(commit: commit, path: moved) {
+        path = moved
+        found = movedBlob
+        trace.movedIn = describe(commit)
+      }
+      guard let newBlob = found else {
         trace.fileRemovedIn = describe(commit)
         trace.commits.append(describe(commit))
         range = nil
@@ -102,6 +118,7 @@ public final class GitLineHistory {
       }
     }
     trace.lines = range
+    trace.path = path
     trace.tipText = range.map { GitLineHistory.slice(current, $0) }
     return trace
   }

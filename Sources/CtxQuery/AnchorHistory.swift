@@ -33,29 +33,41 @@ public final class AnchorHistory {
     for (_, source) in try sourceRoots().sorted(by: { $0.key < $1.key }) where source.kind == "code" || source.kind == "docs" {
       for git in try gitSourceRows() {
         guard let gitPath = HistorySearch.gitPath(of: file, codeRoot: source.root, repositoryRoot: git.root), let history = repository(git.root),
-          let trace = history.trace(path: gitPath, lines: lines, from: commit, watch: watch)
+          let trace = history.trace(
+            path: gitPath, lines: lines, from: commit, watch: watch, follow: { sha, old in try? self.store.renamedPath(sourceID: git.id, commit: sha, from: old) })
         else { continue }
-        apply(trace, annotation: annotation, anchorFile: file, anchorCommit: commit, to: &state)
+        // The file's path now, relative to the source again (a followed rename).
+        let prefix = gitPath.hasSuffix(file) ? String(gitPath.dropLast(file.count)) : ""
+        let nowFile = trace.path.hasPrefix(prefix) ? String(trace.path.dropFirst(prefix.count)) : trace.path
+        apply(trace, annotation: annotation, anchorFile: file, nowFile: nowFile, anchorCommit: commit, to: &state)
         return true
       }
     }
     return false
   }
 
-  private func apply(_ trace: LineTrace, annotation: Annotation, anchorFile: String, anchorCommit: String, to state: inout TargetState) {
-    state.commits = trace.commits.map(AnchorHistory.change)
+  private func apply(_ trace: LineTrace, annotation: Annotation, anchorFile: String, nowFile: String, anchorCommit: String, to state: inout TargetState) {
+    var commits = trace.commits
+    if let moved = trace.movedIn, !commits.contains(moved) { commits.append(moved) }
+    state.commits = commits.sorted { $0.time < $1.time }.map(AnchorHistory.change)
     state.changesArePrecise = true
     state.changedBy = state.commits.map(\.line)
     if !state.exists, case .symbol(let name) = annotation.target, let now = trace.lines,
-      let renamed = try? store.symbolsDefined(inPath: anchorFile).first(where: { $0.name != name && now.contains($0.line) })
+      let renamed = try? store.symbolsDefined(inPath: nowFile).first(where: { $0.name != name && now.contains($0.line) })
     {
       state.renamedTo = renamed.name
       state.renamedIn = (trace.watchLostIn ?? trace.commits.last).map(AnchorHistory.change)
-      state.location = "\(anchorFile):\(renamed.line)-\(renamed.endLine ?? now.upperBound)"
+      state.location = "\(nowFile):\(renamed.line)-\(renamed.endLine ?? now.upperBound)"
+    }
+    // A file target that was moved: renamed to its new path.
+    if !state.exists, case .path = annotation.target, nowFile != anchorFile, let moved = trace.movedIn, trace.lines != nil {
+      state.renamedTo = nowFile
+      state.renamedIn = AnchorHistory.change(moved)
+      state.location = nowFile
     }
     if !state.exists, let tip = trace.tipText { state.excerpt = tip }
     let current = state.exists ? state.content : trace.tipText
-    let newLabel = state.exists ? "b/\(state.location ?? anchorFile) (now)" : "b/\(anchorFile) (at HEAD)"
+    let newLabel = state.exists ? "b/\(state.location ?? anchorFile) (now)" : "b/\(nowFile) (at HEAD)"
     state.diff = GitLineHistory.unifiedDiff(
       old: trace.anchoredText, new: current ?? "", oldLabel: "a/\(anchorFile):\(annotation.anchor?.location.flatMap(TargetState.lines(of:)).map { "\($0.lowerBound)-\($0.upperBound)" } ?? "") @ \(anchorCommit.prefix(12))",
       newLabel: newLabel)

@@ -130,13 +130,14 @@ public struct AnnotationService: Sendable {
         throw CtxError(.notFound, "\(annotation.target) no longer exists; supersede or reject \(annotation.id) instead")
       }
       let commit = state.renamedIn.map { " in \($0.line)" } ?? ""
+      let newTarget: AnnotationTarget = if case .path = annotation.target { .path(newName) } else { .symbol(newName) }
       guard acceptRename else {
         throw CtxError(
           .notFound,
-          "\(annotation.target) was renamed to `\(newName)`\(commit); run `ctx annotations reanchor \(annotation.id) --accept-rename` to move this \(annotation.kind.rawValue) to symbol:\(newName), or supersede or reject it")
+          "\(annotation.target) was renamed to `\(newName)`\(commit); run `ctx annotations reanchor \(annotation.id) --accept-rename` to move this \(annotation.kind.rawValue) to \(newTarget), or supersede or reject it")
       }
       renamedNote = "re-anchored from \(annotation.target) (renamed to \(newName)\(commit))"
-      annotation.target = .symbol(newName)
+      annotation.target = newTarget
       state = try resolver.state(of: annotation.target)
     }
     guard let fingerprint = state.fingerprint else {

@@ -16,3 +16,18 @@ extension IndexStore {
     }
   }
 }
+
+extension IndexStore {
+  /// Where `oldPath` went when commit `sha` of a git source renamed it; nil when it did not.
+  public func renamedPath(sourceID: Int64, commit sha: String, from oldPath: String) throws -> String? {
+    try read { db in
+      try String.fetchOne(
+        db,
+        sql: """
+          SELECT p.path FROM git_change c JOIN git_commit g ON g.id = c.commit_id
+          JOIN git_path p ON p.id = c.path_id JOIN git_path o ON o.id = c.old_path_id
+          WHERE g.source_id = ? AND g.sha = ? AND o.path = ? AND c.status = 'R' LIMIT 1
+          """, arguments: [sourceID, sha, oldPath])
+    }
+  }
+}

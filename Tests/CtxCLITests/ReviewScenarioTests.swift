@@ -40,6 +40,7 @@ import Testing
           "src/cache/store.py": ReviewScenarioTests.store,
           "src/cache/index.py": "def lookup(key):\n    return INDEX[key]\n",
           "src/cache/legacy.py": "def lookup(key):\n    return LEGACY.get(key)\n",
+          "src/cache/evict.py": "def evict(cache, key):\n    cache.pop(key, None)\n",
         ], under: "repo")
       try repo.commitAll("Add the cache store", date: "2024-01-01T00:00:00Z")
       initial = try repo.sha()
@@ -106,8 +107,9 @@ import Testing
     #expect(twiceNoted.stderr.contains("symbol:lookup is defined 2 times (src/cache/index.py:1-2, src/cache/legacy.py:1-2)"), "\(twiceNoted.stderr)")
     let ambiguous = try #require((try JSONSerialization.jsonObject(with: Data(twiceNoted.stdout.utf8)) as? [String: Any])?["id"] as? String)
     let agent = try scenario.write(["correct", "symbol:load", "load is fine reading everything at once.", "--author", "claude-code", "--proposed"])
+    let evictOwner = try scenario.write(["annotate", "path:src/cache/evict.py", "--kind", "owner", "--text", "Bo owns eviction.", "--author", "Ada"])
     let written = try scenario.files()
-    #expect(written.count == 7)
+    #expect(written.count == 8)
 
     // The code moves on: another method, a rename, then the annotated method itself.
     try scenario.edit([("        f.write(data)\n", "        f.write(data)\n        f.flush()\n")], message: "save: flush after writing", date: "2030-01-01T00:00:00Z", author: "Bo")
@@ -120,6 +122,9 @@ import Testing
       [("        return f.read()\n", "        while chunk := f.read(65536):\n            yield chunk\n")], message: "load: stream in chunks",
       date: "2030-01-03T00:00:00Z", author: "Bo")
     let stream = try scenario.repo.sha()
+    try scenario.repo.run(["mv", "src/cache/evict.py", "src/cache/eviction.py"])
+    try scenario.repo.commitAll("Move eviction to eviction.py", date: "2030-01-04T00:00:00Z", author: "Bo")
+    let move = try scenario.repo.sha()
     #expect(try scenario.ctx(["index", "--quiet"]).status == 0)
 
     let conflicts = try scenario.json(["conflicts", "--json"])["conflicts"] as? [[String: Any]] ?? []
@@ -140,6 +145,9 @@ import Testing
     let renamed = try #require(conflict("renamed", about: helper), "\(conflicts)")
     #expect((renamed["summary"] as? String)?.contains("renamed to `_lazy_digest` in \(rename.prefix(12))") == true, "\(renamed)")
     #expect(conflict("dangling", about: helper) == nil)
+    // A file that moved: renamed, with the commit, rather than dangling.
+    let movedFile = try #require(conflict("renamed", about: evictOwner), "\(conflicts)")
+    #expect((movedFile["summary"] as? String)?.contains("renamed to `src/cache/eviction.py` in \(move.prefix(12))") == true, "\(movedFile)")
     // Owners hold through edits.
     #expect(conflict("stale-anchor", about: owner) == nil && conflict("stale-anchor", about: fileOwner) == nil, "\(conflicts)")
     // A symbol defined twice is reported, with both places.
@@ -194,10 +202,11 @@ import Testing
     // through the guided pass, answers piped on stdin.
     let offer = try scenario.ctx(["annotations", "reanchor", helper])
     #expect(offer.status == 2 && offer.stderr.contains("renamed to `_lazy_digest`") && offer.stderr.contains("--accept-rename"), "\(offer.stderr)")
-    let guided = try scenario.ctx(["review", "--kind", "renamed", "--reviewer", "Rita"], stdin: "a\n")
+    let guided = try scenario.ctx(["review", "--kind", "renamed", "--reviewer", "Rita"], stdin: "a\na\n")
     #expect(guided.status == 0 && guided.stdout.contains("re-anchored to symbol:_lazy_digest"), "\(guided.stdout) \(guided.stderr)")
     let helperFile = try scenario.files()["\(helper).md"] ?? ""
     #expect(helperFile.contains("target: \"symbol:_lazy_digest\"") && helperFile.contains("renamed to _lazy_digest in \(rename.prefix(12))"), "\(helperFile)")
+    #expect(try scenario.files()["\(evictOwner).md"]?.contains("target: \"path:src/cache/eviction.py\"") == true)
     // Editing the ambiguous caveat writes the reviewer's text as a new annotation that
     // supersedes it; skipping leaves the rest; the end of input ends the pass.
     let edit = try scenario.ctx(
