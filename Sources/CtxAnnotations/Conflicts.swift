@@ -95,7 +95,8 @@ public enum ConflictDetector {
           kind: .factDisagreement, target: claims[0].target.description,
           summary: "`\(key)` is stated as " + Array(Set(values)).sorted().map { "`\($0)`" }.joined(separator: " and ") + " by different annotations",
           claims: claims.map(claim), evidence: claims.map { "\($0.id): \(key) = \($0.factValue ?? "") (\($0.author), \(day($0.date)))" },
-          resolutions: claims.map { "ctx annotate \(shellQuoted($0.target.description)) --kind \($0.kind.rawValue) --fact \(shellQuoted("\(key)=<the right value>")) --supersedes \(claims.map(\.id).joined(separator: ",")) --text ..." }.prefix(1)
+          resolutions: claims.map { keep in "ctx review accept \(keep.id) --supersedes \(claims.filter { $0.id != keep.id }.map(\.id).joined(separator: ","))" }
+            + claims.map { "ctx annotate \(shellQuoted($0.target.description)) --kind \($0.kind.rawValue) --fact \(shellQuoted("\(key)=<the right value>")) --supersedes \(claims.map(\.id).joined(separator: ",")) --text ..." }.prefix(1)
             + claims.map { "ctx review reject \($0.id)" }))
     }
 
