@@ -191,9 +191,10 @@ public enum ConflictDetector {
   /// would otherwise lead with both.
   static func competing(_ live: [Annotation]) -> [Conflict] {
     var byTarget: [String: [Annotation]] = [:]
-    for annotation in live { byTarget[annotation.target.description, default: []].append(annotation) }
+    for annotation in live { byTarget[sameTargetKey(annotation.target), default: []].append(annotation) }
     var conflicts: [Conflict] = []
-    for (target, claims) in byTarget.sorted(by: { $0.key < $1.key }) where claims.count > 1 && claims.contains(where: { $0.kind == .correction }) {
+    for (_, claims) in byTarget.sorted(by: { $0.key < $1.key }) where claims.count > 1 && claims.contains(where: { $0.kind == .correction }) {
+      let target = claims[0].target.description
       let corrections = claims.filter { $0.kind == .correction }.count
       let ids = claims.map(\.id)
       conflicts.append(
@@ -208,6 +209,13 @@ public enum ConflictDetector {
             + ids.map { "ctx review reject \($0)" }))
     }
     return conflicts
+  }
+
+  /// One key for targets that name the same thing: a symbol in any spelling
+  /// (`validate_session`, `validateSession`), as symbol targets resolve.
+  public static func sameTargetKey(_ target: AnnotationTarget) -> String {
+    guard case .symbol(let name) = target else { return target.description }
+    return "symbol:" + name.lowercased().filter { $0 != "_" }
   }
 
   static func firstLine(_ text: String) -> String {

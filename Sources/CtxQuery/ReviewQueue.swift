@@ -68,7 +68,7 @@ public struct ReviewQueue: Sendable {
       self.assessment = assessment
       self.store = store
       byID = Dictionary(assessment.annotations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-      liveByTarget = Dictionary(grouping: assessment.live, by: { $0.target.description })
+      liveByTarget = Dictionary(grouping: assessment.live, by: { ConflictDetector.sameTargetKey($0.target) })
     }
 
     mutating func proposal(_ annotation: Annotation) throws -> ReviewItem {
@@ -121,8 +121,9 @@ public struct ReviewQueue: Sendable {
         evidence.anchorCommit = first.anchor?.commit
       }
       let involved = Set(annotations.map(\.id))
-      let targets = Set(annotations.map(\.target.description) + [target])
-      evidence.others = targets.sorted().flatMap { liveByTarget[$0] ?? [] }.filter { !involved.contains($0.id) }.map(ConflictDetector.claim)
+      var keys = Set(annotations.map { ConflictDetector.sameTargetKey($0.target) })
+      if let parsed = try? AnnotationTarget(parsing: target) { keys.insert(ConflictDetector.sameTargetKey(parsed)) }
+      evidence.others = keys.sorted().flatMap { liveByTarget[$0] ?? [] }.filter { !involved.contains($0.id) }.map(ConflictDetector.claim)
       var seen = Set<String>()
       for annotation in annotations {
         let mentions = DocumentMentions.extract(from: annotation.body)

@@ -76,3 +76,10 @@ import Testing
     #expect(ambiguous.first?.evidence == ["defined at src/a.py:3-5", "defined at src/b.py:9-12"])
   }
 }
+
+extension ReviewConflictRuleTests {
+  @Test func aSymbolInAnotherSpellingIsTheSameTarget() {
+    let conflicts = ConflictDetector.detect([note("a", .symbol("validate_session"), .correction), note("b", .symbol("validateSession"), .caveat)], states: [:])
+    #expect(conflicts.map(\.kind) == [.competingCorrections])
+  }
+}

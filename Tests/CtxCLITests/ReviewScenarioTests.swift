@@ -223,3 +223,23 @@ import Testing
     }
   }
 }
+
+extension ReviewScenarioTests {
+  /// A disagreement settled in the guided pass: a wrong answer is asked again, the kept claim
+  /// supersedes the other, the reviewer is recorded, and the queue is then empty of it.
+  @Test func aGuidedPassSettlesADisagreementByKeepingOneClaim() throws {
+    let scenario = try Scenario()
+    let first = try scenario.write(["annotate", "symbol:save", "--text", "Writes atomically.", "--fact", "save.atomic=yes", "--author", "Ada"])
+    let second = try scenario.write(["annotate", "symbol:load", "--text", "Not atomic.", "--fact", "save.atomic=no", "--author", "agent", "--proposed"])
+    // Accept the proposal first (it is item 1), then keep claim 2 (Ada's; claims are in id order) of the disagreement.
+    let pass = try scenario.ctx(["review", "--reviewer", "Rita", "--reason", "checked the code"], stdin: "a\nmaybe\na\n7\n2\n")
+    #expect(pass.status == 0, "\(pass.stdout) \(pass.stderr)")
+    #expect(pass.stdout.contains("`maybe`: answer a (accept)") && pass.stdout.contains("`7`: a number from 1 to 2"), "\(pass.stdout)")
+    #expect(pass.stdout.contains("accepted \(first), superseding \(second)"), "\(pass.stdout)")
+    let kept = try scenario.files()["\(first).md"] ?? ""
+    #expect(kept.contains("supersedes: [\(second)]") && kept.contains("reviewed_by: Rita") && kept.contains("review_reason: checked the code"), "\(kept)")
+    #expect(try scenario.files()["\(second).md"]?.contains("reviewed_by: Rita") == true)
+    let queue = try scenario.json(["review", "list", "--json"])["items"] as? [[String: Any]] ?? []
+    #expect(!queue.contains { $0["kind"] as? String == "fact-disagreement" }, "\(queue)")
+  }
+}
