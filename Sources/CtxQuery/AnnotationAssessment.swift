@@ -35,8 +35,12 @@ extension AnnotationService {
         if drifted || !state.exists {
           // Per definition from the anchor commit when the anchor has one; else every
           // commit touching the file after the annotation's date.
-          if try !history.explain(annotation, state: &state) && state.changedBy.isEmpty {
-            state.changedBy = try resolver.changes(for: annotation.target, since: annotation.date)
+          if try !history.explain(annotation, state: &state) {
+            if state.changedBy.isEmpty { state.changedBy = try resolver.changes(for: annotation.target, since: annotation.date) }
+            // The anchor commit is what the annotation was written against, never a change since.
+            if let anchorCommit = annotation.anchor?.commit?.prefix(12), anchorCommit.count >= 7 {
+              state.changedBy.removeAll { $0.hasPrefix(anchorCommit) }
+            }
           }
         }
         states[annotation.id] = state

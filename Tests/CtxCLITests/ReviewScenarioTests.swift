@@ -108,8 +108,14 @@ import Testing
     let ambiguous = try #require((try JSONSerialization.jsonObject(with: Data(twiceNoted.stdout.utf8)) as? [String: Any])?["id"] as? String)
     let agent = try scenario.write(["correct", "symbol:load", "load is fine reading everything at once.", "--author", "claude-code", "--proposed"])
     let evictOwner = try scenario.write(["annotate", "path:src/cache/evict.py", "--kind", "owner", "--text", "Bo owns eviction.", "--author", "Ada"])
+    // Written by hand, long ago, with an anchor whose lines are unknown: drift falls back to
+    // the file's commits after its date, but never the anchor commit itself.
+    try scenario.scratch.write([
+      "ws/annotations/2023-06-01-legacy-save-caveat.md":
+        "---\ntarget: symbol:save\nkind: caveat\nauthor: Old Timer\ndate: 2023-06-01\nanchor:\n  fingerprint: blob:0000000000000000000000000000000000000000\n  at: somewhere\n  commit: \(short)\n---\nsave is not atomic.\n"
+    ])
     let written = try scenario.files()
-    #expect(written.count == 8)
+    #expect(written.count == 9)
 
     // The code moves on: another method, a rename, then the annotated method itself.
     try scenario.edit([("        f.write(data)\n", "        f.write(data)\n        f.flush()\n")], message: "save: flush after writing", date: "2030-01-01T00:00:00Z", author: "Bo")
@@ -145,6 +151,9 @@ import Testing
     let renamed = try #require(conflict("renamed", about: helper), "\(conflicts)")
     #expect((renamed["summary"] as? String)?.contains("renamed to `_lazy_digest` in \(rename.prefix(12))") == true, "\(renamed)")
     #expect(conflict("dangling", about: helper) == nil)
+    let legacy = try #require(conflict("stale-anchor", about: "2023-06-01-legacy-save-caveat"), "\(conflicts)")
+    let legacyEvidence = (legacy["evidence"] as? [String] ?? []).joined(separator: "\n")
+    #expect(legacyEvidence.contains("changed by \(flush.prefix(12)) save: flush after writing") && !legacyEvidence.contains(String(scenario.initial.prefix(12))), "\(legacyEvidence)")
     // A file that moved: renamed, with the commit, rather than dangling.
     let movedFile = try #require(conflict("renamed", about: evictOwner), "\(conflicts)")
     #expect((movedFile["summary"] as? String)?.contains("renamed to `src/cache/eviction.py` in \(move.prefix(12))") == true, "\(movedFile)")
