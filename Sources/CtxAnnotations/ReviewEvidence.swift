@@ -15,6 +15,16 @@ public struct ReviewEvidence: Sendable, Hashable, Codable {
       self.ref = ref
       self.resolved = resolved
     }
+
+    enum CodingKeys: String, CodingKey { case ref, resolved }
+
+    /// `resolved` is written as null when the index has no such thing: programs can tell
+    /// "not found" from "not looked up".
+    public func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(ref, forKey: .ref)
+      try container.encode(resolved, forKey: .resolved)
+    }
   }
 
   /// Where the target is now (`src/auth/session.ts:12-26`), or what now stands there.

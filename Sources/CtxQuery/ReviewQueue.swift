@@ -62,6 +62,7 @@ public struct ReviewQueue: Sendable {
     let byID: [String: Annotation]
     let liveByTarget: [String: [Annotation]]
     var commitCache: [String: String?] = [:]
+    var resolver: TargetResolver? = nil
     var pathCache: [String: String?] = [:]
 
     init(assessment: AnnotationAssessment, store: IndexStore?) {
@@ -135,9 +136,33 @@ public struct ReviewQueue: Sendable {
             evidence.cited.append(.init(ref: "commit:\(word)", resolved: resolved))
           }
         }
-        for path in mentions.paths where seen.insert(path).inserted { evidence.cited.append(.init(ref: "path:\(path)", resolved: try file(path))) }
+        // Targets written out (`symbol:issueToken`, `doc:docs/auth.md#expiry`): where they are now.
+        for ref in Builder.targetRefs(annotation.body) where seen.insert(ref.description).inserted {
+          evidence.cited.append(.init(ref: ref.description, resolved: try resolve(ref)))
+        }
+        for path in mentions.paths where seen.insert(path).inserted && !seen.contains("path:\(path)") {
+          evidence.cited.append(.init(ref: "path:\(path)", resolved: try file(path)))
+        }
       }
       return evidence
+    }
+
+    /// `kind:value` targets named in a text (not commits: those are resolved as commits).
+    static func targetRefs(_ text: String) -> [AnnotationTarget] {
+      let kinds = ["path:", "symbol:", "doc:", "thread:"]
+      return text.split(whereSeparator: { $0.isWhitespace || "()[]<>,;\"'`".contains($0) }).compactMap { word in
+        var token = String(word)
+        while let last = token.last, ".:!?".contains(last) { token.removeLast() }
+        guard kinds.contains(where: { token.hasPrefix($0) }) else { return nil }
+        return try? AnnotationTarget(parsing: token)
+      }
+    }
+
+    mutating func resolve(_ target: AnnotationTarget) throws -> String? {
+      guard let store else { return nil }
+      if resolver == nil { resolver = TargetResolver(store: store) }
+      let state = try resolver!.state(of: target)
+      return state.exists ? (state.location ?? "exists") : nil
     }
 
     /// Words of 7 to 40 hex digits with a digit and a letter: what a sha looks like.

@@ -106,7 +106,7 @@ import Testing
     let twiceNoted = try scenario.ctx(["annotate", "symbol:lookup", "--kind", "caveat", "--text", "Raises on a miss.", "--author", "Ada", "--json"])
     #expect(twiceNoted.stderr.contains("symbol:lookup is defined 2 times (src/cache/index.py:1-2, src/cache/legacy.py:1-2)"), "\(twiceNoted.stderr)")
     let ambiguous = try #require((try JSONSerialization.jsonObject(with: Data(twiceNoted.stdout.utf8)) as? [String: Any])?["id"] as? String)
-    let agent = try scenario.write(["correct", "symbol:load", "load is fine reading everything at once.", "--author", "claude-code", "--proposed"])
+    let agent = try scenario.write(["correct", "symbol:load", "load is fine reading everything at once, as symbol:save writes it (see path:src/cache/gone.py).", "--author", "claude-code", "--proposed"])
     let evictOwner = try scenario.write(["annotate", "path:src/cache/evict.py", "--kind", "owner", "--text", "Bo owns eviction.", "--author", "Ada"])
     // Written by hand, long ago, with an anchor whose lines are unknown: drift falls back to
     // the file's commits after its date, but never the anchor commit itself.
@@ -178,6 +178,9 @@ import Testing
     #expect(((evidence["commits"] as? [[String: Any]]) ?? []).map { "\($0["author"] ?? "") \($0["summary"] ?? "")" } == ["Bo load: stream in chunks"])
     #expect(evidence["commits_are_precise"] as? Bool == true)
     #expect(Set(((evidence["others"] as? [[String: Any]]) ?? []).compactMap { $0["annotation"] as? String }) == [caveat, human])
+    let proposalCites = (evidence["cited"] as? [[String: Any]]) ?? []
+    #expect(proposalCites.contains { $0["ref"] as? String == "symbol:save" && ($0["resolved"] as? String)?.hasPrefix("src/cache/store.py:9-") == true }, "\(proposalCites)")
+    #expect(proposalCites.contains { $0["ref"] as? String == "path:src/cache/gone.py" && $0["resolved"] is NSNull }, "\(proposalCites)")
     let cited = try scenario.json(["review", "show", "correction-recheck:\(human)", "--json"])["items"] as? [[String: Any]] ?? []
     let citations = ((cited.first?["evidence"] as? [String: Any])?["cited"] as? [[String: Any]]) ?? []
     #expect(citations.contains { $0["ref"] as? String == "commit:\(short)" && ($0["resolved"] as? String)?.contains("Add the cache store") == true }, "\(cited)")
