@@ -105,14 +105,6 @@ public struct AnnotationService: Sendable {
     throw CtxError(.notFound, "there is no annotation \(id) in \(folder.path); `ctx annotations list` shows the ids")
   }
 
-  /// Accepts or rejects a proposal (or any annotation), rewriting its file atomically.
-  public func review(_ id: String, status: Annotation.Status) throws -> Annotation {
-    var annotation = try find(id)
-    annotation.status = status
-    try folder.replace(annotation)
-    return annotation
-  }
-
   /// Re-anchors an annotation to its target's current content: "still true as it is now".
   ///
   /// A symbol that was renamed (its anchored lines now define another name) is offered under
