@@ -10,6 +10,10 @@ disagreeing; anchors with fingerprints that no longer match, so every symbol and
 annotation is also checked for the commits that changed it: the worst case), then times
 `ctx conflicts --json` (median of runs) beside the time to read the same files with `cat`.
 Target: under 2 s.
+
+With --anchored, anchors are what `ctx annotate` writes today (the target's lines and the
+commit then), and a later commit edits a tenth of the files: drift is then explained per
+definition from git (the commits that changed the target's own lines, and a diff).
 """
 import argparse, json, os, random, shutil, statistics, subprocess, tempfile, time
 
@@ -21,6 +25,7 @@ def main():
     parser.add_argument("--annotations", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--anchored", action="store_true", help="anchors with lines and a commit, and a later commit editing 10%% of files")
     args = parser.parse_args()
     ctx = os.path.abspath(args.ctx)
     work = args.out or tempfile.mkdtemp(prefix="ctx-bench-conflicts-")
@@ -69,10 +74,22 @@ def main():
         if index % 5 == 0:
             lines += ["fact:", f"  key: limit.{n % 300}", f"  value: '{rng.choice(['10', '20'])}'"]
         if target.startswith("symbol:") or (target.startswith("path:") and "*" not in target):
-            lines += ["anchor:", "  fingerprint: blob:0000000000000000000000000000000000000000", "  at: 'somewhere'"]
+            if args.anchored and not target.startswith("symbol:removed_"):
+                at = f"src/pkg{n % 100}/mod{n}.py:" + ("1-2" if target.startswith("symbol:") else "1-5")
+                lines += ["anchor:", "  fingerprint: blob:0000000000000000000000000000000000000000", f"  at: '{at}'", f"  commit: {sha[:12]}"]
+            else:
+                lines += ["anchor:", "  fingerprint: blob:0000000000000000000000000000000000000000", "  at: 'somewhere'"]
         lines += ["---", f"Annotation {index} about {target}.", ""]
         with open(os.path.join(folder, f"a{index:05d}.md"), "w") as f:
             f.write("\n".join(lines))
+    if args.anchored:
+        for index in range(0, args.files, 10):
+            path = os.path.join(repo, "src", f"pkg{index % 100}", f"mod{index}.py")
+            with open(path, "w") as f:
+                f.write(f"def handler_{index}(request):\n    return request.get('b{index}')\n\n\n"
+                        f"def helper_{index}(value):\n    return value * {index}\n")
+        for command in (["add", "-A"], ["commit", "-q", "-m", "handlers: read b"]):
+            subprocess.run(["git"] + command, cwd=repo, env=env, check=True)
     subprocess.run([ctx, "index", "--quiet", "--workspace", workspace], check=True)
 
     def timed(command):

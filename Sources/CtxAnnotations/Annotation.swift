@@ -33,6 +33,20 @@ public struct Annotation: Sendable, Hashable {
     }
   }
 
+  /// A person's decision on this annotation (`ctx review accept|reject|supersede`): who, when
+  /// and, optionally, why. Recorded in the file so the decision is reviewed like the claim.
+  public struct Review: Sendable, Hashable, Codable {
+    public var by: String
+    public var at: Date
+    public var reason: String?
+
+    public init(by: String, at: Date, reason: String? = nil) {
+      self.by = by
+      self.at = at
+      self.reason = reason
+    }
+  }
+
   /// The file name without `.md`: stable, readable, unique in the folder.
   public var id: String
   public var target: AnnotationTarget
@@ -47,11 +61,13 @@ public struct Annotation: Sendable, Hashable {
   /// Ids of annotations this one replaces.
   public var supersedes: [String]
   public var anchor: Anchor?
+  /// The last review decision; nil for files never reviewed (and every older file).
+  public var review: Review?
   public var body: String
 
   public init(
     id: String, target: AnnotationTarget, kind: Kind, author: String, date: Date, status: Status = .accepted, factKey: String? = nil,
-    factValue: String? = nil, supersedes: [String] = [], anchor: Anchor? = nil, body: String
+    factValue: String? = nil, supersedes: [String] = [], anchor: Anchor? = nil, review: Review? = nil, body: String
   ) {
     self.id = id
     self.target = target
@@ -63,10 +79,11 @@ public struct Annotation: Sendable, Hashable {
     self.factValue = factValue
     self.supersedes = supersedes
     self.anchor = anchor
+    self.review = review
     self.body = body
   }
 
-  static let keys = ["target", "kind", "author", "date", "status", "fact", "supersedes", "anchor"]
+  static let keys = ["target", "kind", "author", "date", "status", "reviewed_by", "reviewed_at", "review_reason", "fact", "supersedes", "anchor"]
 
   // MARK: Reading
 
@@ -140,9 +157,25 @@ public struct Annotation: Sendable, Hashable {
       }
       anchor = Anchor(fingerprint: fingerprint, location: fields["at"], commit: fields["commit"])
     }
+    var review: Review? = nil
+    if let entry = values["reviewed_by"] {
+      guard let by = entry.string, !by.isEmpty else {
+        throw CtxError(.invalidConfig, "`reviewed_by` is the name of the person who decided", path: path, line: entry.line)
+      }
+      var at = date
+      if let atEntry = values["reviewed_at"] {
+        guard let text = atEntry.string, let parsed = Annotation.parseDate(text) else {
+          throw CtxError(.invalidConfig, "`reviewed_at` must be ISO 8601, e.g. 2026-11-23T20:00:00Z", path: path, line: atEntry.line)
+        }
+        at = parsed
+      }
+      review = Review(by: by, at: at, reason: values["review_reason"]?.string)
+    } else if let entry = values["reviewed_at"] ?? values["review_reason"] {
+      throw CtxError(.invalidConfig, "`reviewed_at` and `review_reason` need `reviewed_by` (who decided)", path: path, line: entry.line)
+    }
     return Annotation(
       id: id, target: target, kind: kind, author: values["author"]?.string ?? "", date: date, status: status, factKey: factKey,
-      factValue: factValue, supersedes: supersedes, anchor: anchor, body: body)
+      factValue: factValue, supersedes: supersedes, anchor: anchor, review: review, body: body)
   }
 
   static func parseDate(_ text: String) -> Date? {
@@ -159,6 +192,11 @@ public struct Annotation: Sendable, Hashable {
     lines.append("author: \(Annotation.scalar(author))")
     lines.append("date: \(Timestamps.string(date))")
     lines.append("status: \(status.rawValue)")
+    if let review {
+      lines.append("reviewed_by: \(Annotation.scalar(review.by))")
+      lines.append("reviewed_at: \(Timestamps.string(review.at))")
+      if let reason = review.reason, !reason.isEmpty { lines.append("review_reason: \(Annotation.scalar(reason))") }
+    }
     if let factKey, let factValue {
       lines.append("fact:")
       lines.append("  key: \(Annotation.scalar(factKey))")

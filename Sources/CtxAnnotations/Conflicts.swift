@@ -1,36 +1,6 @@
 import CtxCore
 import Foundation
 
-/// What a target looks like now, as the resolver found it (index plus working tree).
-public struct TargetState: Sendable, Hashable {
-  /// False when the target no longer exists (a deleted file, a renamed symbol).
-  public var exists: Bool
-  /// The current content fingerprint; nil for targets without one (globs, terms, commits).
-  public var fingerprint: String?
-  /// Where it is now: `src/auth/session.ts:12-26`.
-  public var location: String?
-  /// The current lines, for evidence (a few).
-  public var excerpt: String?
-  /// Commits that changed it after the annotation was anchored: "abc1234 Fix expiry (Bo, 2024-02-01)".
-  public var changedBy: [String]
-  /// For `doc:` targets: the document's declared status and successor.
-  public var documentStatus: String?
-  public var supersededBy: String?
-
-  public init(
-    exists: Bool, fingerprint: String? = nil, location: String? = nil, excerpt: String? = nil, changedBy: [String] = [],
-    documentStatus: String? = nil, supersededBy: String? = nil
-  ) {
-    self.exists = exists
-    self.fingerprint = fingerprint
-    self.location = location
-    self.excerpt = excerpt
-    self.changedBy = changedBy
-    self.documentStatus = documentStatus
-    self.supersededBy = supersededBy
-  }
-}
-
 /// A current document that still points at a superseded one.
 public struct SupersededLink: Sendable, Hashable {
   /// The superseded document (its path).
@@ -60,6 +30,13 @@ public struct Conflict: Sendable, Hashable, Codable {
     case correctionRecheck = "correction-recheck"
     /// A document declares itself superseded but is still annotated or linked as current.
     case supersededDocument = "superseded-document"
+    /// A live correction and another live annotation (or correction) on one target: which
+    /// holds is a person's call, fact key or not.
+    case competingCorrections = "competing-corrections"
+    /// The symbol is gone, and the lines it was anchored to now define another name.
+    case renamed
+    /// The symbol is defined more than once: the annotation cannot say which one it means.
+    case ambiguousAnchor = "ambiguous-anchor"
   }
 
   /// One side of a conflict: who said what, when.
@@ -70,6 +47,11 @@ public struct Conflict: Sendable, Hashable, Codable {
     public var status: String
     public var value: String?
     public var text: String
+    /// The annotation's kind (`correction`, `caveat`, ...).
+    public var kind: String? = nil
+    /// Who accepted or rejected it, and when, when a person has.
+    public var reviewedBy: String? = nil
+    public var reviewedAt: Date? = nil
   }
 
   public var kind: Kind
@@ -80,6 +62,10 @@ public struct Conflict: Sendable, Hashable, Codable {
   public var evidence: [String]
   /// Commands that resolve it, without editing YAML by hand.
   public var resolutions: [String]
+  /// The commits behind a stale, dangling, renamed or re-check conflict, oldest first.
+  public var commits: [ChangeCommit] = []
+  /// The target's lines from the anchor commit to now, as a unified diff.
+  public var diff: String? = nil
 }
 
 /// Finds conflicts by rules, with no model: cheap enough for every nightly run
@@ -109,35 +95,74 @@ public enum ConflictDetector {
           kind: .factDisagreement, target: claims[0].target.description,
           summary: "`\(key)` is stated as " + Array(Set(values)).sorted().map { "`\($0)`" }.joined(separator: " and ") + " by different annotations",
           claims: claims.map(claim), evidence: claims.map { "\($0.id): \(key) = \($0.factValue ?? "") (\($0.author), \(day($0.date)))" },
-          resolutions: claims.map { "ctx annotate \(shellQuoted($0.target.description)) --kind \($0.kind.rawValue) --fact \(shellQuoted("\(key)=<the right value>")) --supersedes \(claims.map(\.id).joined(separator: ",")) --text ..." }.prefix(1)
+          resolutions: claims.map { keep in "ctx review accept \(keep.id) --supersedes \(claims.filter { $0.id != keep.id }.map(\.id).joined(separator: ","))" }
+            + claims.map { "ctx annotate \(shellQuoted($0.target.description)) --kind \($0.kind.rawValue) --fact \(shellQuoted("\(key)=<the right value>")) --supersedes \(claims.map(\.id).joined(separator: ",")) --text ..." }.prefix(1)
             + claims.map { "ctx review reject \($0.id)" }))
     }
+
+    conflicts += competing(live)
 
     for annotation in live {
       guard let state = states[annotation.id] else { continue }
       let target = annotation.target.description
+      let changed = state.changedBy.map { "changed by \($0)" }
       if !state.exists {
+        if let newName = state.renamedTo {
+          let commit = state.renamedIn.map { " in \($0.line)" } ?? ""
+          conflicts.append(
+            Conflict(
+              kind: .renamed, target: target, summary: "\(target) was renamed to `\(newName)`\(commit)",
+              claims: [claim(annotation)],
+              evidence: ["\(annotation.id) was anchored at \(annotation.anchor?.location ?? "?"); those lines now define `\(newName)` (\(state.location ?? "?"))"]
+                + changed,
+              resolutions: ["ctx annotations reanchor \(annotation.id) --accept-rename", "ctx review reject \(annotation.id)"],
+              commits: state.commits, diff: state.diff))
+          continue
+        }
         conflicts.append(
           Conflict(
             kind: .dangling, target: target, summary: "\(target) no longer exists",
             claims: [claim(annotation)],
-            evidence: ["\(annotation.id) was anchored at \(annotation.anchor?.location ?? "?")"] + state.changedBy.map { "changed by \($0)" },
-            resolutions: ["ctx review reject \(annotation.id)", "ctx annotate <new target> --kind \(annotation.kind.rawValue) --supersedes \(annotation.id) --text ..."]))
+            evidence: ["\(annotation.id) was anchored at \(annotation.anchor?.location ?? "?")"] + changed,
+            resolutions: ["ctx review reject \(annotation.id)", "ctx annotate <new target> --kind \(annotation.kind.rawValue) --supersedes \(annotation.id) --text ..."],
+            commits: state.commits, diff: state.diff))
         continue
       }
-      if let anchored = annotation.anchor?.fingerprint, let current = state.fingerprint, anchored != current {
-        let isCorrection = annotation.kind == .correction
-        var evidence = ["anchored at \(annotation.anchor?.location ?? "?") (\(anchored.prefix(19))), now \(state.location ?? "?") (\(current.prefix(19)))"]
-        evidence += state.changedBy.map { "changed by \($0)" }
-        if let excerpt = state.excerpt { evidence.append("now:\n" + excerpt) }
+      if state.definitions.count > 1 {
         conflicts.append(
           Conflict(
-            kind: isCorrection ? .correctionRecheck : .staleAnchor, target: target,
-            summary: isCorrection
-              ? "the code this correction is about changed after it was written: re-check it"
-              : "\(target) changed since this \(annotation.kind.rawValue) was written: it may be stale",
+            kind: .ambiguousAnchor, target: target,
+            summary: "\(target) is defined \(state.definitions.count) times; this \(annotation.kind.rawValue) is shown with all of them and anchored to \(state.location ?? "the first")",
+            claims: [claim(annotation)], evidence: state.definitions.map { "defined at \($0)" },
+            resolutions: ["ctx annotate path:<the file meant> --kind \(annotation.kind.rawValue) --supersedes \(annotation.id) --text ...", "ctx review reject \(annotation.id)"]))
+      }
+      if let anchor = annotation.anchor, let current = state.fingerprint, anchor.fingerprint != current {
+        // An owner or a decision holds for the code wherever it is edited; it goes stale only
+        // when its target moves to another file (or disappears, above).
+        let movedFrom = anchor.location.map(TargetState.file(of:)).flatMap { $0 != state.path ? $0 : nil }
+        if [.owner, .decision].contains(annotation.kind) && movedFrom == nil { continue }
+        let isCorrection = annotation.kind == .correction
+        var evidence = ["anchored at \(anchor.location ?? "?") (\(anchor.fingerprint.prefix(19))), now \(state.location ?? "?") (\(current.prefix(19)))"]
+        evidence += changed
+        if state.changesArePrecise && state.commits.isEmpty { evidence.append("no commit changed these lines: the working tree differs from the last commit") }
+        if let diff = state.diff {
+          evidence.append("changed since the anchor:\n" + diff)
+        } else if let excerpt = state.excerpt {
+          evidence.append("now:\n" + excerpt)
+        }
+        let summary: String
+        if let movedFrom, [.owner, .decision].contains(annotation.kind) {
+          summary = "\(target) moved from \(movedFrom) to \(state.path ?? "?") since this \(annotation.kind.rawValue) was written"
+        } else if isCorrection {
+          summary = "the code this correction is about changed after it was written: re-check it"
+        } else {
+          summary = "\(target) changed since this \(annotation.kind.rawValue) was written: it may be stale"
+        }
+        conflicts.append(
+          Conflict(
+            kind: isCorrection ? .correctionRecheck : .staleAnchor, target: target, summary: summary,
             claims: [claim(annotation)], evidence: evidence,
-            resolutions: ["ctx annotations reanchor \(annotation.id)", "ctx review reject \(annotation.id)"]))
+            resolutions: ["ctx annotations reanchor \(annotation.id)", "ctx review reject \(annotation.id)"], commits: state.commits, diff: state.diff))
       }
       if case .doc = annotation.target, state.documentStatus == "superseded" {
         conflicts.append(
@@ -161,10 +186,47 @@ public enum ConflictDetector {
     return conflicts
   }
 
-  static func claim(_ annotation: Annotation) -> Conflict.Claim {
+  /// A live correction beside other live annotations on the same target: two corrections, or
+  /// a correction and the annotation it may contradict. People decide which holds; a bundle
+  /// would otherwise lead with both.
+  static func competing(_ live: [Annotation]) -> [Conflict] {
+    var byTarget: [String: [Annotation]] = [:]
+    for annotation in live { byTarget[sameTargetKey(annotation.target), default: []].append(annotation) }
+    var conflicts: [Conflict] = []
+    for (_, claims) in byTarget.sorted(by: { $0.key < $1.key }) where claims.count > 1 && claims.contains(where: { $0.kind == .correction }) {
+      let target = claims[0].target.description
+      let corrections = claims.filter { $0.kind == .correction }.count
+      let ids = claims.map(\.id)
+      conflicts.append(
+        Conflict(
+          kind: .competingCorrections, target: target,
+          summary: corrections > 1
+            ? "\(corrections) live corrections on \(target): which one holds is a person's call"
+            : "a live correction and \(claims.count - 1) other live annotation(s) on \(target): check that they agree",
+          claims: claims.map(claim),
+          evidence: claims.map { "\($0.id): \($0.kind.rawValue) [\($0.status.rawValue)] by \($0.author), \(day($0.date)): \(firstLine($0.body))" },
+          resolutions: ids.map { keep in "ctx review accept \(keep) --supersedes \(ids.filter { $0 != keep }.joined(separator: ","))" }
+            + ids.map { "ctx review reject \($0)" }))
+    }
+    return conflicts
+  }
+
+  /// One key for targets that name the same thing: a symbol in any spelling
+  /// (`validate_session`, `validateSession`), as symbol targets resolve.
+  public static func sameTargetKey(_ target: AnnotationTarget) -> String {
+    guard case .symbol(let name) = target else { return target.description }
+    return "symbol:" + name.lowercased().filter { $0 != "_" }
+  }
+
+  static func firstLine(_ text: String) -> String {
+    let line = text.split(separator: "\n").first.map(String.init) ?? ""
+    return line.count > 120 ? String(line.prefix(117)) + "..." : line
+  }
+
+  public static func claim(_ annotation: Annotation) -> Conflict.Claim {
     Conflict.Claim(
       annotation: annotation.id, author: annotation.author, date: annotation.date, status: annotation.status.rawValue, value: annotation.factValue,
-      text: annotation.body)
+      text: annotation.body, kind: annotation.kind.rawValue, reviewedBy: annotation.review?.by, reviewedAt: annotation.review?.at)
   }
 
   static func day(_ date: Date) -> String {

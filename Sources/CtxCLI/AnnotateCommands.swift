@@ -16,21 +16,37 @@ enum AnnotationContext {
     return AnnotationService(folder: AnnotationFolder(path: workspace.annotationsDirectory), store: store)
   }
 
-  /// `--author`, else git's `user.name` for the workspace, else `$USER`.
+  /// `--author` (or `--reviewer`), else git's `user.name` for the workspace, else `$USER`.
   static func author(_ explicit: String?, workspace: Workspace) -> String {
     if let explicit, !explicit.isEmpty { return explicit }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git", "-C", workspace.root, "config", "--get", "user.name"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    if (try? process.run()) != nil {
-      let name = String(decoding: DescriptorReading.readAll(pipe.fileHandleForReading.fileDescriptor), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-      process.waitUntilExit()
-      if process.terminationStatus == 0, !name.isEmpty { return name }
-    }
+    if let name = gitUserName(workspace.root), !name.isEmpty { return name }
     return ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
+  }
+
+  /// `git config --get user.name`, with a 5 s deadline (a hung credential helper or network
+  /// file system must not hang `ctx annotate`).
+  static func gitUserName(_ root: String) -> String? {
+    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { String($0) + "/git" }
+    guard let git = path.first(where: { FileManager.default.isExecutableFile(atPath: $0) }),
+      let child = try? ChildProcess(executable: git, arguments: ["-C", root, "config", "--get", "user.name"])
+    else { return nil }
+    defer { child.terminate() }
+    var bytes: [UInt8] = []
+    let deadline = Date().addingTimeInterval(5)
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while Date() < deadline {
+      var descriptor = pollfd(fd: child.output, events: Int16(POLLIN), revents: 0)
+      guard poll(&descriptor, 1, 100) >= 0 || errno == EINTR else { return nil }
+      let count = read(child.output, &buffer, buffer.count)
+      if count > 0 {
+        bytes += buffer[0..<count]
+      } else if count == 0 {
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+      } else if errno != EAGAIN && errno != EINTR {
+        return nil
+      }
+    }
+    return nil
   }
 
   static func describe(_ annotation: Annotation, path: String) -> String {
@@ -39,6 +55,9 @@ enum AnnotationContext {
     if let key = annotation.factKey { lines.append("  fact: \(key) = \(annotation.factValue ?? "")") }
     if !annotation.supersedes.isEmpty { lines.append("  supersedes: \(annotation.supersedes.joined(separator: ", "))") }
     if let anchor = annotation.anchor { lines.append("  anchored at \(anchor.location ?? "?") (\(anchor.fingerprint.prefix(19)))") }
+    if let review = annotation.review {
+      lines.append("  reviewed by \(review.by), \(Timestamps.string(review.at))" + (review.reason.map { ": \($0)" } ?? ""))
+    }
     lines.append("  file: \(path)/\(annotation.id).md")
     return lines.joined(separator: "\n")
   }
@@ -98,7 +117,8 @@ extension Ctx {
         author: AnnotationContext.author(author, workspace: workspace), status: proposed ? .proposed : .accepted, fact: parsedFact,
         supersedes: (supersedes ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
         allowUnresolved: force)
-      try AnnotationCommandOutput.written(try AnnotationContext.service(workspace).write(draft), workspace: workspace, json: json)
+      let service = try AnnotationContext.service(workspace)
+      try AnnotationCommandOutput.written(try service.write(draft), workspace: workspace, json: json, definitions: try service.definitions(of: draft.target))
     }
   }
 
@@ -132,7 +152,8 @@ extension Ctx {
       let draft = AnnotationService.Draft(
         target: try AnnotationTarget(parsing: target), kind: .correction, text: try QueryText.resolve(text),
         author: AnnotationContext.author(author, workspace: workspace), status: proposed ? .proposed : .accepted, allowUnresolved: force)
-      try AnnotationCommandOutput.written(try AnnotationContext.service(workspace).write(draft), workspace: workspace, json: json)
+      let service = try AnnotationContext.service(workspace)
+      try AnnotationCommandOutput.written(try service.write(draft), workspace: workspace, json: json, definitions: try service.definitions(of: draft.target))
     }
   }
 
@@ -185,65 +206,18 @@ extension Ctx {
 
     struct Reanchor: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Confirm an annotation still holds: anchor it to its target's current content (clears a stale-anchor conflict).")
+        abstract: "Confirm an annotation still holds: anchor it to its target's current content (clears a stale-anchor conflict).",
+        discussion: "A symbol renamed since is named with the commit that renamed it; --accept-rename moves the annotation to the new name.")
       @OptionGroup var workspaceOptions: WorkspaceOptions
       @Argument(help: "The annotation id.") var id: String
+      @Flag(name: .long, help: "When the symbol was renamed, move the annotation to its new name.") var acceptRename = false
+      @Option(name: .long, help: "Who confirms it (default: git's user.name, else $USER).") var reviewer: String?
 
       func run() async throws {
         let workspace = try workspaceOptions.locate()
-        let annotation = try AnnotationContext.service(workspace).reanchor(id)
-        Output.write("re-anchored \(annotation.id) to \(annotation.anchor?.location ?? "?")\n")
-      }
-    }
-  }
-
-  struct Review: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-      abstract: "Review proposed annotations and corrections (from agents, or written with --proposed).",
-      subcommands: [List.self, Accept.self, Reject.self], defaultSubcommand: List.self)
-
-    struct List: AsyncParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Proposals waiting for review. Exit 0 when there are none, 1 when some wait.")
-      @OptionGroup var workspaceOptions: WorkspaceOptions
-      @Flag(name: .long, help: "Print them as JSON.") var json = false
-
-      func run() async throws {
-        let workspace = try workspaceOptions.locate()
-        let proposals = ConflictDetector.live(AnnotationFolder(path: workspace.annotationsDirectory).load().annotations).filter { $0.status == .proposed }
-        if json {
-          try Output.json(AnnotationListJSON(annotations: proposals.map { AnnotationJSON($0, live: true) }, errors: []))
-        } else if proposals.isEmpty {
-          Output.write("nothing to review\n")
-        } else {
-          Output.write(
-            proposals.map { AnnotationContext.describe($0, path: workspace.annotationsDirectory) + "\n  " + $0.body.replacingOccurrences(of: "\n", with: "\n  ") }
-              .joined(separator: "\n\n") + "\n\naccept with `ctx review accept ID`, reject with `ctx review reject ID`\n")
-        }
-        if !proposals.isEmpty { throw ExitCode(CtxExit.nothing) }
-      }
-    }
-
-    struct Accept: AsyncParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Accept a proposal: it is shown as reviewed from now on.")
-      @OptionGroup var workspaceOptions: WorkspaceOptions
-      @Argument(help: "The annotation id.") var id: String
-
-      func run() async throws {
-        let workspace = try workspaceOptions.locate()
-        let annotation = try AnnotationContext.service(workspace).review(id, status: .accepted)
-        Output.write("accepted \(annotation.id)\n")
-      }
-    }
-
-    struct Reject: AsyncParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Reject an annotation: kept on file, shown nowhere.")
-      @OptionGroup var workspaceOptions: WorkspaceOptions
-      @Argument(help: "The annotation id.") var id: String
-
-      func run() async throws {
-        let workspace = try workspaceOptions.locate()
-        let annotation = try AnnotationContext.service(workspace).review(id, status: .rejected)
-        Output.write("rejected \(annotation.id)\n")
+        let review = Annotation.Review(by: AnnotationContext.author(reviewer, workspace: workspace), at: Date())
+        let annotation = try AnnotationContext.service(workspace).reanchor(id, acceptRename: acceptRename, review: review)
+        Output.write("re-anchored \(annotation.id) (\(annotation.target)) to \(annotation.anchor?.location ?? "?")\n")
       }
     }
   }
@@ -285,7 +259,12 @@ extension Ctx {
 }
 
 enum AnnotationCommandOutput {
-  static func written(_ result: (annotation: Annotation, redacted: [String: Int]), workspace: Workspace, json: Bool) throws {
+  /// - Parameter definitions: every place the symbol is defined, when more than one.
+  static func written(_ result: (annotation: Annotation, redacted: [String: Int]), workspace: Workspace, json: Bool, definitions: [String] = []) throws {
+    if definitions.count > 1 {
+      Output.errorLine(
+        "ctx: note: \(result.annotation.target) is defined \(definitions.count) times (\(definitions.joined(separator: ", "))); it is anchored to \(result.annotation.anchor?.location ?? "the first") and `ctx conflicts` reports it as ambiguous-anchor: to mean one definition, annotate its file (path:...)")
+    }
     if json {
       try Output.json(AnnotationJSON(result.annotation, live: true))
     } else {
@@ -310,6 +289,9 @@ struct AnnotationJSON: Encodable {
   var fact: [String: String]?
   var supersedes: [String]
   var anchor: Annotation.Anchor?
+  var reviewedBy: String?
+  var reviewedAt: Date?
+  var reviewReason: String?
   var text: String
 
   init(_ annotation: Annotation, live: Bool) {
@@ -323,6 +305,9 @@ struct AnnotationJSON: Encodable {
     fact = annotation.factKey.map { ["key": $0, "value": annotation.factValue ?? ""] }
     supersedes = annotation.supersedes
     anchor = annotation.anchor
+    reviewedBy = annotation.review?.by
+    reviewedAt = annotation.review?.at
+    reviewReason = annotation.review?.reason
     text = annotation.body
   }
 }

@@ -235,7 +235,7 @@ public struct ToolRegistry: Sendable {
   }
 
   public static let standard = ToolRegistry([
-    ContextTool(), SearchTool(), ShowTool(), AnnotateTool(), CorrectTool(), ConflictsTool(), StatusTool(),
+    ContextTool(), SearchTool(), ShowTool(), AnnotateTool(), CorrectTool(), ConflictsTool(), ReviewListTool(), ReviewShowTool(), StatusTool(),
   ])
 
   public func tool(named name: String) -> (any CtxTool)? {

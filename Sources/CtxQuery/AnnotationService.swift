@@ -105,26 +105,43 @@ public struct AnnotationService: Sendable {
     throw CtxError(.notFound, "there is no annotation \(id) in \(folder.path); `ctx annotations list` shows the ids")
   }
 
-  /// Accepts or rejects a proposal (or any annotation), rewriting its file atomically.
-  public func review(_ id: String, status: Annotation.Status) throws -> Annotation {
-    var annotation = try find(id)
-    annotation.status = status
-    try folder.replace(annotation)
-    return annotation
-  }
-
   /// Re-anchors an annotation to its target's current content: "still true as it is now".
-  public func reanchor(_ id: String) throws -> Annotation {
+  ///
+  /// A symbol that was renamed (its anchored lines now define another name) is offered under
+  /// its new name; `acceptRename` moves the annotation to it, noting the old name and the
+  /// commit in the review fields. `review` records who confirmed it, and when.
+  public func reanchor(_ id: String, acceptRename: Bool = false, review: Annotation.Review? = nil) throws -> Annotation {
     guard let store else { throw CtxError(.notFound, "there is no index to anchor against; run `ctx index` first") }
     var annotation = try find(id)
-    let state = try TargetResolver(store: store).state(of: annotation.target)
-    guard state.exists else {
-      throw CtxError(.notFound, "\(annotation.target) no longer exists; supersede or reject \(annotation.id) instead")
+    let resolver = TargetResolver(store: store)
+    var state = try resolver.state(of: annotation.target)
+    var renamedNote: String? = nil
+    if !state.exists {
+      try AnchorHistory(store: store).explain(annotation, state: &state)
+      guard let newName = state.renamedTo else {
+        throw CtxError(.notFound, "\(annotation.target) no longer exists; supersede or reject \(annotation.id) instead")
+      }
+      let commit = state.renamedIn.map { " in \($0.line)" } ?? ""
+      let newTarget: AnnotationTarget = if case .path = annotation.target { .path(newName) } else { .symbol(newName) }
+      guard acceptRename else {
+        throw CtxError(
+          .notFound,
+          "\(annotation.target) was renamed to `\(newName)`\(commit); run `ctx annotations reanchor \(annotation.id) --accept-rename` to move this \(annotation.kind.rawValue) to \(newTarget), or supersede or reject it")
+      }
+      renamedNote = "re-anchored from \(annotation.target) (renamed to \(newName)\(commit))"
+      annotation.target = newTarget
+      state = try resolver.state(of: annotation.target)
     }
     guard let fingerprint = state.fingerprint else {
       throw CtxError(.invalidQuery, "\(annotation.target) has no content to anchor to (globs, terms, commits and threads do not drift)")
     }
     annotation.anchor = Annotation.Anchor(fingerprint: fingerprint, location: state.location, commit: try headCommit(store))
+    if var review {
+      if let renamedNote { review.reason = [review.reason, renamedNote].compactMap { $0 }.joined(separator: "; ") }
+      annotation.review = review
+    } else if let renamedNote {
+      annotation.review = Annotation.Review(by: annotation.review?.by ?? annotation.author, at: Date(), reason: renamedNote)
+    }
     try folder.replace(annotation)
     return annotation
   }
@@ -132,25 +149,8 @@ public struct AnnotationService: Sendable {
   /// Every conflict: disagreements, stale and dangling anchors, corrections to re-check,
   /// superseded documents still in use.
   public func conflicts() throws -> (conflicts: [Conflict], checked: Int, errors: [CtxError]) {
-    let loaded = folder.load()
-    let live = ConflictDetector.live(loaded.annotations)
-    var states: [String: TargetState] = [:]
-    var links: [SupersededLink] = []
-    if let store {
-      let resolver = TargetResolver(store: store)
-      try resolver.prefetch(live.map(\.target))
-      if let earliest = live.map(\.date).min() { try resolver.prefetchChanges(since: earliest) }
-      for annotation in live {
-        var state = try resolver.state(of: annotation.target, since: annotation.date)
-        let drifted = annotation.anchor.map { anchor in state.fingerprint.map { $0 != anchor.fingerprint } ?? false } ?? false
-        if (drifted || !state.exists) && state.changedBy.isEmpty {
-          state.changedBy = try resolver.changes(for: annotation.target, since: annotation.date)
-        }
-        states[annotation.id] = state
-      }
-      links = try store.linksToSupersededDocuments().map { SupersededLink(superseded: $0.superseded, supersededBy: $0.supersededBy, linkedFrom: $0.linkedFrom) }
-    }
-    return (ConflictDetector.detect(loaded.annotations, states: states, links: links), live.count, loaded.errors)
+    let assessment = try assess()
+    return (assessment.conflicts, assessment.live.count, assessment.errors)
   }
 }
 

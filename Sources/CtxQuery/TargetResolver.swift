@@ -91,7 +91,7 @@ public final class TargetResolver: @unchecked Sendable {
       let first = found.sections[0]
       return TargetState(
         exists: true, fingerprint: TargetResolver.fingerprint(text), location: "\(path):\(first.startLine)-\(found.sections.last!.endLine)",
-        excerpt: TargetResolver.excerpt(text), documentStatus: first.status, supersededBy: first.supersededBy)
+        excerpt: TargetResolver.excerpt(text), content: text, documentStatus: first.status, supersededBy: first.supersededBy)
     case .commit(let sha):
       let commits = try store.commits(shaPrefix: sha, limit: 1)
       return TargetState(exists: !commits.isEmpty, location: commits.first.map { "\($0.sha.prefix(12)) \($0.summary)" })
@@ -110,6 +110,7 @@ public final class TargetResolver: @unchecked Sendable {
     // The exact spelling first, then definitions with an end line.
     guard let symbol = candidates.min(by: { ($0.name == name ? 0 : 1, $0.endLine == nil ? 1 : 0, $0.path) < ($1.name == name ? 0 : 1, $1.endLine == nil ? 1 : 0, $1.path) })
     else { return TargetState(exists: false) }
+    let definitions = TargetResolver.definitions(of: name, among: candidates)
     guard let text = try file(source: symbol.source, path: symbol.path) else {
       return TargetState(exists: false, location: symbol.path, changedBy: try changes(source: symbol.source, path: symbol.path, since: since))
     }
@@ -117,7 +118,22 @@ public final class TargetResolver: @unchecked Sendable {
     guard symbol.line <= end else { return TargetState(exists: false, location: symbol.path) }
     let body = text.text(from: symbol.line, to: end)
     let location = "\(symbol.path):\(symbol.line)-\(end)"
-    return TargetState(exists: true, fingerprint: TargetResolver.fingerprint(body), location: location, excerpt: TargetResolver.excerpt(body))
+    return TargetState(
+      exists: true, fingerprint: TargetResolver.fingerprint(body), location: location, excerpt: TargetResolver.excerpt(body), content: body,
+      definitions: definitions)
+  }
+
+  /// Every distinct place `name` is defined, when there is more than one (an ambiguous
+  /// anchor); the exact spelling counts, other spellings only when there is none.
+  static func definitions(of name: String, among candidates: [SymbolLocation]) -> [String] {
+    let exact = candidates.filter { $0.name == name }
+    let pool = exact.isEmpty ? candidates : exact
+    var seen = Set<String>()
+    var places: [String] = []
+    for symbol in pool.sorted(by: { ($0.path, $0.line) < ($1.path, $1.line) }) where seen.insert("\(symbol.path):\(symbol.line)").inserted {
+      places.append("\(symbol.path):\(symbol.line)" + (symbol.endLine.map { "-\($0)" } ?? ""))
+    }
+    return places.count > 1 ? places : []
   }
 
   private func fileState(_ path: String, since: Date?) throws -> TargetState {
@@ -127,7 +143,9 @@ public final class TargetResolver: @unchecked Sendable {
       return TargetState(exists: false, location: path, changedBy: try changes(source: record.source, path: path, since: since))
     }
     let content = text.text(from: 1, to: text.count)
-    return TargetState(exists: true, fingerprint: TargetResolver.fingerprint(content), location: "\(path):1-\(text.count)", excerpt: TargetResolver.excerpt(content))
+    return TargetState(
+      exists: true, fingerprint: TargetResolver.fingerprint(content), location: "\(path):1-\(text.count)", excerpt: TargetResolver.excerpt(content),
+      content: content)
   }
 
   /// What changed the target after the annotation: commits of a git source touching the file.
@@ -210,7 +228,8 @@ public final class TargetResolver: @unchecked Sendable {
     return "blob:" + ContentHash.blobID(of: Array(normalized.utf8))
   }
 
-  static func excerpt(_ text: String, lines count: Int = 8) -> String {
+  /// The target's current lines as evidence: the whole definition up to `count` lines.
+  static func excerpt(_ text: String, lines count: Int = 40) -> String {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     return lines.prefix(count).joined(separator: "\n") + (lines.count > count ? "\n…" : "")
   }

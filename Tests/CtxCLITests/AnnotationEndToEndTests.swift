@@ -78,11 +78,14 @@ import Testing
     #expect(kinds.contains("fact-disagreement"))
 
     // Review: rejecting the proposal ends the disagreement.
-    let proposals = try fixture.ctx(["review", "list"])
+    let proposals = try fixture.ctx(["review", "list", "--kind", "proposal", "--json"])
     #expect(proposals.status == 1 && proposals.stdout.contains("issuetoken"))
-    let id = try #require(proposals.stdout.split(separator: " ").first { $0.contains("issuetoken") }).trimmingCharacters(in: .whitespaces)
+    let items = (try json(proposals.stdout))["items"] as? [[String: Any]] ?? []
+    let id = try #require(items.compactMap { $0["id"] as? String }.first { $0.contains("issuetoken") })
     #expect(try fixture.ctx(["review", "reject", id]).status == 0)
-    #expect(try fixture.ctx(["review", "list"]).status == 0)
+    #expect(try fixture.ctx(["review", "list", "--kind", "proposal"]).status == 0)
+    // The caveat and the correction on validateSession remain for a person to reconcile.
+    #expect(try fixture.ctx(["review", "list"]).stdout.contains("competing-corrections:symbol:validateSession"))
     #expect(!(try fixture.ctx(["conflicts"]).stdout.contains("fact-disagreement")))
 
     // The files are the truth: a rebuilt index has every annotation back.

@@ -112,7 +112,7 @@ final class JSONLSession {
     #expect(((search["hits"] as? [[String: Any]])?.first?["ref"]) as? String == "src/auth/session.ts:1-3")
     #expect(replies[1]["ok"] as? Bool == false && error(1) == "parse_error")
     #expect(error(2) == "unknown_tool")
-    #expect((((replies[2]["error"] as? [String: Any])?["message"]) as? String)?.contains("context, search, show, annotate, correct, conflicts, status") == true)
+    #expect((((replies[2]["error"] as? [String: Any])?["message"]) as? String)?.contains("context, search, show, annotate, correct, conflicts, review_list, review_show, status") == true)
     #expect(((replies[3]["result"] as? [String: Any])?["freshness"]) as? String == "unchanged")
     let context = try #require(replies[4]["result"] as? [String: Any])
     #expect((context["markdown"] as? String)?.contains("validateSession") == true)
@@ -152,7 +152,7 @@ final class JSONLSession {
     #expect(run.stdout.split(separator: "\n").count == 7, "\(run.stdout)")  // 6 requests and the parse error
     #expect(Set(byID.keys).isSuperset(of: [1, 2, 3, 4, 5, 6]), "\(run.stdout)")
     let tools = ((byID[2]?["result"] as? [String: Any])?["tools"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
-    #expect(tools == ["context", "search", "show", "annotate", "correct", "conflicts", "status"])
+    #expect(tools == ["context", "search", "show", "annotate", "correct", "conflicts", "review_list", "review_show", "status"])
     let context = byID[3]?["result"] as? [String: Any]
     #expect(context?["isError"] as? Bool == false)
     #expect((((context?["content"] as? [[String: Any]])?.first)?["text"] as? String)?.contains("validateSession") == true)
@@ -171,18 +171,27 @@ final class JSONLSession {
       #"{"id": 3, "tool": "annotate", "arguments": {"target": "symbol:noSuchSymbol", "text": "x"}}"#,
       #"{"id": 4, "tool": "annotate", "arguments": {"target": "symbol:validateSession", "kind": "correction", "text": "x"}}"#,
       #"{"id": 5, "tool": "conflicts", "arguments": {}}"#,
+      #"{"id": 6, "tool": "review_list", "arguments": {"kind": "proposal"}}"#,
+      #"{"id": 7, "tool": "review_show", "arguments": {"id": "no-such-item"}}"#,
     ]
     let run = try CtxBinary.run(["serve", "--jsonl"], in: fixture.workspace, stdin: lines.joined(separator: "\n") + "\n")
     #expect(run.status == 0, "\(run.stderr)")
     let replies = try run.stdout.split(separator: "\n").map { try fixture.json(String($0)) }
-    #expect(replies.count == 5)
-    guard replies.count == 5 else { return }
+    #expect(replies.count == 7)
+    guard replies.count == 7 else { return }
     let first = try #require(replies[0]["result"] as? [String: Any])
     #expect(first["status"] as? String == "proposed" && first["author"] as? String == "claude-code")
     #expect((replies[1]["result"] as? [String: Any])?["kind"] as? String == "correction")
     #expect(replies[2]["ok"] as? Bool == false && ((replies[2]["error"] as? [String: Any])?["code"] as? String) == "not_found")
     #expect(replies[3]["ok"] as? Bool == false && ((replies[3]["error"] as? [String: Any])?["code"] as? String) == "invalid_arguments")
     #expect((replies[4]["result"] as? [String: Any])?["conflicts"] is [Any])
+    // Agents see what awaits review, with evidence; they cannot decide (no write tool for it).
+    let queue = (replies[5]["result"] as? [String: Any])?["items"] as? [[String: Any]] ?? []
+    #expect(queue.count == 2 && queue.allSatisfy { $0["kind"] as? String == "proposal" }, "\(replies[5])")
+    let evidence = queue.first?["evidence"] as? [String: Any]
+    #expect((evidence?["current"] as? String)?.contains("validateSession") == true, "\(queue)")
+    #expect((evidence?["others"] as? [[String: Any]])?.count == 1)
+    #expect(((replies[6]["error"] as? [String: Any])?["code"] as? String) == "not_found", "\(replies[6])")
     // The files are there, as proposals a person reviews.
     let review = try CtxBinary.run(["review", "list"], in: fixture.workspace)
     #expect(review.status == 1 && review.stdout.contains("claude-code"), "\(review.stdout)")

@@ -52,7 +52,7 @@ import Testing
     let fixture = try await Fixture()
     try await fixture.withClient { client in
       let tools = try await client.listTools().tools
-      #expect(tools.map(\.name) == ["context", "search", "show", "annotate", "correct", "conflicts", "status"])
+      #expect(tools.map(\.name) == ["context", "search", "show", "annotate", "correct", "conflicts", "review_list", "review_show", "status"])
       for tool in tools {
         #expect(tool.inputSchema.objectValue?["type"] == "object", "\(tool.name)")
         // Only the two tools that write proposals are not read-only.
