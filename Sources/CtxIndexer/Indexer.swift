@@ -170,6 +170,7 @@ extension Indexer {
     counts.live = live.count
     counts.proposed = loaded.annotations.filter { $0.status == .proposed && live.contains($0.id) }.count
     counts.errors = loaded.errors.map(\.description)
+    counts.clashes = loaded.clashes.map(\.message)
     let rows = loaded.annotations.map { annotation in
         AnnotationRow(
           name: annotation.id, target: annotation.target.description, targetKind: annotation.target.kind, targetValue: annotation.target.value,

@@ -64,9 +64,14 @@ public struct AnnotationService: Sendable {
       for (rule, count) in redactedValue.counts { counts[rule, default: 0] += count }
     }
     if !draft.supersedes.isEmpty {
-      let known = Set(folder.load().annotations.map(\.id))
-      for id in draft.supersedes where !known.contains(id) {
-        throw CtxError(.notFound, "there is no annotation \(id) to supersede; `ctx annotations list` shows the ids")
+      // Any file counts, even one that does not parse now: nothing a person wrote is refused.
+      let known = Set(AnnotationListing.list(folder.path).map(\.id))
+      let unknown = draft.supersedes.filter { !known.contains($0) }
+      if !unknown.isEmpty {
+        throw CtxError(
+          .notFound,
+          "there is no annotation " + unknown.map { "`\($0)`" }.joined(separator: ", ")
+            + " to supersede (ids are file names in annotations/ without .md); `ctx annotations list` shows the ids")
       }
     }
     var anchor: Annotation.Anchor? = nil
@@ -131,7 +136,7 @@ public struct AnnotationService: Sendable {
 
   /// Every conflict: disagreements, stale and dangling anchors, corrections to re-check,
   /// superseded documents still in use.
-  public func conflicts() throws -> (conflicts: [Conflict], checked: Int, errors: [CtxError]) {
+  public func conflicts() throws -> (conflicts: [Conflict], checked: Int, errors: [CtxError], clashes: [IdClash]) {
     let loaded = folder.load()
     let live = ConflictDetector.live(loaded.annotations)
     var states: [String: TargetState] = [:]
@@ -150,7 +155,7 @@ public struct AnnotationService: Sendable {
       }
       links = try store.linksToSupersededDocuments().map { SupersededLink(superseded: $0.superseded, supersededBy: $0.supersededBy, linkedFrom: $0.linkedFrom) }
     }
-    return (ConflictDetector.detect(loaded.annotations, states: states, links: links), live.count, loaded.errors)
+    return (ConflictDetector.detect(loaded.annotations, states: states, links: links), live.count, loaded.errors, loaded.clashes)
   }
 }
 

@@ -13,15 +13,22 @@ public struct QueryService: Sendable {
   public let store: IndexStore
   /// Code ranking's file-level weights (docs/ranking.md); `ctx eval --set` changes them.
   public var rankingWeights = RankingWeights()
+  /// The workspace's `annotations/` as it is now (docs/annotations.md, "In effect at once");
+  /// nil uses the index's mirror, as of the last `ctx index`.
+  public var annotations: CurrentAnnotations?
 
-  public init(store: IndexStore) {
+  public init(store: IndexStore, annotationsFolder: String? = nil) {
     self.store = store
+    annotations = annotationsFolder.map(CurrentAnnotations.shared)
   }
 
   /// Opens the workspace's index read-only.
-  public init(databasePath: String) throws {
+  public init(databasePath: String, annotationsFolder: String? = nil) throws {
     store = try IndexStore(path: databasePath, mode: .readOnly)
+    annotations = annotationsFolder.map(CurrentAnnotations.shared)
   }
+
+  var annotationLayer: AnnotationLayer { AnnotationLayer(store: store, current: annotations) }
 
   /// Code search with this service's ranking weights.
   public var codeSearch: CodeSearch {
@@ -42,7 +49,7 @@ public struct QueryService: Sendable {
       default: break
       }
     }
-    if let rows = try? store.annotations(), !rows.isEmpty { layers.insert(.annotations) }
+    if let rows = try? annotationLayer.allRows(), !rows.isEmpty { layers.insert(.annotations) }
     return layers
   }
 
@@ -75,7 +82,7 @@ public struct QueryService: Sendable {
       hits += threads.map { ($0.score / best, SearchHit($0)) }
     }
     if (layer == nil || layer == .annotations) && scope.paths.isEmpty && scope.sources.isEmpty {
-      let found = try AnnotationLayer(store: store).search(text, limit: limit)
+      let found = try annotationLayer.search(text, limit: limit)
       let best = max(found.first?.score ?? 1, 0.001)
       hits += found.map { ($0.score / best, SearchHit(annotation: $0.row, score: $0.score, reasons: $0.reasons)) }
     }
@@ -236,7 +243,7 @@ public struct QueryService: Sendable {
       }
       if wants(.annotations) {
         // What people said about the items shown, which are all in scope.
-        context.annotations = try AnnotationLayer(store: store).attach(
+        context.annotations = try annotationLayer.attach(
           query: text, code: chunks, history: context.history, docs: context.docs, threads: context.threads)
       }
       return context
