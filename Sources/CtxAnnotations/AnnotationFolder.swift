@@ -22,6 +22,8 @@ public struct AnnotationFolder: Sendable {
     public var errors: [CtxError] = []
     /// Files whose ids clash (all of them are in `annotations` or `errors`).
     public var clashes: [IdClash] = []
+    /// Each parsed file's stamp when it was read, by id (the index's mirror keeps it).
+    public var stamps: [String: AnnotationFileStamp] = [:]
   }
 
   /// Every annotation file `AnnotationListing` finds, sorted by id.
@@ -31,10 +33,14 @@ public struct AnnotationFolder: Sendable {
     loaded.clashes = IdClashes.find(entries)
     for entry in entries {
       switch AnnotationFolder.read(entry) {
-      case .success(let annotation): loaded.annotations.append(annotation)
+      case .success(let annotation):
+        loaded.annotations.append(annotation)
+        loaded.stamps[entry.id] = entry.stamp
       case .failure(let error): loaded.errors.append(error)
       }
     }
+    loaded.annotations.sort { $0.id < $1.id }
+    loaded.errors.sort { ($0.path ?? "") < ($1.path ?? "") }
     return loaded
   }
 

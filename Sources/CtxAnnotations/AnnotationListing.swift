@@ -15,6 +15,15 @@ public struct AnnotationFileStamp: Hashable, Sendable {
     self.inode = inode
   }
 
+  /// `size:mtime_ns:inode`, as the index's mirror keeps it.
+  public var text: String { "\(size):\(modifiedNanoseconds):\(inode)" }
+
+  public init?(text: String) {
+    let parts = text.split(separator: ":")
+    guard parts.count == 3, let size = Int64(parts[0]), let time = Int64(parts[1]), let inode = UInt64(parts[2]) else { return nil }
+    self.init(size: size, modifiedNanoseconds: time, inode: inode)
+  }
+
   /// The stamp of the file at `path` (symbolic links followed); nil when it cannot be stat'ed.
   public init?(path: String) {
     var info = stat()
@@ -40,10 +49,10 @@ public struct AnnotationFileEntry: Hashable, Sendable {
 /// Plain `opendir`/`readdir` and one `stat` a file: 10,000 files list in milliseconds, which a
 /// query pays on every request to notice new and changed files.
 public enum AnnotationListing {
+  /// In directory order (callers that show them sort them).
   public static func list(_ folder: String) -> [AnnotationFileEntry] {
     var entries: [AnnotationFileEntry] = []
     walk(folder, relative: "", into: &entries)
-    entries.sort { $0.id < $1.id }
     return entries
   }
 

@@ -176,7 +176,8 @@ extension Indexer {
           name: annotation.id, target: annotation.target.description, targetKind: annotation.target.kind, targetValue: annotation.target.value,
           kind: annotation.kind.rawValue, author: annotation.author, date: annotation.date, status: annotation.status.rawValue,
           live: live.contains(annotation.id), factKey: annotation.factKey, factValue: annotation.factValue, supersedes: annotation.supersedes,
-          fingerprint: annotation.anchor?.fingerprint, location: annotation.anchor?.location, body: annotation.body)
+          fingerprint: annotation.anchor?.fingerprint, location: annotation.anchor?.location, body: annotation.body,
+          stamp: loaded.stamps[annotation.id]?.text)
     }
     // Nothing changed (the nightly common case): no write at all.
     if try store.annotations() != rows.sorted(by: { $0.name < $1.name }) {

@@ -23,25 +23,36 @@ public struct AnnotationHit: Sendable {
 public struct AnnotationLayer: Sendable {
   public let store: IndexStore
   /// The files as they are now; nil reads the index's mirror (as of the last `ctx index`).
-  public let current: CurrentAnnotations?
+  public let current: AnnotationView?
 
-  public init(store: IndexStore, current: CurrentAnnotations? = nil) {
+  public init(store: IndexStore, current: AnnotationView? = nil) {
     self.store = store
     self.current = current
   }
 
   /// Every annotation, by name, with its liveness.
   func allRows() throws -> [AnnotationRow] {
-    try current?.rows() ?? store.annotations()
+    if let rows = current?.rows() { return rows }
+    return try store.annotations()
+  }
+
+  /// Whether there is any annotation at all.
+  func isEmpty() throws -> Bool {
+    if let rows = current?.rows() { return rows.isEmpty }
+    return try store.annotationCount() == 0
   }
 
   public func attach(
     query text: String, code: [ChunkRecord], history: [HistoryHit], docs: [DocHit], threads: [ThreadHit], limit: Int = 20
   ) throws -> [AnnotationHit] {
     let symbols = code.compactMap(\.symbol)
-    let everything = try allRows()
-    let norms = Set(symbols.map(IndexStore.normalizedSymbol))
-    let rows = everything.filter { $0.live && ($0.targetKind != "symbol" || norms.contains(IndexStore.normalizedSymbol($0.targetValue))) }
+    let rows: [AnnotationRow]
+    if let current = current?.rows() {
+      let norms = Set(symbols.map(IndexStore.normalizedSymbol))
+      rows = current.filter { $0.live && ($0.targetKind != "symbol" || norms.contains(IndexStore.normalizedSymbol($0.targetValue))) }
+    } else {
+      rows = try store.annotations(symbols: symbols, kinds: ["path", "doc", "commit", "thread", "term"]).filter(\.live)
+    }
     guard !rows.isEmpty else { return [] }
     var attached: [String: (row: AnnotationRow, to: [String])] = [:]
     func attach(_ row: AnnotationRow, _ item: String) {
@@ -84,7 +95,7 @@ public struct AnnotationLayer: Sendable {
 
     // Disagreements: every live annotation sharing a fact key with an attached one.
     let keys = Set(attached.values.compactMap(\.row.factKey))
-    let all = keys.isEmpty ? [] : everything.filter { $0.live && $0.factKey.map(keys.contains) == true }
+    let all = keys.isEmpty ? [] : try allRows().filter { $0.live && $0.factKey.map(keys.contains) == true }
     let resolver = TargetResolver(store: store)
     var hits: [AnnotationHit] = []
     for (row, items) in attached.values {

@@ -161,10 +161,10 @@ public struct AnnotationService: Sendable {
 
 extension Annotation {
   /// The mirror row the index keeps.
-  public func row(live: Bool) -> AnnotationRow {
+  public func row(live: Bool, stamp: String? = nil) -> AnnotationRow {
     AnnotationRow(
       name: id, target: target.description, targetKind: target.kind, targetValue: target.value, kind: kind.rawValue, author: author, date: date,
       status: status.rawValue, live: live, factKey: factKey, factValue: factValue, supersedes: supersedes, fingerprint: anchor?.fingerprint,
-      location: anchor?.location, body: body)
+      location: anchor?.location, body: body, stamp: stamp)
   }
 }

@@ -15,17 +15,19 @@ public struct QueryService: Sendable {
   public var rankingWeights = RankingWeights()
   /// The workspace's `annotations/` as it is now (docs/annotations.md, "In effect at once");
   /// nil uses the index's mirror, as of the last `ctx index`.
-  public var annotations: CurrentAnnotations?
+  /// One service serves one request (a command, a tool call): the folder is listed once.
+  public let annotations: AnnotationView?
 
   public init(store: IndexStore, annotationsFolder: String? = nil) {
     self.store = store
-    annotations = annotationsFolder.map(CurrentAnnotations.shared)
+    annotations = annotationsFolder.map { AnnotationView(folder: $0, store: store) }
   }
 
   /// Opens the workspace's index read-only.
   public init(databasePath: String, annotationsFolder: String? = nil) throws {
-    store = try IndexStore(path: databasePath, mode: .readOnly)
-    annotations = annotationsFolder.map(CurrentAnnotations.shared)
+    let store = try IndexStore(path: databasePath, mode: .readOnly)
+    self.store = store
+    annotations = annotationsFolder.map { AnnotationView(folder: $0, store: store) }
   }
 
   var annotationLayer: AnnotationLayer { AnnotationLayer(store: store, current: annotations) }
@@ -49,7 +51,7 @@ public struct QueryService: Sendable {
       default: break
       }
     }
-    if let rows = try? annotationLayer.allRows(), !rows.isEmpty { layers.insert(.annotations) }
+    if (try? annotationLayer.isEmpty()) == false { layers.insert(.annotations) }
     return layers
   }
 

@@ -20,10 +20,14 @@ public struct AnnotationRow: Sendable, Hashable {
   public var fingerprint: String?
   public var location: String?
   public var body: String
+  /// The file's `size:mtime_ns:inode` when it was read: a reader takes the row instead of
+  /// parsing the file again while the file's stamp is the same (`CtxQuery.CurrentAnnotations`).
+  public var stamp: String?
 
   public init(
     name: String, target: String, targetKind: String, targetValue: String, kind: String, author: String, date: Date, status: String,
-    live: Bool, factKey: String?, factValue: String?, supersedes: [String], fingerprint: String?, location: String?, body: String
+    live: Bool, factKey: String?, factValue: String?, supersedes: [String], fingerprint: String?, location: String?, body: String,
+    stamp: String? = nil
   ) {
     self.name = name
     self.target = target
@@ -40,19 +44,22 @@ public struct AnnotationRow: Sendable, Hashable {
     self.fingerprint = fingerprint
     self.location = location
     self.body = body
+    self.stamp = stamp
   }
 }
 
 extension IndexStore {
   static let annotationColumns = """
-    name, target, target_kind, target_value, kind, author, date, status, live, fact_key, fact_value, supersedes, fingerprint, location, body
+    name, target, target_kind, target_value, kind, author, date, status, live, fact_key, fact_value, supersedes, fingerprint, location, body,
+    file_stamp
     """
 
   static func annotationRow(_ row: Row) -> AnnotationRow {
     AnnotationRow(
       name: row[0], target: row[1], targetKind: row[2], targetValue: row[3], kind: row[4], author: row[5],
       date: Date(timeIntervalSince1970: row[6]), status: row[7], live: row[8], factKey: row[9], factValue: row[10],
-      supersedes: (row[11] as String).split(separator: " ").map(String.init), fingerprint: row[12], location: row[13], body: row[14])
+      supersedes: (row[11] as String).split(separator: " ").map(String.init), fingerprint: row[12], location: row[13], body: row[14],
+      stamp: row[15])
   }
 
   /// Replaces every mirrored annotation with `rows` (one transaction).
@@ -63,7 +70,7 @@ extension IndexStore {
       let insert = try db.cachedStatement(
         sql: """
           INSERT INTO annotation(name, target, target_kind, target_value, norm, kind, author, date, status, live, fact_key, fact_value,
-            supersedes, fingerprint, location, body, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            supersedes, fingerprint, location, body, parts, file_stamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """)
       let text = try db.cachedStatement(sql: "INSERT INTO annotation_ft(rowid, target, body, parts) VALUES (?, ?, ?, ?)")
       for row in rows {
@@ -72,9 +79,25 @@ extension IndexStore {
         try insert.execute(arguments: [
           row.name, row.target, row.targetKind, row.targetValue, norm, row.kind, row.author, row.date.timeIntervalSince1970, row.status,
           row.live, row.factKey, row.factValue, row.supersedes.joined(separator: " "), row.fingerprint, row.location, row.body, parts,
+          row.stamp,
         ])
         try text.execute(arguments: [db.lastInsertedRowID, row.target, row.body, parts])
       }
+    }
+  }
+
+  /// How many annotations the mirror holds.
+  public func annotationCount() throws -> Int {
+    try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM annotation") ?? 0 }
+  }
+
+  /// Each mirrored annotation's file stamp (`size:mtime_ns:inode`), by name.
+  public func annotationStamps() throws -> [String: String] {
+    try read { db in
+      var stamps: [String: String] = [:]
+      let cursor = try Row.fetchCursor(db, sql: "SELECT name, coalesce(file_stamp, '') FROM annotation")
+      while let row = try cursor.next() { stamps[row[0]] = row[1] }
+      return stamps
     }
   }
 

@@ -4,43 +4,11 @@ import CtxTestSupport
 import Foundation
 import Testing
 
-/// The per-process cache readers use: it notices new, changed (even in place, same size),
-/// replaced and removed files, re-reads only those, and recomputes liveness.
-@Suite struct AnnotationCacheTests {
+/// What a team sharing annotations through git needs: clashing ids kept and named, merge
+/// conflicts named with their line, a target's history, one liveness rule for files and rows.
+@Suite struct AnnotationTeamRulesTests {
   func file(_ target: String, _ body: String, extra: String = "") -> String {
     "---\ntarget: \(target)\nkind: note\nauthor: Ada\ndate: 2026-01-01\n\(extra)---\n\(body)\n"
-  }
-
-  @Test func seesEveryChangeAndReparsesOnlyChangedFiles() throws {
-    let scratch = ScratchDirectory()
-    try scratch.write(["annotations/a.md": file("symbol:alpha", "one"), "annotations/team/b.md": file("symbol:beta", "two"), "annotations/README.md": "# notes\n"])
-    let cache = AnnotationCache(folder: scratch.path + "/annotations")
-    let first = cache.snapshot()
-    #expect(first.annotations.map(\.id) == ["a", "team/b"])
-    #expect(first.live == ["a", "team/b"])
-    // Nothing changed: the same snapshot, not a new one.
-    #expect(cache.snapshot().generation == first.generation)
-
-    // Rewritten (in place, or replaced): the size, time or inode tells.
-    try scratch.write(["annotations/a.md": file("symbol:alpha", "one, really")])
-    #expect(cache.snapshot().annotations.first?.body == "one, really")
-    // A new file superseding another: both read, liveness recomputed.
-    try scratch.write(["annotations/c.md": file("symbol:alpha", "three", extra: "supersedes: [a]\n")])
-    let superseded = cache.snapshot()
-    #expect(superseded.annotations.count == 3 && superseded.live == ["c", "team/b"])
-    // Rejected by replacing the file (a new inode, as `ctx review` writes it).
-    let folder = AnnotationFolder(path: scratch.path + "/annotations")
-    var c = try #require(folder.load().annotations.first { $0.id == "c" })
-    c.status = .rejected
-    try folder.replace(c)
-    #expect(cache.snapshot().live == ["a", "team/b"])
-    // Removed; and a file that does not parse is left out and reported.
-    try scratch.remove("annotations/team/b.md")
-    try scratch.write(["annotations/bad.md": "---\ntarget: symbol:x\nkind: rumour\n---\nno\n"])
-    let last = cache.snapshot()
-    #expect(last.annotations.map(\.id) == ["a", "c"])
-    #expect(last.errors.map { $0.line } == [3])
-    #expect(last.generation > superseded.generation)
   }
 
   @Test func idsThatDifferOnlyInCaseOrNormalizationClashAndAreBothKept() throws {
@@ -58,7 +26,6 @@ import Testing
     #expect(loaded.clashes.contains { $0.ids == ["Owner", "owner"] })
     // Swift calls the two spellings of "café" equal; they are two files all the same.
     #expect(loaded.clashes.allSatisfy { Set($0.files.map { Array($0.utf8) }).count == 2 && $0.message.contains(" and ") })
-    #expect(AnnotationCache(folder: scratch.path + "/annotations").snapshot().clashes == loaded.clashes)
   }
 
   @Test func gitMergeConflictMarkersAreNamedWithTheirLine() throws {
@@ -84,5 +51,19 @@ import Testing
     #expect(log.map(\.state) == ["superseded", "rejected", "superseded", "rejected"])
     #expect(log[0].supersededBy.map(\.id) == ["c"] && log[0].trueUntil == Date(timeIntervalSince1970: 3 * 86400))
     #expect(log[2].supersededBy.first?.target == "symbol:other")
+  }
+
+  @Test func livenessOnRowsAgreesWithTheConflictRules() {
+    var generator = SeededGenerator(seed: 17)
+    for _ in 0..<200 {
+      let annotations = (0..<8).map { index in
+        Annotation(
+          id: "a\(index)", target: .term("t"), kind: .note, author: "A", date: Date(timeIntervalSince1970: 0),
+          status: Annotation.Status.allCases.randomElement(using: &generator)!,
+          supersedes: (0..<Int.random(in: 0...2, using: &generator)).map { _ in "a\(Int.random(in: 0..<9, using: &generator))" }, body: "x")
+      }
+      let rule = Set(ConflictDetector.live(annotations).map(\.id))
+      #expect(Liveness.live(annotations, id: \.id, rejected: { $0.status == .rejected }, supersedes: \.supersedes) == rule)
+    }
   }
 }
