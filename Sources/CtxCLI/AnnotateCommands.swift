@@ -340,7 +340,7 @@ enum AnnotationCommandOutput {
       if !result.redacted.isEmpty {
         text += "redacted: " + result.redacted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + "\n"
       }
-      if result.annotation.anchor == nil { text += "note: not anchored (no index, or a target without content); run `ctx index` to include it\n" }
+      if result.annotation.anchor == nil { text += "note: not anchored (no index, or a target without content); it is in effect at once all the same\n" }
       Output.write(text)
     }
   }

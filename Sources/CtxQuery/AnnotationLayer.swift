@@ -32,27 +32,20 @@ public struct AnnotationLayer: Sendable {
 
   /// Every annotation, by name, with its liveness.
   func allRows() throws -> [AnnotationRow] {
-    if let rows = current?.rows() { return rows }
-    return try store.annotations()
+    try current?.allRows() ?? store.annotations()
   }
 
   /// Whether there is any annotation at all.
   func isEmpty() throws -> Bool {
-    if let rows = current?.rows() { return rows.isEmpty }
-    return try store.annotationCount() == 0
+    try current?.isEmpty() ?? (store.annotationCount() == 0)
   }
 
   public func attach(
     query text: String, code: [ChunkRecord], history: [HistoryHit], docs: [DocHit], threads: [ThreadHit], limit: Int = 20
   ) throws -> [AnnotationHit] {
     let symbols = code.compactMap(\.symbol)
-    let rows: [AnnotationRow]
-    if let current = current?.rows() {
-      let norms = Set(symbols.map(IndexStore.normalizedSymbol))
-      rows = current.filter { $0.live && ($0.targetKind != "symbol" || norms.contains(IndexStore.normalizedSymbol($0.targetValue))) }
-    } else {
-      rows = try store.annotations(symbols: symbols, kinds: ["path", "doc", "commit", "thread", "term"]).filter(\.live)
-    }
+    let kinds = ["path", "doc", "commit", "thread", "term"]
+    let rows = try (current?.rows(symbols: symbols, kinds: kinds) ?? store.annotations(symbols: symbols, kinds: kinds)).filter(\.live)
     guard !rows.isEmpty else { return [] }
     var attached: [String: (row: AnnotationRow, to: [String])] = [:]
     func attach(_ row: AnnotationRow, _ item: String) {

@@ -91,13 +91,25 @@ extension IndexStore {
     try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM annotation") ?? 0 }
   }
 
-  /// Each mirrored annotation's file stamp (`size:mtime_ns:inode`), by name.
-  public func annotationStamps() throws -> [String: String] {
+  /// What a reader needs of each mirrored annotation to tell whether its file changed and to
+  /// recompute liveness, without fetching whole rows.
+  public struct AnnotationState: Sendable {
+    /// `size:mtime_ns:inode` of the file when `ctx index` read it ("" when unknown).
+    public var stamp: String
+    public var rejected: Bool
+    public var supersedes: [String]
+  }
+
+  /// Each mirrored annotation's state, by name.
+  public func annotationStates() throws -> [String: AnnotationState] {
     try read { db in
-      var stamps: [String: String] = [:]
-      let cursor = try Row.fetchCursor(db, sql: "SELECT name, coalesce(file_stamp, '') FROM annotation")
-      while let row = try cursor.next() { stamps[row[0]] = row[1] }
-      return stamps
+      var states: [String: AnnotationState] = [:]
+      let cursor = try Row.fetchCursor(db, sql: "SELECT name, coalesce(file_stamp, ''), status = 'rejected', supersedes FROM annotation")
+      while let row = try cursor.next() {
+        let supersedes: String = row[3]
+        states[row[0]] = AnnotationState(stamp: row[1], rejected: row[2], supersedes: supersedes.isEmpty ? [] : supersedes.split(separator: " ").map(String.init))
+      }
+      return states
     }
   }
 

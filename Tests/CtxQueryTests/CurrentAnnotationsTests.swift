@@ -18,7 +18,8 @@ import Testing
     try scratch.write(["annotations/a.md": file("symbol:alpha", "one"), "annotations/team/b.md": file("symbol:beta", "two"), "annotations/README.md": "# notes\n"])
     let current = CurrentAnnotations(folder: scratch.path + "/annotations")
     func state() -> [String: String] {
-      Dictionary(uniqueKeysWithValues: (current.snapshot(store: nil).rows ?? []).map { ($0.name, "\($0.body)\($0.live ? "" : " (not live)")") })
+      guard case .rows(let rows, _) = current.snapshot(store: nil) else { return [:] }
+      return Dictionary(uniqueKeysWithValues: rows.map { ($0.name, "\($0.body)\($0.live ? "" : " (not live)")") })
     }
     #expect(state() == ["a": "one", "team/b": "two"])
 
@@ -56,19 +57,27 @@ import Testing
     let store = try IndexStore(path: scratch.path + "/index/ctx.sqlite", mode: .readWrite)
     try await store.replaceAnnotations(rows)
 
-    let current = CurrentAnnotations(folder: scratch.path + "/annotations")
-    // As mirrored: the mirror answers (no rows built).
-    #expect(current.snapshot(store: store).rows == nil)
-    #expect(try AnnotationView(folder: scratch.path + "/annotations", store: store).match("\"quokkas\"", limit: 100).count == 40)
-    // One file changes: it alone is read from disk; search follows it.
+    func view() -> AnnotationView { AnnotationView(folder: scratch.path + "/annotations", store: store) }
+    // As mirrored: the mirror answers (no row is built).
+    guard case .mirror = view().snapshot else { Issue.record("expected the mirror to answer"); return }
+    #expect(try view().match("\"quokkas\"", limit: 100).count == 40)
+
+    // One file changes: it alone is read, on top of the mirror; search follows.
     try scratch.write(["annotations/n7.md": file("term:topic7", "Note 7 about wombats now.")])
-    let after = current.snapshot(store: store).rows ?? []
+    guard case .overlay = view().snapshot else { Issue.record("expected an overlay"); return }
+    let after = try view().allRows()
     #expect(after.count == 40)
     #expect(after.filter { !$0.body.hasPrefix("Mirrored: ") }.map(\.name) == ["n7"])
-    #expect(try AnnotationView(folder: scratch.path + "/annotations", store: store).match("\"wombats\"", limit: 100).map(\.name) == ["n7"])
-    #expect(try AnnotationView(folder: scratch.path + "/annotations", store: store).match("\"quokkas\"", limit: 100).count == 39)
-    // A mirror row whose stamp no longer matches is not used, even in a fresh process.
-    let fresh = CurrentAnnotations(folder: scratch.path + "/annotations")
-    #expect(fresh.snapshot(store: store).rows?.first { $0.name == "n7" }?.body == "Note 7 about wombats now.")
+    #expect(try view().match("\"wombats\"", limit: 100).map(\.name) == ["n7"])
+    #expect(try view().match("\"quokkas\"", limit: 100).count == 39)
+    #expect(try view().rows(symbols: [], kinds: ["term"]).count == 40)
+
+    // Removed, and superseded by a new file: liveness over the whole folder.
+    try scratch.remove("annotations/n3.md")
+    try scratch.write(["annotations/z.md": file("term:topic5", "Replaces note 5.", extra: "supersedes: [n5]\n")])
+    let now = try view().allRows()
+    #expect(now.count == 40 && !now.contains { $0.name == "n3" })
+    #expect(now.first { $0.name == "n5" }?.live == false && now.first { $0.name == "z" }?.live == true)
+    #expect(try view().rows(symbols: [], kinds: ["term"]).filter(\.live).count == 39)
   }
 }
