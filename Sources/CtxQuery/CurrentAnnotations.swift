@@ -170,6 +170,7 @@ public final class AnnotationView: @unchecked Sendable {
   let store: IndexStore
   private let lock = NSLock()
   private var taken: CurrentAnnotations.Snapshot?
+  private var all: [AnnotationRow]?
 
   public init(folder: String, store: IndexStore) {
     current = CurrentAnnotations.shared(folder: folder)
@@ -185,13 +186,17 @@ public final class AnnotationView: @unchecked Sendable {
     }
   }
 
-  /// Every annotation, with its liveness.
+  /// Every annotation, with its liveness (fetched once a request).
   public func allRows() throws -> [AnnotationRow] {
+    if let all = lock.withLock({ all }) { return all }
+    let made: [AnnotationRow]
     switch snapshot {
-    case .mirror: return try store.annotations()
-    case .overlay(let overlay): return overlay.apply(try store.annotations(), adding: overlay.rows)
-    case .rows(let rows, _): return rows
+    case .mirror: made = try store.annotations()
+    case .overlay(let overlay): made = overlay.apply(try store.annotations(), adding: overlay.rows)
+    case .rows(let rows, _): made = rows
     }
+    lock.withLock { all = made }
+    return made
   }
 
   /// Annotations that are not rejected on these symbols (in any spelling) or of these target
