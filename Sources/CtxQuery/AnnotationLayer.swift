@@ -128,7 +128,8 @@ public struct AnnotationLayer: Sendable {
     for (name, score) in try match(any) where scores[name] == nil {
       scores[name] = (-score, query.terms.count > 1 ? "matches some query terms" : "matches `\(query.terms[0].whole)`")
     }
-    let rows = try allRows().filter { $0.live && scores[$0.name] != nil }
+    let names = Array(scores.keys)
+    let rows = try (current?.rows(named: names) ?? store.annotations(names: names)).filter { $0.live && scores[$0.name] != nil }
     var results: [(row: AnnotationRow, score: Double, reasons: [String])] = []
     for row in rows {
       guard let (base, reason) = scores[row.name] else { continue }

@@ -147,14 +147,14 @@ public final class CurrentAnnotations: @unchecked Sendable {
     return .rows(rows, generation: generation)
   }
 
-  /// Full-text matches over `rows` (names and bm25 scores, lower is better), on an in-memory
+  /// Full-text matches over `texts` (names and bm25 scores, lower is better), on an in-memory
   /// table with the index's tokenizer and weights, updated row by row as `generation` moves.
-  func match(_ expression: String, limit: Int, rows: () throws -> [AnnotationRow], generation: Int) throws -> [(name: String, score: Double)] {
+  func match(_ expression: String, limit: Int, texts: () throws -> [AnnotationText], generation: Int) throws -> [(name: String, score: Double)] {
     let index: AnnotationTextIndex = try lock.withLock {
       let index = try textIndex ?? AnnotationTextIndex()
       textIndex = index
       if indexedGeneration != generation {
-        try index.update(try rows())
+        try index.update(try texts())
         indexedGeneration = generation
       }
       return index
@@ -229,8 +229,21 @@ public final class AnnotationView: @unchecked Sendable {
   public func match(_ expression: String, limit: Int) throws -> [(name: String, score: Double)] {
     switch snapshot {
     case .mirror: return try store.matchAnnotations(expression, limit: limit)
-    case .overlay(let overlay): return try current.match(expression, limit: limit, rows: allRows, generation: overlay.generation)
-    case .rows(let rows, let generation): return try current.match(expression, limit: limit, rows: { rows }, generation: generation)
+    case .overlay(let overlay):
+      // The mirror's texts (identifier parts as stored) with the changed files' in their place.
+      let texts = { try self.store.annotationTexts().filter { !overlay.hidden.contains($0.name) } + overlay.rows.map(AnnotationText.init) }
+      return try current.match(expression, limit: limit, texts: texts, generation: overlay.generation)
+    case .rows(let rows, let generation): return try current.match(expression, limit: limit, texts: { rows.map(AnnotationText.init) }, generation: generation)
+    }
+  }
+
+  /// The annotations with these names, with their liveness.
+  public func rows(named names: [String]) throws -> [AnnotationRow] {
+    let wanted = Set(names)
+    switch snapshot {
+    case .mirror: return try store.annotations(names: names)
+    case .overlay(let overlay): return overlay.apply(try store.annotations(names: names), adding: overlay.rows.filter { wanted.contains($0.name) })
+    case .rows(let rows, _): return rows.filter { wanted.contains($0.name) }
     }
   }
 }

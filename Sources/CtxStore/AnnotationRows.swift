@@ -113,6 +113,33 @@ extension IndexStore {
     }
   }
 
+  /// Mirrored annotations with these names.
+  public func annotations(names: [String]) throws -> [AnnotationRow] {
+    let unique = Array(Set(names))
+    guard !unique.isEmpty else { return [] }
+    return try read { db in
+      var rows: [AnnotationRow] = []
+      for start in stride(from: 0, to: unique.count, by: IndexStore.bulkSize) {
+        let slice = Array(unique[start..<min(start + IndexStore.bulkSize, unique.count)])
+        rows += try Row.fetchAll(
+          db, sql: "SELECT \(IndexStore.annotationColumns) FROM annotation WHERE name IN (\(databaseQuestionMarks(count: slice.count)))",
+          arguments: StatementArguments(slice)
+        ).map(IndexStore.annotationRow)
+      }
+      return rows
+    }
+  }
+
+  /// What full-text search indexes of each mirrored annotation (`parts` as stored), by name.
+  public func annotationTexts() throws -> [AnnotationText] {
+    try read { db in
+      var texts: [AnnotationText] = []
+      let cursor = try Row.fetchCursor(db, sql: "SELECT name, target, body, parts FROM annotation")
+      while let row = try cursor.next() { texts.append(AnnotationText(name: row[0], target: row[1], body: row[2], parts: row[3])) }
+      return texts
+    }
+  }
+
   /// Every mirrored annotation, by name.
   public func annotations() throws -> [AnnotationRow] {
     try read { db in
