@@ -59,23 +59,39 @@ public enum AnnotationListing {
       return
     }
     defer { closedir(handle) }
+    var names: [(name: String, isLink: Bool)] = []
     while let entry = readdir(handle) {
       let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
         pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
       }
       guard !name.hasPrefix(".") else { continue }
-      var info = stat()
-      // Follows symbolic links, as reading the file does.
-      guard fstatat(descriptor, name, &info, 0) == 0 else { continue }
-      let inner = relative.isEmpty ? name : relative + "/" + name
+      names.append((name, Int32(entry.pointee.d_type) == Int32(DT_LNK)))
+    }
+    // The `stat`s are most of a listing's time (kernel work): spread them over the cores.
+    let listed = names
+    var infos: [stat?] = Array(repeating: nil, count: names.count)
+    let parts = names.count < 512 ? 1 : min(4, ProcessInfo.processInfo.activeProcessorCount)
+    infos.withUnsafeMutableBufferPointer { buffer in
+      let results = UnsafeMutableBufferPointerBox(buffer)
+      DispatchQueue.concurrentPerform(iterations: parts) { part in
+        for index in stride(from: part, to: listed.count, by: parts) {
+          var info = stat()
+          // Follows symbolic links, as reading the file does.
+          if fstatat(descriptor, listed[index].name, &info, 0) == 0 { results.buffer[index] = info }
+        }
+      }
+    }
+    for (index, item) in names.enumerated() {
+      guard let info = infos[index] else { continue }
+      let inner = relative.isEmpty ? item.name : relative + "/" + item.name
       switch info.st_mode & S_IFMT {
       case S_IFDIR:
         // A symbolic link to a folder is not followed (no cycles).
-        guard Int32(entry.pointee.d_type) != Int32(DT_LNK) else { continue }
-        let child = openat(descriptor, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard !item.isLink else { continue }
+        let child = openat(descriptor, item.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if child >= 0 { walk(child, folder: folder, relative: inner, into: &entries) }
       case S_IFREG:
-        guard name.hasSuffix(".md"), name.lowercased() != "readme.md" else { continue }
+        guard item.name.hasSuffix(".md"), item.name.lowercased() != "readme.md" else { continue }
         let stamp = AnnotationFileStamp(
           size: Int64(info.st_size), modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
           inode: UInt64(info.st_ino))
@@ -85,4 +101,10 @@ public enum AnnotationListing {
       }
     }
   }
+}
+
+/// Lets `concurrentPerform`'s workers write disjoint slots of one buffer.
+private struct UnsafeMutableBufferPointerBox<Element>: @unchecked Sendable {
+  let buffer: UnsafeMutableBufferPointer<Element>
+  init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }

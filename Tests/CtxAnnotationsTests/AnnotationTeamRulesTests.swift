@@ -66,4 +66,17 @@ import Testing
       #expect(Liveness.live(annotations, id: \.id, rejected: { $0.status == .rejected }, supersedes: \.supersedes) == rule)
     }
   }
+
+  /// The listing stats big folders in parallel: every file, with its own stamp.
+  @Test func listingFindsEveryFileWithItsStamp() throws {
+    let scratch = ScratchDirectory()
+    var files: [String: String] = ["annotations/README.md": "x", "annotations/.tmp-1-x": "x", "annotations/notes.txt": "x"]
+    for index in 0..<700 { files["annotations/\(index % 2 == 0 ? "" : "team/")n\(index).md"] = String(repeating: "x", count: index) }
+    try scratch.write(files)
+    let entries = AnnotationListing.list(scratch.path + "/annotations")
+    #expect(entries.count == 700)
+    #expect(Set(entries.map(\.id)).contains("team/n1") && Set(entries.map(\.id)).contains("n0"))
+    #expect(entries.allSatisfy { Int($0.stamp.size) == Int($0.id.split(separator: "n").last!)! })
+    #expect(Set(entries.map(\.stamp.inode)).count == 700)
+  }
 }
