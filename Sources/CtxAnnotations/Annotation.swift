@@ -93,6 +93,14 @@ public struct Annotation: Sendable, Hashable {
   ///   an unknown key, a missing or unparsable target, an unknown kind or status.
   public static func parse(_ text: String, id: String, path: String) throws(CtxError) -> Annotation {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    // Two machines wrote one name and git merged them into one file: say so, not "bad YAML".
+    if let marker = lines.firstIndex(where: { $0.hasPrefix("<<<<<<< ") || $0 == "<<<<<<<" }) {
+      throw CtxError(
+        .invalidConfig,
+        "git merge conflict markers: two annotations were written under this name on different machines; both are in this file: "
+          + "move one side into a new file (e.g. the same name with -2) and remove the markers",
+        path: path, line: marker + 1)
+    }
     guard lines.first?.trimmedSpaces == "---" else {
       throw CtxError(.invalidConfig, "an annotation starts with YAML front matter between `---` lines (see docs/annotations.md)", path: path, line: 1)
     }

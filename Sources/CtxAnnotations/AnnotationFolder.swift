@@ -20,30 +20,43 @@ public struct AnnotationFolder: Sendable {
     public var annotations: [Annotation] = []
     /// Files that could not be read or parsed, with file and line.
     public var errors: [CtxError] = []
+    /// Files whose ids clash (all of them are in `annotations` or `errors`).
+    public var clashes: [IdClash] = []
+    /// Each parsed file's stamp when it was read, by id (the index's mirror keeps it).
+    public var stamps: [String: AnnotationFileStamp] = [:]
   }
 
-  /// Every `*.md` file (in subfolders too) except READMEs and hidden files, sorted by id.
+  /// Every annotation file `AnnotationListing` finds, sorted by id.
   public func load() -> Loaded {
     var loaded = Loaded()
-    guard let enumerator = FileManager.default.enumerator(atPath: path) else { return loaded }
-    var seen = Set<String>()
-    while let relative = enumerator.nextObject() as? String {
-      let name = (relative as NSString).lastPathComponent
-      guard name.hasSuffix(".md"), !name.hasPrefix("."), name.lowercased() != "readme.md" else { continue }
-      let file = path + "/" + relative
-      let id = String(relative.dropLast(3))
-      guard seen.insert(id).inserted else { continue }
-      do {
-        let text = try String(contentsOfFile: file, encoding: .utf8)
-        loaded.annotations.append(try Annotation.parse(text, id: id, path: file))
-      } catch let error as CtxError {
-        loaded.errors.append(error)
-      } catch {
-        loaded.errors.append(CtxError(.invalidConfig, "cannot read the annotation: \(error.localizedDescription)", path: file))
+    let entries = AnnotationListing.list(path)
+    loaded.clashes = IdClashes.find(entries)
+    for entry in entries {
+      switch AnnotationFolder.read(entry) {
+      case .success(let annotation):
+        loaded.annotations.append(annotation)
+        loaded.stamps[entry.id] = entry.stamp
+      case .failure(let error): loaded.errors.append(error)
       }
     }
     loaded.annotations.sort { $0.id < $1.id }
+    loaded.errors.sort { ($0.path ?? "") < ($1.path ?? "") }
     return loaded
+  }
+
+  /// Reads and parses one listed file.
+  public static func read(_ entry: AnnotationFileEntry) -> Result<Annotation, CtxError> {
+    let text: String
+    do {
+      text = try String(contentsOfFile: entry.path, encoding: .utf8)
+    } catch {
+      return .failure(CtxError(.invalidConfig, "cannot read the annotation: \(error.localizedDescription)", path: entry.path))
+    }
+    do throws(CtxError) {
+      return .success(try Annotation.parse(text, id: entry.id, path: entry.path))
+    } catch {
+      return .failure(error)
+    }
   }
 
   /// A stable, readable file name: `2026-11-23-symbol-validatesession-caveat`.

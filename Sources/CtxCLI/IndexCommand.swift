@@ -148,6 +148,7 @@ enum IndexSummary {
       }
     }
     for error in report.annotations.errors { lines.append("annotation file error: \(error) (left out until fixed)") }
+    for clash in report.annotations.clashes { lines.append("annotation warning: \(clash)") }
     if !quiet && report.annotations.files > 0 {
       var line = "annotations: \(report.annotations.files) file(s), \(report.annotations.live) live, \(report.annotations.proposed) proposed (`ctx review`)"
       if let conflicts = report.annotations.conflicts, conflicts > 0 { line += "; \(conflicts) conflict(s) (`ctx conflicts`)" }

@@ -54,7 +54,7 @@ extension Ctx {
     func run() async throws {
       let query = try QueryText.resolve(text)
       let workspace = try workspaceOptions.locate()
-      let service = try QueryService(databasePath: workspace.databasePath)
+      let service = try QueryService(databasePath: workspace.databasePath, annotationsFolder: workspace.annotationsDirectory)
       let wanted = Set(layers.flatMap { $0.split(separator: ",") }.compactMap { Layer(rawValue: String($0)) })
       let bundle = try service.bundle(query, budget: budget, layers: wanted, scope: scopeOptions.scope)
       switch format {

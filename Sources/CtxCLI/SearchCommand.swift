@@ -59,7 +59,7 @@ extension Ctx {
     func run() async throws {
       let query = try QueryText.resolve(text)
       let workspace = try workspaceOptions.locate()
-      let service = try QueryService(databasePath: workspace.databasePath)
+      let service = try QueryService(databasePath: workspace.databasePath, annotationsFolder: workspace.annotationsDirectory)
       if let layer, !service.indexedLayers().contains(layer) {
         Output.errorLine("ctx: no \(layer.rawValue) source is indexed in this workspace")
       }

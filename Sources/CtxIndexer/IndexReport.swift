@@ -104,6 +104,8 @@ public struct AnnotationCounts: Sendable, Codable {
   public var proposed = 0
   /// Files that could not be read, with file and line (they are left out until fixed).
   public var errors: [String] = []
+  /// Files whose ids clash (same id ignoring case): both are indexed; a person renames one.
+  public var clashes: [String] = []
   /// Conflicts found after the run (`ctx conflicts` lists them), when checked.
   public var conflicts: Int?
 

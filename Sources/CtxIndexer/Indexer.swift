@@ -222,12 +222,14 @@ extension Indexer {
     counts.live = live.count
     counts.proposed = loaded.annotations.filter { $0.status == .proposed && live.contains($0.id) }.count
     counts.errors = loaded.errors.map(\.description)
+    counts.clashes = loaded.clashes.map(\.message)
     let rows = loaded.annotations.map { annotation in
         AnnotationRow(
           name: annotation.id, target: annotation.target.description, targetKind: annotation.target.kind, targetValue: annotation.target.value,
           kind: annotation.kind.rawValue, author: annotation.author, date: annotation.date, status: annotation.status.rawValue,
           live: live.contains(annotation.id), factKey: annotation.factKey, factValue: annotation.factValue, supersedes: annotation.supersedes,
-          fingerprint: annotation.anchor?.fingerprint, location: annotation.anchor?.location, body: annotation.body)
+          fingerprint: annotation.anchor?.fingerprint, location: annotation.anchor?.location, body: annotation.body,
+          stamp: loaded.stamps[annotation.id]?.text)
     }
     // Nothing changed (the nightly common case): no write at all.
     if try store.annotations() != rows.sorted(by: { $0.name < $1.name }) {

@@ -34,8 +34,13 @@ enum AgentWriting {
         id: annotation.id, file: context.workspace.annotationsDirectory + "/" + annotation.id + ".md", target: annotation.target.description,
         kind: annotation.kind.rawValue, status: annotation.status.rawValue, author: annotation.author, anchored: annotation.anchor?.location,
         redacted: redacted,
-        note: "written as a proposal: it is shown as unreviewed until a person runs `ctx review accept \(annotation.id)`; it reaches search and bundles after the next `ctx index`"))
+        note: "written as a proposal: it is in search and bundles at once, shown as unreviewed until a person runs `ctx review accept \(annotation.id)`"))
   }
+
+  static let supersedesProperty: Value = [
+    "type": "array", "items": ["type": "string"],
+    "description": "Optional: ids of annotations this one replaces (as `search` hits and bundles name them); they stop being shown once this one is.",
+  ]
 
   static func target(_ arguments: ToolArguments) throws -> AnnotationTarget {
     let text = try arguments.requiredString("target")
@@ -67,6 +72,7 @@ public struct AnnotateTool: CtxTool {
         "text": ["type": "string", "description": "The statement, in plain words (Markdown allowed)."],
         "fact_key": ["type": "string", "description": "Optional: a fact this states, e.g. `session.ttl` (needs fact_value)."],
         "fact_value": ["type": "string", "description": "Optional: the fact's value, e.g. `3600`."],
+        "supersedes": AgentWriting.supersedesProperty,
         "agent": AgentWriting.agentProperty,
       ], required: ["target", "text"])
   }
@@ -74,7 +80,7 @@ public struct AnnotateTool: CtxTool {
   public init() {}
 
   public func call(_ arguments: ToolArguments, context: ToolContext) throws -> ToolOutput {
-    try arguments.only(["target", "kind", "text", "fact_key", "fact_value", "agent"])
+    try arguments.only(["target", "kind", "text", "fact_key", "fact_value", "supersedes", "agent"])
     let kindText = try arguments.string("kind") ?? "note"
     guard let kind = Annotation.Kind(rawValue: kindText), kind != .correction else {
       throw ToolError.invalidArguments("`kind` is one of note, caveat, definition, decision, owner, deprecated (use `correct` for corrections)")
@@ -84,7 +90,8 @@ public struct AnnotateTool: CtxTool {
     guard (key == nil) == (value == nil) else { throw ToolError.invalidArguments("`fact_key` and `fact_value` go together") }
     let draft = AnnotationService.Draft(
       target: try AgentWriting.target(arguments), kind: kind, text: try arguments.requiredString("text"),
-      author: try arguments.string("agent") ?? "agent", status: .proposed, fact: key.map { ($0, value ?? "") })
+      author: try arguments.string("agent") ?? "agent", status: .proposed, fact: key.map { ($0, value ?? "") },
+      supersedes: try arguments.strings("supersedes") ?? [])
     return try AgentWriting.write(draft, context: context)
   }
 }
@@ -105,6 +112,7 @@ public struct CorrectTool: CtxTool {
       [
         "target": ["type": "string", "description": "What is being corrected, kind:value (e.g. symbol:validateSession)."],
         "text": ["type": "string", "description": "What is actually true, with the evidence."],
+        "supersedes": AgentWriting.supersedesProperty,
         "agent": AgentWriting.agentProperty,
       ], required: ["target", "text"])
   }
@@ -112,10 +120,10 @@ public struct CorrectTool: CtxTool {
   public init() {}
 
   public func call(_ arguments: ToolArguments, context: ToolContext) throws -> ToolOutput {
-    try arguments.only(["target", "text", "agent"])
+    try arguments.only(["target", "text", "supersedes", "agent"])
     let draft = AnnotationService.Draft(
       target: try AgentWriting.target(arguments), kind: .correction, text: try arguments.requiredString("text"),
-      author: try arguments.string("agent") ?? "agent", status: .proposed)
+      author: try arguments.string("agent") ?? "agent", status: .proposed, supersedes: try arguments.strings("supersedes") ?? [])
     return try AgentWriting.write(draft, context: context)
   }
 }
@@ -143,7 +151,8 @@ public struct ConflictsTool: CtxTool {
       var conflicts: [Conflict]
       var checked: Int
       var errors: [String]
+      var idClashes: [IdClash]
     }
-    return try .json(Result(conflicts: found.conflicts, checked: found.checked, errors: found.errors.map(\.description)))
+    return try .json(Result(conflicts: found.conflicts, checked: found.checked, errors: found.errors.map(\.description), idClashes: found.clashes))
   }
 }

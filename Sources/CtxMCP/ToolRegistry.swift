@@ -221,7 +221,7 @@ public final class ToolContext: @unchecked Sendable {
   }
 
   public func queryService() throws -> QueryService {
-    QueryService(store: try store())
+    QueryService(store: try store(), annotationsFolder: workspace.annotationsDirectory)
   }
 }
 

@@ -14,6 +14,8 @@ public struct AnnotationAssessment: Sendable {
   public var conflicts: [Conflict]
   /// Files that do not parse.
   public var errors: [CtxError]
+  /// Files whose ids clash (a merge from another machine, a case-insensitive checkout).
+  public var clashes: [IdClash] = []
 }
 
 extension AnnotationService {
@@ -49,7 +51,7 @@ extension AnnotationService {
     }
     return AnnotationAssessment(
       annotations: loaded.annotations, live: live, states: states, conflicts: ConflictDetector.detect(loaded.annotations, states: states, links: links),
-      errors: loaded.errors)
+      errors: loaded.errors, clashes: loaded.clashes)
   }
 }
 

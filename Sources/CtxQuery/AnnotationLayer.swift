@@ -22,16 +22,30 @@ public struct AnnotationHit: Sendable {
 /// commit's and a thread's for those items, a term's for queries that contain it.
 public struct AnnotationLayer: Sendable {
   public let store: IndexStore
+  /// The files as they are now; nil reads the index's mirror (as of the last `ctx index`).
+  public let current: AnnotationView?
 
-  public init(store: IndexStore) {
+  public init(store: IndexStore, current: AnnotationView? = nil) {
     self.store = store
+    self.current = current
+  }
+
+  /// Every annotation, by name, with its liveness.
+  func allRows() throws -> [AnnotationRow] {
+    try current?.allRows() ?? store.annotations()
+  }
+
+  /// Whether there is any annotation at all.
+  func isEmpty() throws -> Bool {
+    try current?.isEmpty() ?? (store.annotationCount() == 0)
   }
 
   public func attach(
     query text: String, code: [ChunkRecord], history: [HistoryHit], docs: [DocHit], threads: [ThreadHit], limit: Int = 20
   ) throws -> [AnnotationHit] {
     let symbols = code.compactMap(\.symbol)
-    let rows = try store.annotations(symbols: symbols, kinds: ["path", "doc", "commit", "thread", "term"]).filter(\.live)
+    let kinds = ["path", "doc", "commit", "thread", "term"]
+    let rows = try (current?.rows(symbols: symbols, kinds: kinds) ?? store.annotations(symbols: symbols, kinds: kinds)).filter(\.live)
     guard !rows.isEmpty else { return [] }
     var attached: [String: (row: AnnotationRow, to: [String])] = [:]
     func attach(_ row: AnnotationRow, _ item: String) {
@@ -74,7 +88,7 @@ public struct AnnotationLayer: Sendable {
 
     // Disagreements: every live annotation sharing a fact key with an attached one.
     let keys = Set(attached.values.compactMap(\.row.factKey))
-    let all = keys.isEmpty ? [] : try store.annotations().filter { $0.live && $0.factKey.map(keys.contains) == true }
+    let all = keys.isEmpty ? [] : try allRows().filter { $0.live && $0.factKey.map(keys.contains) == true }
     let resolver = TargetResolver(store: store)
     var hits: [AnnotationHit] = []
     for (row, items) in attached.values {
@@ -104,14 +118,18 @@ public struct AnnotationLayer: Sendable {
   public func search(_ text: String, limit: Int) throws -> [(row: AnnotationRow, score: Double, reasons: [String])] {
     let query = QueryAnalysis.of(text)
     guard let any = FTSExpression.any(query.terms) else { return [] }
+    func match(_ expression: String) throws -> [(name: String, score: Double)] {
+      try current?.match(expression, limit: 100) ?? store.matchAnnotations(expression, limit: 100)
+    }
     var scores: [String: (Double, String)] = [:]
     if query.terms.count > 1, let all = FTSExpression.all(query.terms) {
-      for (name, score) in try store.matchAnnotations(all, limit: 100) { scores[name] = (-score * 1.5, "matches all query terms") }
+      for (name, score) in try match(all) { scores[name] = (-score * 1.5, "matches all query terms") }
     }
-    for (name, score) in try store.matchAnnotations(any, limit: 100) where scores[name] == nil {
+    for (name, score) in try match(any) where scores[name] == nil {
       scores[name] = (-score, query.terms.count > 1 ? "matches some query terms" : "matches `\(query.terms[0].whole)`")
     }
-    let rows = try store.annotations().filter { $0.live && scores[$0.name] != nil }
+    let names = Array(scores.keys)
+    let rows = try (current?.rows(named: names) ?? store.annotations(names: names)).filter { $0.live && scores[$0.name] != nil }
     var results: [(row: AnnotationRow, score: Double, reasons: [String])] = []
     for row in rows {
       guard let (base, reason) = scores[row.name] else { continue }

@@ -64,9 +64,14 @@ public struct AnnotationService: Sendable {
       for (rule, count) in redactedValue.counts { counts[rule, default: 0] += count }
     }
     if !draft.supersedes.isEmpty {
-      let known = Set(folder.load().annotations.map(\.id))
-      for id in draft.supersedes where !known.contains(id) {
-        throw CtxError(.notFound, "there is no annotation \(id) to supersede; `ctx annotations list` shows the ids")
+      // Any file counts, even one that does not parse now: nothing a person wrote is refused.
+      let known = Set(AnnotationListing.list(folder.path).map(\.id))
+      let unknown = draft.supersedes.filter { !known.contains($0) }
+      if !unknown.isEmpty {
+        throw CtxError(
+          .notFound,
+          "there is no annotation " + unknown.map { "`\($0)`" }.joined(separator: ", ")
+            + " to supersede (ids are file names in annotations/ without .md); `ctx annotations list` shows the ids")
       }
     }
     var anchor: Annotation.Anchor? = nil
@@ -148,18 +153,18 @@ public struct AnnotationService: Sendable {
 
   /// Every conflict: disagreements, stale and dangling anchors, corrections to re-check,
   /// superseded documents still in use.
-  public func conflicts() throws -> (conflicts: [Conflict], checked: Int, errors: [CtxError]) {
+  public func conflicts() throws -> (conflicts: [Conflict], checked: Int, errors: [CtxError], clashes: [IdClash]) {
     let assessment = try assess()
-    return (assessment.conflicts, assessment.live.count, assessment.errors)
+    return (assessment.conflicts, assessment.live.count, assessment.errors, assessment.clashes)
   }
 }
 
 extension Annotation {
   /// The mirror row the index keeps.
-  public func row(live: Bool) -> AnnotationRow {
+  public func row(live: Bool, stamp: String? = nil) -> AnnotationRow {
     AnnotationRow(
       name: id, target: target.description, targetKind: target.kind, targetValue: target.value, kind: kind.rawValue, author: author, date: date,
       status: status.rawValue, live: live, factKey: factKey, factValue: factValue, supersedes: supersedes, fingerprint: anchor?.fingerprint,
-      location: anchor?.location, body: body)
+      location: anchor?.location, body: body, stamp: stamp)
   }
 }

@@ -13,15 +13,24 @@ public struct QueryService: Sendable {
   public let store: IndexStore
   /// Code ranking's file-level weights (docs/ranking.md); `ctx eval --set` changes them.
   public var rankingWeights = RankingWeights()
+  /// The workspace's `annotations/` as it is now (docs/annotations.md, "In effect at once");
+  /// nil uses the index's mirror, as of the last `ctx index`.
+  /// One service serves one request (a command, a tool call): the folder is listed once.
+  public let annotations: AnnotationView?
 
-  public init(store: IndexStore) {
+  public init(store: IndexStore, annotationsFolder: String? = nil) {
     self.store = store
+    annotations = annotationsFolder.map { AnnotationView(folder: $0, store: store) }
   }
 
   /// Opens the workspace's index read-only.
-  public init(databasePath: String) throws {
-    store = try IndexStore(path: databasePath, mode: .readOnly)
+  public init(databasePath: String, annotationsFolder: String? = nil) throws {
+    let store = try IndexStore(path: databasePath, mode: .readOnly)
+    self.store = store
+    annotations = annotationsFolder.map { AnnotationView(folder: $0, store: store) }
   }
+
+  var annotationLayer: AnnotationLayer { AnnotationLayer(store: store, current: annotations) }
 
   /// Code search with this service's ranking weights.
   public var codeSearch: CodeSearch {
@@ -42,7 +51,7 @@ public struct QueryService: Sendable {
       default: break
       }
     }
-    if let rows = try? store.annotations(), !rows.isEmpty { layers.insert(.annotations) }
+    if (try? annotationLayer.isEmpty()) == false { layers.insert(.annotations) }
     return layers
   }
 
@@ -84,7 +93,7 @@ public struct QueryService: Sendable {
       timer.mark("search.chat")
     }
     if (layer == nil || layer == .annotations) && scope.paths.isEmpty && scope.sources.isEmpty {
-      let found = try AnnotationLayer(store: store).search(text, limit: limit)
+      let found = try annotationLayer.search(text, limit: limit)
       let best = max(found.first?.score ?? 1, 0.001)
       hits += found.map { ($0.score / best, SearchHit(annotation: $0.row, score: $0.score, reasons: $0.reasons)) }
     }
@@ -264,7 +273,7 @@ public struct QueryService: Sendable {
       }
       if wants(.annotations) {
         // What people said about the items shown, which are all in scope.
-        context.annotations = try AnnotationLayer(store: store).attach(
+        context.annotations = try annotationLayer.attach(
           query: text, code: chunks, history: context.history, docs: context.docs, threads: context.threads)
       }
       return context

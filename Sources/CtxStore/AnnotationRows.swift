@@ -20,10 +20,14 @@ public struct AnnotationRow: Sendable, Hashable {
   public var fingerprint: String?
   public var location: String?
   public var body: String
+  /// The file's `size:mtime_ns:inode` when it was read: a reader takes the row instead of
+  /// parsing the file again while the file's stamp is the same (`CtxQuery.CurrentAnnotations`).
+  public var stamp: String?
 
   public init(
     name: String, target: String, targetKind: String, targetValue: String, kind: String, author: String, date: Date, status: String,
-    live: Bool, factKey: String?, factValue: String?, supersedes: [String], fingerprint: String?, location: String?, body: String
+    live: Bool, factKey: String?, factValue: String?, supersedes: [String], fingerprint: String?, location: String?, body: String,
+    stamp: String? = nil
   ) {
     self.name = name
     self.target = target
@@ -40,19 +44,22 @@ public struct AnnotationRow: Sendable, Hashable {
     self.fingerprint = fingerprint
     self.location = location
     self.body = body
+    self.stamp = stamp
   }
 }
 
 extension IndexStore {
   static let annotationColumns = """
-    name, target, target_kind, target_value, kind, author, date, status, live, fact_key, fact_value, supersedes, fingerprint, location, body
+    name, target, target_kind, target_value, kind, author, date, status, live, fact_key, fact_value, supersedes, fingerprint, location, body,
+    file_stamp
     """
 
   static func annotationRow(_ row: Row) -> AnnotationRow {
     AnnotationRow(
       name: row[0], target: row[1], targetKind: row[2], targetValue: row[3], kind: row[4], author: row[5],
       date: Date(timeIntervalSince1970: row[6]), status: row[7], live: row[8], factKey: row[9], factValue: row[10],
-      supersedes: (row[11] as String).split(separator: " ").map(String.init), fingerprint: row[12], location: row[13], body: row[14])
+      supersedes: (row[11] as String).split(separator: " ").map(String.init), fingerprint: row[12], location: row[13], body: row[14],
+      stamp: row[15])
   }
 
   /// Replaces every mirrored annotation with `rows` (one transaction).
@@ -63,7 +70,7 @@ extension IndexStore {
       let insert = try db.cachedStatement(
         sql: """
           INSERT INTO annotation(name, target, target_kind, target_value, norm, kind, author, date, status, live, fact_key, fact_value,
-            supersedes, fingerprint, location, body, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            supersedes, fingerprint, location, body, parts, file_stamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """)
       let text = try db.cachedStatement(sql: "INSERT INTO annotation_ft(rowid, target, body, parts) VALUES (?, ?, ?, ?)")
       for row in rows {
@@ -72,9 +79,64 @@ extension IndexStore {
         try insert.execute(arguments: [
           row.name, row.target, row.targetKind, row.targetValue, norm, row.kind, row.author, row.date.timeIntervalSince1970, row.status,
           row.live, row.factKey, row.factValue, row.supersedes.joined(separator: " "), row.fingerprint, row.location, row.body, parts,
+          row.stamp,
         ])
         try text.execute(arguments: [db.lastInsertedRowID, row.target, row.body, parts])
       }
+    }
+  }
+
+  /// How many annotations the mirror holds.
+  public func annotationCount() throws -> Int {
+    try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM annotation") ?? 0 }
+  }
+
+  /// What a reader needs of each mirrored annotation to tell whether its file changed and to
+  /// recompute liveness, without fetching whole rows.
+  public struct AnnotationState: Sendable {
+    /// `size:mtime_ns:inode` of the file when `ctx index` read it ("" when unknown).
+    public var stamp: String
+    public var rejected: Bool
+    public var supersedes: [String]
+  }
+
+  /// Each mirrored annotation's state, by name.
+  public func annotationStates() throws -> [String: AnnotationState] {
+    try read { db in
+      var states: [String: AnnotationState] = [:]
+      let cursor = try Row.fetchCursor(db, sql: "SELECT name, coalesce(file_stamp, ''), status = 'rejected', supersedes FROM annotation")
+      while let row = try cursor.next() {
+        let supersedes: String = row[3]
+        states[row[0]] = AnnotationState(stamp: row[1], rejected: row[2], supersedes: supersedes.isEmpty ? [] : supersedes.split(separator: " ").map(String.init))
+      }
+      return states
+    }
+  }
+
+  /// Mirrored annotations with these names.
+  public func annotations(names: [String]) throws -> [AnnotationRow] {
+    let unique = Array(Set(names))
+    guard !unique.isEmpty else { return [] }
+    return try read { db in
+      var rows: [AnnotationRow] = []
+      for start in stride(from: 0, to: unique.count, by: IndexStore.bulkSize) {
+        let slice = Array(unique[start..<min(start + IndexStore.bulkSize, unique.count)])
+        rows += try Row.fetchAll(
+          db, sql: "SELECT \(IndexStore.annotationColumns) FROM annotation WHERE name IN (\(databaseQuestionMarks(count: slice.count)))",
+          arguments: StatementArguments(slice)
+        ).map(IndexStore.annotationRow)
+      }
+      return rows
+    }
+  }
+
+  /// What full-text search indexes of each mirrored annotation (`parts` as stored), by name.
+  public func annotationTexts() throws -> [AnnotationText] {
+    try read { db in
+      var texts: [AnnotationText] = []
+      let cursor = try Row.fetchCursor(db, sql: "SELECT name, target, body, parts FROM annotation")
+      while let row = try cursor.next() { texts.append(AnnotationText(name: row[0], target: row[1], body: row[2], parts: row[3])) }
+      return texts
     }
   }
 

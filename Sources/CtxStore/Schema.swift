@@ -7,7 +7,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 8
+  static let version = 9
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -181,6 +181,12 @@ enum Schema {
             built REAL NOT NULL
           );
           """)
+    }
+    migrator.registerMigration("v9-annotation-stamps") { db in
+      // Each mirrored annotation's file stamp (size:mtime_ns:inode), so that a query process
+      // takes unchanged annotations from the mirror instead of parsing 10,000 files to see
+      // the folder as it is now (docs/annotations.md, "In effect at once").
+      try db.execute(sql: "ALTER TABLE annotation ADD COLUMN file_stamp TEXT")
     }
     return migrator
   }

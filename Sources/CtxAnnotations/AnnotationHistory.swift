@@ -1,0 +1,82 @@
+import CtxCore
+import Foundation
+
+/// A target's annotation history (`ctx annotations log`): every annotation ever written on it,
+/// whatever its status, oldest first, with what superseded what and when.
+public struct AnnotationHistoryEntry: Sendable, Codable {
+  /// An annotation that replaces this one.
+  public struct Successor: Sendable, Codable {
+    public var id: String
+    public var target: String
+    public var author: String
+    public var date: Date
+    public var status: String
+  }
+
+  public var id: String
+  public var kind: String
+  public var author: String
+  public var date: Date
+  public var status: String
+  /// `live`, `superseded` or `rejected`.
+  public var state: String
+  public var fact: [String: String]?
+  public var supersedes: [String]
+  /// Annotations naming this one in `supersedes` (rejected ones too, marked by their status).
+  public var supersededBy: [Successor]
+  /// When it stopped being the word on its target: the date of the first successor that is
+  /// not rejected. Nil while it holds.
+  public var trueUntil: Date?
+  public var text: String
+}
+
+public enum AnnotationHistory {
+  /// The history of `target` among `annotations`.
+  public static func log(of target: AnnotationTarget, in annotations: [Annotation]) -> [AnnotationHistoryEntry] {
+    let live = Set(ConflictDetector.live(annotations).map(\.id))
+    var successors: [String: [Annotation]] = [:]
+    for annotation in annotations {
+      for id in annotation.supersedes { successors[id, default: []].append(annotation) }
+    }
+    // Dates have whole seconds: within one, what supersedes comes after what it supersedes.
+    let byID = Dictionary(annotations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    var depths: [String: Int] = [:]
+    func depth(_ id: String, _ seen: Set<String> = []) -> Int {
+      if let known = depths[id] { return known }
+      guard let annotation = byID[id], !seen.contains(id) else { return 0 }
+      let value = annotation.supersedes.map { 1 + depth($0, seen.union([id])) }.max() ?? 0
+      depths[id] = value
+      return value
+    }
+    return annotations.filter { sameTarget($0.target, target) }
+      .map { ($0, depth($0.id)) }
+      .sorted { ($0.0.date, $0.1, $0.0.id) < ($1.0.date, $1.1, $1.0.id) }
+      .map(\.0)
+      .map { annotation in
+        let after = (successors[annotation.id] ?? []).sorted { ($0.date, $0.id) < ($1.date, $1.id) }
+        let state = annotation.status == .rejected ? "rejected" : live.contains(annotation.id) ? "live" : "superseded"
+        return AnnotationHistoryEntry(
+          id: annotation.id, kind: annotation.kind.rawValue, author: annotation.author, date: annotation.date, status: annotation.status.rawValue,
+          state: state, fact: annotation.factKey.map { ["key": $0, "value": annotation.factValue ?? ""] }, supersedes: annotation.supersedes,
+          supersededBy: after.map {
+            AnnotationHistoryEntry.Successor(id: $0.id, target: $0.target.description, author: $0.author, date: $0.date, status: $0.status.rawValue)
+          },
+          trueUntil: after.first { $0.status != .rejected }?.date, text: annotation.body)
+      }
+  }
+
+  /// One target however it is spelled: symbols as they are looked up (case and underscores
+  /// ignored), commits by prefix, terms ignoring case, the rest exactly.
+  static func sameTarget(_ a: AnnotationTarget, _ b: AnnotationTarget) -> Bool {
+    switch (a, b) {
+    case (.symbol(let x), .symbol(let y)):
+      return x.lowercased().filter { $0 != "_" } == y.lowercased().filter { $0 != "_" }
+    case (.commit(let x), .commit(let y)):
+      return x.hasPrefix(y) || y.hasPrefix(x)
+    case (.term(let x), .term(let y)):
+      return x.lowercased() == y.lowercased()
+    default:
+      return a == b
+    }
+  }
+}
