@@ -86,15 +86,29 @@ public struct AnnotationLayer: Sendable {
     }
     guard !attached.isEmpty else { return [] }
 
-    // Disagreements: every live annotation sharing a fact key with an attached one.
+    // Disagreements: every live annotation sharing a fact key with an attached one, and the
+    // other live annotations on the target of an attached correction (or the corrections on
+    // an attached annotation's target): competing claims are shown side by side.
     let keys = Set(attached.values.compactMap(\.row.factKey))
-    let all = keys.isEmpty ? [] : try allRows().filter { $0.live && $0.factKey.map(keys.contains) == true }
+    let all = try allRows().filter { $0.live }
+    func sameTarget(_ row: AnnotationRow) -> String {
+      row.targetKind == "symbol" ? "symbol:" + IndexStore.normalizedSymbol(row.targetValue) : row.target
+    }
+    let correctedTargets = Set(all.filter { $0.kind == "correction" }.map(sameTarget))
     let resolver = TargetResolver(store: store)
     var hits: [AnnotationHit] = []
     for (row, items) in attached.values {
       var hit = AnnotationHit(annotation: row, attachesTo: items, staleNote: nil, disagreements: [])
-      if let key = row.factKey {
+      if let key = row.factKey, keys.contains(key) {
         hit.disagreements = all.filter { $0.factKey == key && $0.factValue != row.factValue && $0.name != row.name }
+      }
+      let target = sameTarget(row)
+      if correctedTargets.contains(target) {
+        for other in all where other.name != row.name && sameTarget(other) == target && (other.kind == "correction" || row.kind == "correction")
+          && !hit.disagreements.contains(where: { $0.name == other.name })
+        {
+          hit.disagreements.append(other)
+        }
       }
       if let target = try? AnnotationTarget(parsing: row.target), let state = try? resolver.state(of: target) {
         if !state.exists {

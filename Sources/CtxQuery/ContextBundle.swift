@@ -340,8 +340,14 @@ public struct ContextBundle: Sendable {
     if let key = row.factKey { lines.append("fact: `\(key)` = `\(row.factValue ?? "")`") }
     if let note = hit.staleNote { lines.append("warning: \(note) (`ctx conflicts`)") }
     for other in hit.disagreements {
-      lines.append(
-        "conflict: \(other.author) (\(ISODate.string(Int64(other.date.timeIntervalSince1970)).prefix(10)), `\(other.name)`\(other.status == "proposed" ? ", proposed" : "")) says `\(other.factKey ?? "")` = `\(other.factValue ?? "")`; neither is picked: check with the people involved")
+      let who = "\(other.author) (\(ISODate.string(Int64(other.date.timeIntervalSince1970)).prefix(10)), `\(other.name)`\(other.status == "proposed" ? ", proposed" : ""))"
+      if let key = other.factKey, key == row.factKey {
+        lines.append("conflict: \(who) says `\(key)` = `\(other.factValue ?? "")`; neither is picked: check with the people involved")
+      } else {
+        // A competing correction on the same target (ctx conflicts: competing-corrections).
+        let said = IndexedText.clean(other.body).split(separator: "\n").first.map(String.init) ?? ""
+        lines.append("conflict: \(who) also has a \(other.kind) on this target: \"\(said.prefix(160))\"; neither is picked: `ctx review` decides")
+      }
     }
     // Annotation text is indexed text: fenced.
     let body = IndexedText.clean(row.body)
