@@ -23,12 +23,16 @@ extension Ctx {
     @Flag(name: .long, help: "Speak JSON lines (one request per line, one reply per line) instead of MCP.")
     var jsonl = false
 
+    @Option(name: .long, help: ArgumentHelp("How long one request may run before it is stopped and answered `timed_out` (`30s`, `2m`; `0` for no limit).", valueName: "duration"))
+    var requestTimeout: String?
+
     func run() throws {
       let server = try ServeLauncher.serverPath()
       var arguments = [server]
       if let workspace = workspaceOptions.workspace { arguments += ["--workspace", workspace] }
       if workspaceOptions.verbose { arguments.append("--verbose") }
       if jsonl { arguments.append("--jsonl") }
+      if let requestTimeout { arguments += ["--request-timeout", requestTimeout] }
       let cArguments = arguments.map { strdup($0) } + [nil]
       execv(server, cArguments)
       throw CtxError(.io, "cannot start \(server): \(String(cString: strerror(errno)))", path: server)

@@ -187,6 +187,8 @@ public struct ToolArguments: Sendable {
 /// another process as soon as it is committed.
 public final class ToolContext: @unchecked Sendable {
   public let workspace: Workspace
+  /// Seconds a request may run before its index statements are interrupted (nil: no limit).
+  public var requestTimeout: Double? = 30
   private let lock = NSLock()
   private var cached: (store: IndexStore, device: UInt64, inode: UInt64)?
 
@@ -244,15 +246,60 @@ public struct ToolRegistry: Sendable {
 
   public var names: [String] { tools.map(\.name) }
 
-  /// Runs a tool by name, turning every failure into a `ToolError`.
+  /// Runs a tool by name, turning every failure into a `ToolError`. A call still running at
+  /// the context's request deadline has its index statements interrupted and answers
+  /// `timed_out` (the server goes on with the next request).
   public func call(_ name: String, arguments: [String: Value], context: ToolContext) -> Result<ToolOutput, ToolError> {
     guard let tool = tool(named: name) else {
       return .failure(ToolError("unknown_tool", "there is no tool `\(name)`; the tools are \(names.joined(separator: ", "))"))
     }
+    let watchdog = RequestWatchdog(context: context)
+    let outcome: Result<ToolOutput, ToolError>
     do {
-      return .success(try tool.call(ToolArguments(arguments), context: context))
+      outcome = .success(try tool.call(ToolArguments(arguments), context: context))
     } catch {
-      return .failure(ToolError.from(error))
+      outcome = .failure(ToolError.from(error))
+    }
+    watchdog.finish()
+    // Past the deadline the answer may be missing what an interrupted statement would have
+    // read (some steps treat a failed read as "nothing"): never sent as if complete.
+    guard !watchdog.fired else {
+      let seconds = context.requestTimeout.map { $0 < 1 ? String(format: "%.3f", $0) : String(format: "%.0f", $0) } ?? "?"
+      return .failure(
+        ToolError(
+          "timed_out", "`\(name)` took longer than the request deadline (\(seconds) s) and was stopped; narrow the request, or start the server with a longer --request-timeout"))
+    }
+    return outcome
+  }
+}
+
+/// Interrupts the index's statements when a request outlives `ToolContext.requestTimeout`.
+final class RequestWatchdog: @unchecked Sendable {
+  private let lock = NSLock()
+  private var done = false
+  private var didFire = false
+
+  init(context: ToolContext) {
+    guard let seconds = context.requestTimeout, seconds > 0 else { return }
+    schedule(after: seconds, context: context)
+  }
+
+  /// SQLite interrupts only the statements running at that moment, so after the deadline
+  /// this repeats every 20 ms until the call ends: the call's next statement fails.
+  private func schedule(after seconds: Double, context: ToolContext) {
+    DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+      let store: IndexStore? = lock.withLock {
+        guard !done else { return nil }
+        didFire = true
+        return try? context.store()
+      }
+      guard let store else { return }
+      store.interrupt()
+      schedule(after: 0.02, context: context)
     }
   }
+
+  var fired: Bool { lock.withLock { didFire } }
+
+  func finish() { lock.withLock { done = true } }
 }

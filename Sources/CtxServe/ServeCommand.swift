@@ -26,7 +26,16 @@ public struct Serve: AsyncParsableCommand {
     @Flag(name: .long, help: "Speak JSON lines (one request per line, one reply per line) instead of MCP.")
     var jsonl = false
 
+    @Option(name: .long, help: ArgumentHelp("How long one request may run before it is stopped and answered `timed_out` (`30s`, `2m`; `0` for no limit).", valueName: "duration"))
+    var requestTimeout = "30s"
+
     public init() {}
+
+    public func validate() throws {
+      if requestTimeout != "0" && DurationText.seconds(requestTimeout, maximum: 86_400) == nil {
+        throw ValidationError("--request-timeout `\(requestTimeout)` is not a duration such as 30s, 2m or 0 (no limit), up to 24h")
+      }
+    }
 
     public func run() async throws {
       // Before anything else: keep the real stdout for the protocol and point fd 1 at stderr,
@@ -35,6 +44,7 @@ public struct Serve: AsyncParsableCommand {
       let logger = ServeLogging.logger(verbose: workspaceOptions.verbose)
       let workspace = try workspaceOptions.locate()
       let context = ToolContext(workspace: workspace)
+      context.requestTimeout = requestTimeout == "0" ? nil : DurationText.seconds(requestTimeout, maximum: 86_400)
       if jsonl {
         logger.info("serving JSON lines", metadata: ["workspace": "\(workspace.root)"])
         JSONLServer(context: context, logger: logger).run(input: STDIN_FILENO, output: protocolOutput)

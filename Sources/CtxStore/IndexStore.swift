@@ -125,6 +125,9 @@ public final class IndexStore: Sendable {
       if database.resultCode == .SQLITE_FULL {
         return CtxError(.storeFailed, "\(what): the disk is full; free space and run again (the previous index is intact)", path: path, cause: error)
       }
+      if database.resultCode == .SQLITE_INTERRUPT {
+        return CtxError(.timedOut, "\(what): stopped at the request deadline", path: path, cause: error)
+      }
       if database.resultCode == .SQLITE_CORRUPT || database.resultCode == .SQLITE_NOTADB {
         return CtxError(
           .storeFailed,
@@ -192,6 +195,12 @@ public final class IndexStore: Sendable {
     do { _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) } } catch {
       throw IndexStore.wrap(error, "cannot checkpoint the index", path: path)
     }
+  }
+
+  /// Stops the statements running now on every connection (they fail with SQLITE_INTERRUPT,
+  /// surfaced as `.timedOut`): how a server's request deadline ends a long query.
+  public func interrupt() {
+    pool.interrupt()
   }
 
   /// The database file plus its WAL, in bytes.
