@@ -112,7 +112,9 @@ public struct KnowledgeSearch: Sendable {
 
   /// Sections and threads that mention the symbols or files of `code` (a bundle's code items):
   /// "the docs that mention `validateSession`".
-  public func mentioning(code: [ChunkRecord], query text: String, limit: Int) throws -> (docs: [DocHit], threads: [ThreadHit]) {
+  /// - Parameter commits: commits the bundle shows; the pull requests and issues they name by
+  ///   number (`(#4692)`, `Merge pull request #4692`, `Fixes #12`) join as threads.
+  public func mentioning(code: [ChunkRecord], commits: [HistoryHit] = [], query text: String, limit: Int) throws -> (docs: [DocHit], threads: [ThreadHit]) {
     var targets: [(kind: MentionRecord.Kind, norm: String)] = []
     var seen = Set<String>()
     for chunk in code.prefix(8) {
@@ -133,11 +135,43 @@ public struct KnowledgeSearch: Sendable {
     for (id, written) in found.threads {
       threadCandidates[id, default: Candidate()].add(6, "mentions " + Set(written).sorted().prefix(3).map { "`\($0)`" }.joined(separator: ", "))
     }
+    // Pull requests and issues the shown commits name: where the "why" of the change lives.
+    for commit in commits.prefix(12) {
+      for number in KnowledgeSearch.referencedNumbers(in: commit.commit.summary + "\n" + commit.commit.body).prefix(3) {
+        let expression = "\"pull request \(number)\" OR \"issue \(number)\""
+        for (id, _) in try store.matchThreads(expression, limit: 3) {
+          threadCandidates[id, default: Candidate()].add(8, "linked from commit `\(commit.commit.sha.prefix(12))` (#\(number))")
+        }
+      }
+    }
     let query = QueryAnalysis.of(text)
     // The query itself, too: a decision about the topic matters even if it names no symbol.
     try fullText(query, match: store.matchSections, into: &sectionCandidates)
     try fullText(query, match: store.matchThreads, into: &threadCandidates)
     return (try rankSections(sectionCandidates, limit: limit), try rankThreads(threadCandidates, query: query, mentioned: found.threads, limit: limit))
+  }
+
+  /// Issue and pull request numbers a commit message names: `#1234` not inside a word (the
+  /// forms of `(#1234)`, `Merge pull request #1234 from …`, `Fixes #12`), in order, once each.
+  static func referencedNumbers(in message: String) -> [Int] {
+    var numbers: [Int] = []
+    let bytes = Array(message.utf8)
+    var index = 0
+    while index < bytes.count {
+      defer { index += 1 }
+      guard bytes[index] == UInt8(ascii: "#") else { continue }
+      if index > 0, bytes[index - 1] == UInt8(ascii: "&") || (bytes[index - 1] >= 0x30 && bytes[index - 1] <= 0x39)
+        || (bytes[index - 1] | 0x20 >= 0x61 && bytes[index - 1] | 0x20 <= 0x7A)
+      {
+        continue  // `&#39;`, `abc#12`, `C#`
+      }
+      var end = index + 1
+      while end < bytes.count && bytes[end] >= 0x30 && bytes[end] <= 0x39 && end - index <= 9 { end += 1 }
+      guard end > index + 1, let number = Int(String(decoding: bytes[(index + 1)..<end], as: UTF8.self)), number > 0 else { continue }
+      if end < bytes.count, bytes[end] | 0x20 >= 0x61 && bytes[end] | 0x20 <= 0x7A { continue }  // `#12ab` (a colour, an anchor)
+      if !numbers.contains(number) { numbers.append(number) }
+    }
+    return numbers
   }
 
   // MARK: Shared

@@ -249,7 +249,7 @@ public struct QueryService: Sendable {
         belowFloor["history"] = commits.count - context.history.count
       }
       if wants(.docs) || wants(.chat) {
-        var around = try knowledge.mentioning(code: chunks, query: text, limit: 8)
+        var around = try knowledge.mentioning(code: chunks, commits: context.history, query: text, limit: 8)
         around.docs = around.docs.filter(scope.admits)
         around.threads = around.threads.filter(scope.admits)
         if wants(.docs) {
@@ -266,7 +266,8 @@ public struct QueryService: Sendable {
         if wants(.chat) {
           let coverage = try evidence.coverage(of: around.threads.map(QueryService.evidenceText))
           context.threads = zip(around.threads, coverage).filter { hit, coverage in
-            floor.admits(source: hit.thread.source, coverage: coverage, lenient: hit.reasons.contains { $0.hasPrefix("mentions") })
+            floor.admits(
+              source: hit.thread.source, coverage: coverage, lenient: hit.reasons.contains { $0.hasPrefix("mentions") || $0.hasPrefix("linked from commit") })
           }.map(\.0)
           belowFloor["chat"] = around.threads.count - context.threads.count
         }

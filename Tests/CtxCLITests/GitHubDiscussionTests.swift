@@ -37,6 +37,8 @@ import Testing
     #expect(bundle.stdout.contains("Pull request #4692: add json provider interface"))
     #expect(bundle.stdout.contains("Why a provider rather than a setting?"), "the review discussion comes with it: \(bundle.stdout)")
     #expect(!bundle.stdout.contains("Typo in the quickstart"), "an unrelated issue stays out")
+    // The commit that introduced the code names the pull request by number: linked.
+    #expect(bundle.stdout.contains("linked from commit"), "\(bundle.stdout)")
 
     let json = try #require(try JSONSerialization.jsonObject(with: Data(try CtxBinary.run(["search", "json provider", "--layer", "chat", "--json"], in: workspace).stdout.utf8)) as? [String: Any])
     let ref = try #require((json["hits"] as? [[String: Any]])?.first?["ref"] as? String)
