@@ -28,6 +28,9 @@ public struct AnnotationHistoryEntry: Sendable, Codable {
   /// not rejected. Nil while it holds.
   public var trueUntil: Date?
   public var text: String
+  /// The last review decision recorded in the file (`reviewed_by`, `reviewed_at`,
+  /// `review_reason`): who accepted or rejected it, when and why.
+  public var review: Annotation.Review?
 }
 
 public enum AnnotationHistory {
@@ -61,7 +64,7 @@ public enum AnnotationHistory {
           supersededBy: after.map {
             AnnotationHistoryEntry.Successor(id: $0.id, target: $0.target.description, author: $0.author, date: $0.date, status: $0.status.rawValue)
           },
-          trueUntil: after.first { $0.status != .rejected }?.date, text: annotation.body)
+          trueUntil: after.first { $0.status != .rejected }?.date, text: annotation.body, review: annotation.review)
       }
   }
 

@@ -234,6 +234,9 @@ extension Ctx {
             if let fact = entry.fact { output += "  fact: \(fact["key"] ?? "") = \(fact["value"] ?? "")\n" }
             if !entry.supersedes.isEmpty { output += "  supersedes: \(entry.supersedes.joined(separator: ", "))\n" }
             output += "  " + entry.text.replacingOccurrences(of: "\n", with: "\n  ") + "\n"
+            if let review = entry.review {
+              output += "  reviewed by \(review.by), \(Timestamps.string(review.at))" + (review.reason.map { ": \($0)" } ?? "") + "\n"
+            }
             if entry.state == "rejected" { output += "  rejected: kept on file, shown nowhere\n" }
             if let until = entry.trueUntil { output += "  true until \(Timestamps.string(until))\n" }
             for successor in entry.supersededBy {

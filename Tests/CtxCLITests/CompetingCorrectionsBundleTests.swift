@@ -32,5 +32,8 @@ import Testing
     #expect(!settled.stdout.contains("also has a correction on this target"))
     let files = try FileManager.default.contentsOfDirectory(atPath: fixture.workspace + "/annotations").filter { $0.hasSuffix(".md") }
     #expect(files.count == 2)
+    // The target's history says who decided, when, and what was true until when.
+    let log = try fixture.ctx(["annotations", "log", "symbol:issueToken"])
+    #expect(log.stdout.contains("reviewed by Bo") && log.stdout.contains("superseded by \(humanID)") && log.stdout.contains("true until"), "\(log.stdout)")
   }
 }
