@@ -111,7 +111,10 @@ public struct DocsConnector: Sendable {
     if let known, known.stamp == stamp { return .unchanged(path: path) }
     let bytes: [UInt8]
     let readStamp: FileStamp
-    switch FileSystem.read(absolute) {
+    guard let read = FileSystem.read(absolute, within: config.readTimeout) else {
+      return issue(.unreadable, "reading took longer than read_timeout (\(config.readTimeout)): a hung network mount? Skipped; the run goes on")
+    }
+    switch read {
     case .bytes(let content, let value):
       bytes = content
       readStamp = value

@@ -83,6 +83,23 @@ public enum FileSystem {
     return .bytes(bytes, FileStamp(size: Int64(total), mtimeNanos: nanos))
   }
 
+  /// `read(path)` with a deadline: nil when the read has not finished within `timeout` (a
+  /// hung network mount, a device). The read goes on in the background and its result is
+  /// dropped; a read blocked in the kernel cannot be taken back, but the crawl is not held.
+  public static func read(_ path: String, within timeout: Duration) -> ReadResult? {
+    final class Box: @unchecked Sendable { var result: ReadResult? }
+    let box = Box()
+    let done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+      box.result = read(path)
+      done.signal()
+    }
+    let (seconds, attoseconds) = timeout.components
+    let wait = DispatchTimeInterval.nanoseconds(Int(min(Double(seconds) * 1e9 + Double(attoseconds) / 1e9, 1e15)))
+    guard done.wait(timeout: .now() + wait) == .success else { return nil }
+    return box.result
+  }
+
   public static func describe(errno code: Int32) -> String {
     String(cString: strerror(code))
   }

@@ -26,6 +26,10 @@ public struct SourceConfig: Sendable, Hashable {
   public var chat: ChatOptions?
   /// Extra secret rules and allowed values for this source (`redaction:`).
   public var redaction = RedactionSettings()
+  /// How long reading one file may take (code and docs sources, `read_timeout`, default
+  /// 60 s): a read stuck on a hung network mount makes the file a named problem and the crawl
+  /// goes on.
+  public var readTimeout: Duration = .seconds(60)
 
   public init(
     name: String, kind: Kind, root: String, configFile: String, include: [String] = [],

@@ -9,9 +9,9 @@ import Yams
 /// wrong type shows the expected shape, and a path that is not a folder shows the resolved path.
 public enum ConnectorFile {
   static let commonKeys = ["kind", "path", "include", "exclude", "description", "redaction"]
-  static let codeKeys = ["max_file_size", "default_excludes", "max_chunk_lines", "use_git", "revision", "ctags_timeout"]
+  static let codeKeys = ["max_file_size", "default_excludes", "max_chunk_lines", "use_git", "revision", "ctags_timeout", "read_timeout"]
   static let gitKeys = ["refs", "trust_owner", "line_counts"]
-  static let docsKeys = ["max_file_size", "default_excludes", "use_git", "max_section_lines", "text_group_lines"]
+  static let docsKeys = ["max_file_size", "default_excludes", "use_git", "max_section_lines", "text_group_lines", "read_timeout"]
   static let chatKeys = [
     "format", "channels", "include_private", "include_dms", "include_group_dms", "include_unlisted", "include_bots", "keep_subtypes",
     "max_message_bytes", "max_file_size", "zip_max_entries", "zip_max_total_bytes", "zip_max_ratio",
@@ -116,6 +116,9 @@ public enum ConnectorFile {
     config.include = try stringList(values["include"], key: "include", path: path)
     config.exclude = try stringList(values["exclude"], key: "exclude", path: path)
     if let node = values["redaction"] { config.redaction = try redaction(node, path: path) }
+    if let node = values["read_timeout"] {
+      config.readTimeout = try duration(node, key: "read_timeout", path: path)
+    }
     if kind == .docs {
       try parseDocs(values, into: &config, path: path)
       return config

@@ -50,6 +50,7 @@ import Testing
     ("kind: code\npath: .\nmax_file_size: nanKiB\n", 3, "must be a size"),
     ("kind: chat\nformat: jsonl\npath: .\nmax_message_bytes: 1e300KiB\n", 4, "too large"),
     ("kind: code\npath: .\nctags_timeout: forever\n", 3, "must be a duration"),
+    ("kind: docs\npath: .\nread_timeout: later\n", 3, "must be a duration"),
     ("kind: code\npath: .\nctags_timeout: 0s\n", 3, "must be a duration"),
     ("kind: code\npath: .\nctags_timeout: 1e300h\n", 3, "must be a duration"),
   ])
