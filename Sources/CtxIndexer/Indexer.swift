@@ -128,17 +128,19 @@ public struct Indexer: Sendable {
     if let deadline = options.deadline, ContinuousClock.now >= deadline { return }
     var tables = Set(try store.vocabularyMissing())
     if options.full || !report.removedSources.isEmpty { tables = Set(IndexStore.vocabularyTables) }
-    for source in report.sources where source.status != .failed {
-      let filesChanged = source.added + source.changed + source.deleted > 0
-      switch source.kind {
-      case "code" where filesChanged: tables.insert("chunk_ft")
-      case "docs" where filesChanged: tables.insert("section_ft")
-      case "git" where (source.history?.commitsAdded ?? 0) + (source.history?.commitsRemoved ?? 0) > 0: tables.insert("commit_ft")
-      case "chat" where (source.chat?.threadsRebuilt ?? 0) > 0 || filesChanged: tables.insert("thread_ft")
-      default: break
-      }
-    }
     try await store.refreshVocabulary(IndexStore.vocabularyTables.filter(tables.contains))
+  }
+
+  /// The full-text table a source's run changed, if it changed anything.
+  static func vocabularyTable(changedBy source: SourceReport) -> String? {
+    let filesChanged = source.added + source.changed + source.deleted > 0
+    switch source.kind {
+    case "code" where filesChanged: return "chunk_ft"
+    case "docs" where filesChanged: return "section_ft"
+    case "git" where (source.history?.commitsAdded ?? 0) + (source.history?.commitsRemoved ?? 0) > 0: return "commit_ft"
+    case "chat" where (source.chat?.threadsRebuilt ?? 0) > 0 || filesChanged: return "thread_ft"
+    default: return nil
+    }
   }
 
   /// Crawls one source, cancelled at `deadline`: the crawl's tasks check for cancellation
@@ -188,6 +190,10 @@ public struct Indexer: Sendable {
       case .chat:
         report = try await crawlChat(source, sourceID: sourceID, store: store, report: report, progress: progress)
       }
+      // In the source's own transaction: a changed table's vocabulary copy is marked out of
+      // date with the change itself, so a run killed before the copy is refreshed leaves it
+      // marked (the next run refreshes it; searches count from fts5vocab meanwhile).
+      if let table = Indexer.vocabularyTable(changedBy: report) { try await store.invalidateVocabulary([table]) }
       try await store.commitSource()
       if source.kind == .git { report.history?.commitsTotal = try store.commitCount(sourceID: sourceID) }
     } catch {

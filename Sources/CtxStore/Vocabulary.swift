@@ -24,7 +24,16 @@ extension IndexStore {
     }
   }
 
-  /// The tables whose vocabulary has never been copied (a new index, or one from before v8).
+  /// Marks the copies of `tables` out of date (inside the transaction that changed them):
+  /// searches count from `fts5vocab` until the end of the run refreshes them.
+  public func invalidateVocabulary(_ tables: [String]) async throws {
+    try await write { db in
+      for table in tables { try db.execute(sql: "DELETE FROM vocabulary_built WHERE fts = ?", arguments: [table]) }
+    }
+  }
+
+  /// The tables whose vocabulary copy is missing or out of date (a new index, one from before
+  /// v8, or a table changed by a run that ended before its copy was refreshed).
   public func vocabularyMissing() throws -> [String] {
     let built = try read { db in Set(try String.fetchAll(db, sql: "SELECT fts FROM vocabulary_built")) }
     return IndexStore.vocabularyTables.filter { !built.contains($0) }

@@ -44,4 +44,25 @@ import Testing
     #expect(try store.termStatistics(words: ["cookie"]).documentFrequency == ["cooki": 1])
     #expect(try store.termStatistics(words: ["sessions", "zebrafish"]).documentFrequency == ["session": 3, "zebrafish": 1])
   }
+
+  /// A run killed after a source's transaction committed but before the copy was refreshed:
+  /// the copy was marked out of date in that transaction, so searches count from the index
+  /// itself and the next run refreshes it (CrashSafetyTests found answers that differed).
+  @Test func aChangeMarksTheCopyOutOfDateInItsOwnTransaction() async throws {
+    let scratch = ScratchDirectory()
+    let store = try IndexStore(path: scratch.path + "/ctx.sqlite", mode: .readWrite)
+    let source = try await store.ensureSource(name: "code", kind: "code", root: scratch.path)
+    try await store.apply([.upsert(file("a.c", "session token"), chunkParts: [""])], sourceID: source)
+    try await store.refreshVocabulary(IndexStore.vocabularyTables)
+    #expect(try store.documentFrequencies(["session"]) == ["session": 1])
+
+    try await store.beginSource()
+    try await store.apply([.upsert(file("b.c", "session cookie"), chunkParts: [""])], sourceID: source)
+    try await store.invalidateVocabulary(["chunk_ft"])
+    try await store.commitSource()
+    try await store.recordRun(sourceID: source, started: Date(), finished: Date(), status: "ok", reportJSON: "{}")
+    // "Killed" here: no refresh. The stale copy is not used.
+    #expect(try store.vocabularyMissing() == ["chunk_ft"])
+    #expect(try store.documentFrequencies(["session"]) == ["session": 2])
+  }
 }
