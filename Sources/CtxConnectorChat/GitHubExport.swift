@@ -70,20 +70,15 @@ struct GitHubExportReader {
         }
       }
       var truncation = TruncationCounter()
-      let messages = repository.messages(options: options, truncation: &truncation)
-      if let issue = truncation.issue(path: folder, limit: options.maxMessageBytes) { try await sink.accept(.issue(issue)) }
       let conversation = ChatConversation(name: repository.name, id: nil, kind: .publicChannel)
-      // Whole threads in batches of about 5,000 messages, the file stamps with the last one.
-      var batch: [ChatMessage] = []
-      let threads = Dictionary(grouping: messages, by: \.threadTS).sorted { $0.key < $1.key }
-      for (index, thread) in threads.enumerated() {
-        batch += thread.value
-        if batch.count >= 5000 && index < threads.count - 1 {
-          try await sink.accept(.batch(ChatBatch(conversation: conversation, files: [], messages: batch)))
-          batch = []
-        }
+      // Whole threads in batches of about 5,000 messages; the file stamps go with the last one.
+      var pending: [ChatMessage]? = nil
+      try await repository.forEachBatch(options: options, truncation: &truncation) { batch in
+        if let previous = pending { try await sink.accept(.batch(ChatBatch(conversation: conversation, files: [], messages: previous))) }
+        pending = batch
       }
-      try await sink.accept(.batch(ChatBatch(conversation: conversation, files: stamps, messages: batch)))
+      try await sink.accept(.batch(ChatBatch(conversation: conversation, files: stamps, messages: pending ?? [])))
+      if let issue = truncation.issue(path: folder, limit: options.maxMessageBytes) { try await sink.accept(.issue(issue)) }
     }
   }
 }
@@ -203,25 +198,32 @@ struct GitHubRepository {
     return nil
   }
 
-  /// The threads' messages: each item's root, then its replies; bots left out unless asked.
-  func messages(options: ChatOptions, truncation: inout TruncationCounter) -> [ChatMessage] {
-    var byTS: [String: ChatMessage] = [:]
-    var roots: [Int: String] = [:]
+  /// The threads' messages, a few thousand at a time (`body` gets whole threads): each item's
+  /// root, then its replies in time order; bots left out unless asked. Built lazily so a large
+  /// export never holds every message at once.
+  func forEachBatch(options: ChatOptions, truncation: inout TruncationCounter, size: Int = 5000, _ body: ([ChatMessage]) async throws -> Void) async rethrows {
+    let byNumber = Dictionary(grouping: replies, by: \.number)
+    var batch: [ChatMessage] = []
     for item in items.values.sorted(by: { $0.number < $1.number }) {
       guard let created = item.created, let ts = GitHubJSON.ts(created, unique: item.number) else { continue }
-      roots[item.number] = ts
-      if item.author.isBot && !options.includeBots { continue }
-      let text = truncation.apply(rootText(item), limit: options.maxMessageBytes)
-      byTS[ts] = message(ts: ts, thread: ts, author: item.author.name, text: text, edited: false, id: "\(item.number)")
+      var thread: [String: ChatMessage] = [:]
+      if !item.author.isBot || options.includeBots {
+        thread[ts] = message(ts: ts, thread: ts, author: item.author.name, text: truncation.apply(rootText(item), limit: options.maxMessageBytes), edited: false, id: "\(item.number)")
+      }
+      for reply in byNumber[item.number] ?? [] {
+        if reply.author.isBot && !options.includeBots { continue }
+        guard let replyCreated = reply.created, let replyTS = GitHubJSON.ts(replyCreated, unique: reply.id), let text = replyText(reply) else { continue }
+        let edited = reply.updated.map { $0 > replyCreated + 1_000_000 } ?? false
+        thread[replyTS] = message(
+          ts: replyTS, thread: ts, author: reply.author.name, text: truncation.apply(text, limit: options.maxMessageBytes), edited: edited, id: "\(reply.id)")
+      }
+      batch += ChatTimestamp.sorted(thread.values)
+      if batch.count >= size {
+        try await body(batch)
+        batch = []
+      }
     }
-    for reply in replies {
-      guard let thread = roots[reply.number] else { continue }  // its issue is not in the export
-      if reply.author.isBot && !options.includeBots { continue }
-      guard let created = reply.created, let ts = GitHubJSON.ts(created, unique: reply.id), let body = replyText(reply) else { continue }
-      let edited = reply.updated.map { $0 > created + 1_000_000 } ?? false
-      byTS[ts] = message(ts: ts, thread: thread, author: reply.author.name, text: truncation.apply(body, limit: options.maxMessageBytes), edited: edited, id: "\(reply.id)")
-    }
-    return ChatTimestamp.sorted(byTS.values)
+    try await body(batch)  // the last (possibly empty) batch
   }
 
   private func message(ts: String, thread: String, author: String, text: String, edited: Bool, id: String?) -> ChatMessage {
