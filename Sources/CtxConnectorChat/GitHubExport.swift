@@ -240,7 +240,7 @@ struct GitHubRepository {
       state = ["merged " + String(merged.prefix(10))]
       if let sha = item.mergeCommit { state.append("merge commit \(sha)") }
     }
-    if let head = item.head { state.append("head \(head)") }
+    if let head = item.head { state.append("head commit \(head)") }
     if !item.labels.isEmpty { state.append("labels: " + item.labels.joined(separator: ", ")) }
     if let lock = item.lock { state.append("locked" + (lock.isEmpty ? "" : " (\(lock))")) }
     return "\(item.isPullRequest ? "Pull request" : "Issue") #\(item.number): \(item.title)\n\(state.joined(separator: "; "))"

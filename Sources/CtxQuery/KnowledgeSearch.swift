@@ -126,6 +126,10 @@ public struct KnowledgeSearch: Sendable {
         if let name = chunk.path.split(separator: "/").last, name.contains(".") { targets.append((.path, name.lowercased())) }
       }
     }
+    // Commits shown, by full id: a pull request's thread names its merge and head commits.
+    for commit in commits.prefix(12) where seen.insert("c" + commit.commit.sha).inserted {
+      targets.append((.commit, commit.commit.sha.lowercased()))
+    }
     let found = try store.mentioning(targets)
     var sectionCandidates: [Int64: Candidate] = [:]
     for (id, written) in found.sections {
@@ -148,7 +152,20 @@ public struct KnowledgeSearch: Sendable {
     // The query itself, too: a decision about the topic matters even if it names no symbol.
     try fullText(query, match: store.matchSections, into: &sectionCandidates)
     try fullText(query, match: store.matchThreads, into: &threadCandidates)
-    return (try rankSections(sectionCandidates, limit: limit), try rankThreads(threadCandidates, query: query, mentioned: found.threads, limit: limit))
+    var threads = try rankThreads(threadCandidates, query: query, mentioned: found.threads, limit: limit)
+    // The issues a pull request in the bundle says it fixes or refers to (`fixes #4691`).
+    var referenced = false
+    for hit in threads where hit.messages.first?.text.hasPrefix("Pull request #") == true {
+      let pullRequest = hit.messages.first?.text.split(separator: ":").first.map(String.init) ?? "a pull request"
+      for number in KnowledgeSearch.referencedNumbers(in: hit.messages.map(\.text).joined(separator: "\n")).prefix(3) {
+        for (id, _) in try store.matchThreads("\"issue \(number)\"", limit: 2) where id != hit.thread.id {
+          threadCandidates[id, default: Candidate()].add(5, "referenced by \(pullRequest) (#\(number))")
+          referenced = true
+        }
+      }
+    }
+    if referenced { threads = try rankThreads(threadCandidates, query: query, mentioned: found.threads, limit: limit) }
+    return (try rankSections(sectionCandidates, limit: limit), threads)
   }
 
   /// Issue and pull request numbers a commit message names: `#1234` not inside a word (the

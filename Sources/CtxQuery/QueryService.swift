@@ -265,10 +265,17 @@ public struct QueryService: Sendable {
         }
         if wants(.chat) {
           let coverage = try evidence.coverage(of: around.threads.map(QueryService.evidenceText))
-          context.threads = zip(around.threads, coverage).filter { hit, coverage in
+          var admitted = zip(around.threads, coverage).filter { hit, coverage in
             floor.admits(
               source: hit.thread.source, coverage: coverage, lenient: hit.reasons.contains { $0.hasPrefix("mentions") || $0.hasPrefix("linked from commit") })
           }.map(\.0)
+          // An issue a pull request in the bundle says it fixes is part of that pull request's
+          // "why": it comes with it, whatever its own words.
+          let pullRequests = Set(admitted.compactMap { $0.messages.first?.text.split(separator: ":").first.map(String.init) }.filter { $0.hasPrefix("Pull request #") })
+          for hit in around.threads where !admitted.contains(where: { $0.thread.id == hit.thread.id }) {
+            if hit.reasons.contains(where: { reason in pullRequests.contains { reason.hasPrefix("referenced by \($0) ") } }) { admitted.append(hit) }
+          }
+          context.threads = admitted
           belowFloor["chat"] = around.threads.count - context.threads.count
         }
       }

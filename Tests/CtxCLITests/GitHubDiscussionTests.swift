@@ -39,6 +39,8 @@ import Testing
     #expect(!bundle.stdout.contains("Typo in the quickstart"), "an unrelated issue stays out")
     // The commit that introduced the code names the pull request by number: linked.
     #expect(bundle.stdout.contains("linked from commit"), "\(bundle.stdout)")
+    // The issue the pull request fixes (`fixes #4691`) comes with it.
+    #expect(bundle.stdout.contains("referenced by Pull request #4692") && bundle.stdout.contains("Setting a custom JSONEncoder is awkward"), "\(bundle.stdout)")
 
     let json = try #require(try JSONSerialization.jsonObject(with: Data(try CtxBinary.run(["search", "json provider", "--layer", "chat", "--json"], in: workspace).stdout.utf8)) as? [String: Any])
     let ref = try #require((json["hits"] as? [[String: Any]])?.first?["ref"] as? String)

@@ -20,9 +20,10 @@ import Testing
     let pull = try #require(threads.first { $0.messages.first?.text.hasPrefix("Pull request #4692") == true })
     let root = try #require(pull.messages.first)
     #expect(root.author == "davidism")
-    #expect(root.text.hasPrefix("Pull request #4692: add json provider interface\nmerged 2022-07-14; merge commit 9f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c; head 0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d; labels: feature\n\nThe `JSONProvider` interface"), "\(root.text)")
+    #expect(root.text.hasPrefix("Pull request #4692: add json provider interface\nmerged 2022-07-14; merge commit 9f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c; head commit 0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d; labels: feature\n\nThe `JSONProvider` interface"), "\(root.text)")
     #expect(!root.text.contains("Before opening a PR"), "template comments are dropped")
     #expect(root.mentions.identifiers.contains("JSONProvider"))
+    #expect(root.mentions.commits == ["9f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c", "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d"], "\(root.mentions.commits)")
     // Comments, review comments and reviews follow in time order; the bot and the empty
     // COMMENTED review are left out.
     #expect(pull.messages.map(\.author) == ["davidism", "pgjones", "pgjones", "pgjones", "pgjones"], "\(pull.messages.map(\.text))")
