@@ -14,6 +14,7 @@ import argparse, json, os, subprocess, sys, tempfile
 
 BASE = "279ce7b0"      # 2026-05-12, "Add type annotations for instance attributes in `utils`"
 HEAD = "7a0a3447"      # 2026-07-16, "Mark clearly functions private status" (renames)
+RENAME = "00883dd3"    # 2020-04-19, renames get_streerror to get_strerror
 
 
 def run(args, cwd, check=True):
@@ -105,6 +106,33 @@ def main():
     check("the log says who decided and what was true until when", "reviewed by Bo" in log and "true until" in log, log[:600])
     now = set(os.listdir(os.path.join(ws, "annotations")))
     check("nothing a person wrote is lost", files_written <= now, f"missing: {files_written - now}")
+
+    # A real rename: 00883dd3 (2020, "remove py2 parts of _compat module", 16 files) renamed
+    # `get_streerror` to `get_strerror` in src/click/_compat.py and every caller.
+    repo2 = os.path.join(root, "click-2020")
+    run(["git", "clone", "-q", args.click, repo2], root)
+    run(["git", "checkout", "-q", RENAME + "^"], repo2)
+    ws2 = os.path.join(root, "ws-2020")
+    run([ctx, "init", ws2], root)
+    with open(os.path.join(ws2, "connectors", "code.yaml"), "w") as f:
+        f.write(f'kind: code\npath: {repo2}\ninclude: ["src/click/**"]\n')
+    with open(os.path.join(ws2, "connectors", "history.yaml"), "w") as f:
+        f.write(f"kind: git\npath: {repo2}\n")
+    run([ctx, "index", "--quiet"], ws2)
+    renamed_id = json.loads(run([ctx, "annotate", "symbol:get_streerror", "--kind", "caveat", "--text", "Falls back to str(e) when the OS error has no message.", "--author", "Ada", "--json"], ws2).stdout)["id"]
+    run(["git", "checkout", "-q", RENAME], repo2)
+    run([ctx, "index", "--quiet"], ws2)
+    found = [c for c in json.loads(run([ctx, "conflicts", "--json"], ws2).stdout)["conflicts"] if renamed_id in json.dumps(c)]
+    text = json.dumps(found)
+    check(f"get_streerror: renamed to get_strerror, with commit {RENAME}",
+          any(c["kind"] == "renamed" and "get_strerror" in c.get("summary", "") for c in found) and RENAME in text, text[:600])
+    offer = run([ctx, "annotations", "reanchor", renamed_id], ws2, check=False)
+    check("reanchor offers the new name (and changes nothing without --accept-rename)",
+          "renamed to `get_strerror`" in offer.stderr and offer.returncode != 0, (offer.stdout + offer.stderr)[:400])
+    run([ctx, "annotations", "reanchor", renamed_id, "--accept-rename", "--reviewer", "Bo"], ws2)
+    moved = open(os.path.join(ws2, "annotations", renamed_id + ".md")).read()
+    left = [c for c in json.loads(run([ctx, "conflicts", "--json"], ws2).stdout)["conflicts"] if renamed_id in json.dumps(c)]
+    check("--accept-rename moves it to symbol:get_strerror and the conflict is gone", "symbol:get_strerror" in moved and not left, moved[:300] + json.dumps(left)[:300])
 
     print(f"{len(failures)} failed" if failures else "all checks passed")
     sys.exit(1 if failures else 0)

@@ -53,7 +53,11 @@ public final class AnchorHistory {
     state.changesArePrecise = true
     state.changedBy = state.commits.map(\.line)
     if !state.exists, case .symbol(let name) = annotation.target, let now = trace.lines,
-      let renamed = try? store.symbolsDefined(inPath: nowFile).first(where: { $0.name != name && now.contains($0.line) })
+      // The definition in the traced lines closest in spelling to the old name: a large
+      // commit can leave several definitions in the range (click 00883dd3 renamed
+      // `get_streerror` to `get_strerror` while deleting code around it).
+      let renamed = try? store.symbolsDefined(inPath: nowFile).filter({ $0.name != name && now.contains($0.line) })
+        .min(by: { (EditDistance.between($0.name.lowercased(), name.lowercased()), $0.line) < (EditDistance.between($1.name.lowercased(), name.lowercased()), $1.line) })
     {
       state.renamedTo = renamed.name
       state.renamedIn = (trace.watchLostIn ?? trace.commits.last).map(AnchorHistory.change)
