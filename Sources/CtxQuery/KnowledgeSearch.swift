@@ -1,3 +1,4 @@
+import CtxConnectors
 import CtxCore
 import CtxStore
 import Foundation
@@ -168,25 +169,13 @@ public struct KnowledgeSearch: Sendable {
     return (try rankSections(sectionCandidates, limit: limit), threads)
   }
 
-  /// Issue and pull request numbers a commit message names: `#1234` not inside a word (the
-  /// forms of `(#1234)`, `Merge pull request #1234 from …`, `Fixes #12`), in order, once each.
+  /// Issue and pull request numbers a commit message names (`(#1234)`, `Merge pull request
+  /// #1234 from …`, `Fixes #12`, an `/issues/12` URL), in order, once each: the `#` issue
+  /// references `DocumentMentions` finds.
   static func referencedNumbers(in message: String) -> [Int] {
     var numbers: [Int] = []
-    let bytes = Array(message.utf8)
-    var index = 0
-    while index < bytes.count {
-      defer { index += 1 }
-      guard bytes[index] == UInt8(ascii: "#") else { continue }
-      if index > 0, bytes[index - 1] == UInt8(ascii: "&") || (bytes[index - 1] >= 0x30 && bytes[index - 1] <= 0x39)
-        || (bytes[index - 1] | 0x20 >= 0x61 && bytes[index - 1] | 0x20 <= 0x7A)
-      {
-        continue  // `&#39;`, `abc#12`, `C#`
-      }
-      var end = index + 1
-      while end < bytes.count && bytes[end] >= 0x30 && bytes[end] <= 0x39 && end - index <= 9 { end += 1 }
-      guard end > index + 1, let number = Int(String(decoding: bytes[(index + 1)..<end], as: UTF8.self)), number > 0 else { continue }
-      if end < bytes.count, bytes[end] | 0x20 >= 0x61 && bytes[end] | 0x20 <= 0x7A { continue }  // `#12ab` (a colour, an anchor)
-      if !numbers.contains(number) { numbers.append(number) }
+    for issue in DocumentMentions.extract(from: message).issues where issue.hasPrefix("#") {
+      if let number = Int(issue.dropFirst()), number > 0, !numbers.contains(number) { numbers.append(number) }
     }
     return numbers
   }
