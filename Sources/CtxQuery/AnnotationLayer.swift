@@ -88,13 +88,15 @@ public struct AnnotationLayer: Sendable {
 
     // Disagreements: every live annotation sharing a fact key with an attached one, and the
     // other live annotations on the target of an attached correction (or the corrections on
-    // an attached annotation's target): competing claims are shown side by side.
+    // an attached annotation's target): competing claims are shown side by side. Claims on
+    // an attached row's target are among `rows` already (same symbol, or a non-symbol kind);
+    // only fact keys need every annotation.
     let keys = Set(attached.values.compactMap(\.row.factKey))
-    let all = try allRows().filter { $0.live }
+    let all = keys.isEmpty ? [] : try allRows().filter { $0.live && $0.factKey.map(keys.contains) == true }
     func sameTarget(_ row: AnnotationRow) -> String {
       row.targetKind == "symbol" ? "symbol:" + IndexStore.normalizedSymbol(row.targetValue) : row.target
     }
-    let correctedTargets = Set(all.filter { $0.kind == "correction" }.map(sameTarget))
+    let correctedTargets = Set(rows.filter { $0.kind == "correction" }.map(sameTarget))
     let resolver = TargetResolver(store: store)
     var hits: [AnnotationHit] = []
     for (row, items) in attached.values {
@@ -104,7 +106,7 @@ public struct AnnotationLayer: Sendable {
       }
       let target = sameTarget(row)
       if correctedTargets.contains(target) {
-        for other in all where other.name != row.name && sameTarget(other) == target && (other.kind == "correction" || row.kind == "correction")
+        for other in rows where other.name != row.name && sameTarget(other) == target && (other.kind == "correction" || row.kind == "correction")
           && !hit.disagreements.contains(where: { $0.name == other.name })
         {
           hit.disagreements.append(other)
