@@ -69,15 +69,9 @@ public struct CodeConnector: Connector {
   /// Lists the source's files, through git when the root is inside a work tree; paths that
   /// hold a secret are left out (a `secret-in-path` skip, named redacted).
   func listFiles() throws -> CodeListing {
-    let screen = PathScreen(redactor: try Redactor(settings: config.redaction))
-    var listing = try listAllFiles()
-    listing.issues = listing.issues.map(screen.safe)
-    listing.entries = listing.entries.filter { entry in
-      guard let issue = screen.issue(for: entry.path) else { return true }
-      listing.issues.append(issue)
-      return false
-    }
-    return listing
+    let listing = try listAllFiles()
+    let screened = PathScreen(redactor: try Redactor(settings: config.redaction)).screen(listing.entries, issues: listing.issues, path: \.path)
+    return CodeListing(entries: screened.entries, issues: screened.issues)
   }
 
   private func listAllFiles() throws -> CodeListing {

@@ -82,14 +82,8 @@ extension CodeConnector {
   /// The revision's files to consider, without those whose path holds a secret, and a skip
   /// issue (path redacted) for each of those.
   func screenedRevisionListing(_ tree: GitRevisionTree, revision: String) throws -> (files: [GitTreeFile], issues: [CrawlIssue]) {
-    let screen = PathScreen(redactor: try Redactor(settings: config.redaction))
-    var issues: [CrawlIssue] = []
-    let files = try revisionListing(tree, revision: revision).filter { file in
-      guard let issue = screen.issue(for: file.path) else { return true }
-      issues.append(issue)
-      return false
-    }
-    return (files, issues)
+    let screened = PathScreen(redactor: try Redactor(settings: config.redaction)).screen(try revisionListing(tree, revision: revision), issues: [], path: \.path)
+    return (screened.entries, screened.issues)
   }
 
   func pendingChanges(revision: String, known: [String: KnownFile], skipped: [String: SkippedStamp] = [:]) throws -> PendingFiles {

@@ -148,16 +148,9 @@ public struct DocsConnector: Sendable {
   /// The source's files, through git when the root is inside a work tree; paths that hold a
   /// secret are left out (a `secret-in-path` skip, named redacted).
   func listFiles() throws -> (entries: [(path: String, isSymlink: Bool)], issues: [CrawlIssue]) {
-    var listing = try listAllFiles()
+    let listing = try listAllFiles()
     guard let redactor else { return listing }
-    let screen = PathScreen(redactor: redactor)
-    listing.issues = listing.issues.map(screen.safe)
-    listing.entries = listing.entries.filter { entry in
-      guard let issue = screen.issue(for: entry.path) else { return true }
-      listing.issues.append(issue)
-      return false
-    }
-    return listing
+    return PathScreen(redactor: redactor).screen(listing.entries, issues: listing.issues, path: \.path)
   }
 
   private func listAllFiles() throws -> (entries: [(path: String, isSymlink: Bool)], issues: [CrawlIssue]) {

@@ -34,6 +34,18 @@ public struct PathScreen: Sendable {
       message: "the path holds a secret (\(found.rules.joined(separator: ", "))); not indexed, so the name is stored nowhere: rename it to index it")
   }
 
+  /// A listing with the entries whose path holds a secret left out: the kept entries, and the
+  /// listing's issues (made safe) followed by one skip issue per entry left out.
+  public func screen<Entry>(_ entries: [Entry], issues: [CrawlIssue], path: (Entry) -> String) -> (entries: [Entry], issues: [CrawlIssue]) {
+    var screenedIssues = issues.map(safe)
+    let kept = entries.filter { entry in
+      guard let issue = issue(for: path(entry)) else { return true }
+      screenedIssues.append(issue)
+      return false
+    }
+    return (kept, screenedIssues)
+  }
+
   /// `issue` with any secret in its path or message replaced (a walker's issue about a folder).
   public func safe(_ issue: CrawlIssue) -> CrawlIssue {
     var safe = issue
