@@ -72,38 +72,17 @@ extension GitHistory {
   /// One file's `diff --git` section; binary files and unreadable blobs get a one-line note.
   static func fileDiff(_ repository: OpaquePointer, oldPath: String, newPath: String, old: git_oid?, new: git_oid?) -> String {
     let header = "diff --git a/\(oldPath) b/\(newPath)\n"
-    func lookup(_ id: git_oid?) -> OpaquePointer?? {
-      guard var id else { return .some(nil) }
-      var blob: OpaquePointer? = nil
-      guard git_blob_lookup(&blob, repository, &id) == 0 else { return nil }
-      return .some(blob)
+    let patched: BlobPatch<String?> = withPatch(repository, old: old, new: new, oldPath: old == nil ? nil : oldPath, newPath: new == nil ? nil : newPath) { patch in
+      var buffer = git_buf()
+      defer { git_buf_dispose(&buffer) }
+      guard git_patch_to_buf(&buffer, patch) == 0, let pointer = buffer.ptr else { return nil }
+      return String(decoding: UnsafeRawBufferPointer(start: pointer, count: Int(buffer.size)), as: UTF8.self)
     }
-    guard let oldBlob = lookup(old), let newBlob = lookup(new) else { return header + "(a blob of this file is missing from the repository)\n" }
-    defer {
-      git_blob_free(oldBlob)
-      git_blob_free(newBlob)
+    switch patched {
+    case .missingBlob: return header + "(a blob of this file is missing from the repository)\n"
+    case .binary: return header + "Binary files differ\n"
+    case .failed, .made(nil): return header + "(the diff could not be made)\n"
+    case .made(let text?): return text.hasPrefix("diff --git") ? text : header + text
     }
-    if let oldBlob, git_blob_is_binary(oldBlob) == 1 { return header + "Binary files differ\n" }
-    if let newBlob, git_blob_is_binary(newBlob) == 1 { return header + "Binary files differ\n" }
-    func content(_ blob: OpaquePointer?) -> (UnsafeRawPointer?, Int) {
-      guard let blob else { return (nil, 0) }
-      return (git_blob_rawcontent(blob), Int(git_blob_rawsize(blob)))
-    }
-    let (oldBytes, oldSize) = content(oldBlob)
-    let (newBytes, newSize) = content(newBlob)
-    var patch: OpaquePointer? = nil
-    // From the raw contents, as for line counts: no .gitattributes lookup per file.
-    let made = oldPath.withCString { oldName in
-      newPath.withCString { newName in
-        git_patch_from_buffers(&patch, oldBytes, oldSize, old == nil ? nil : oldName, newBytes, newSize, new == nil ? nil : newName, nil)
-      }
-    }
-    guard made == 0, let patch else { return header + "(the diff could not be made)\n" }
-    defer { git_patch_free(patch) }
-    var buffer = git_buf()
-    defer { git_buf_dispose(&buffer) }
-    guard git_patch_to_buf(&buffer, patch) == 0, let pointer = buffer.ptr else { return header + "(the diff could not be made)\n" }
-    let text = String(decoding: UnsafeRawBufferPointer(start: pointer, count: Int(buffer.size)), as: UTF8.self)
-    return text.hasPrefix("diff --git") ? text : header + text
   }
 }

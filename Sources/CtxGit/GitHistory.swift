@@ -305,22 +305,45 @@ public final class GitHistory {
   }
 
   private static func lineCount(_ repository: OpaquePointer, old: git_oid?, new: git_oid?) -> (added: Int, removed: Int)? {
+    let counted: BlobPatch<(added: Int, removed: Int)?> = withPatch(repository, old: old, new: new) { patch in
+      var context = 0
+      var additions = 0
+      var deletions = 0
+      guard git_patch_line_stats(&context, &additions, &deletions, patch) == 0 else { return nil }
+      return (additions, deletions)
+    }
+    if case .made(let count) = counted { return count }
+    return nil
+  }
+
+  /// What `withPatch` found: the body's result, or why there is no text patch.
+  enum BlobPatch<T> {
+    case made(T)
+    case missingBlob
+    case binary
+    case failed
+  }
+
+  /// Makes the text patch between two blobs (nil: absent on that side) and hands it to `body`.
+  /// From the raw contents, with no repository: `git_patch_from_blobs` looks up the path's diff
+  /// driver in .gitattributes, which loads the repository's index (1.7 MB on moby) for every
+  /// repository handle; drivers change hunk headers only, never lines.
+  static func withPatch<T>(
+    _ repository: OpaquePointer, old: git_oid?, new: git_oid?, oldPath: String? = nil, newPath: String? = nil, _ body: (OpaquePointer) -> T
+  ) -> BlobPatch<T> {
     func lookup(_ id: git_oid?) -> OpaquePointer?? {
       guard var id else { return .some(nil) }
       var blob: OpaquePointer? = nil
       guard git_blob_lookup(&blob, repository, &id) == 0 else { return nil }
       return .some(blob)
     }
-    guard let oldBlob = lookup(old), let newBlob = lookup(new) else { return nil }
+    guard let oldBlob = lookup(old), let newBlob = lookup(new) else { return .missingBlob }
     defer {
       git_blob_free(oldBlob)
       git_blob_free(newBlob)
     }
-    if let oldBlob, git_blob_is_binary(oldBlob) == 1 { return nil }
-    if let newBlob, git_blob_is_binary(newBlob) == 1 { return nil }
-    // From the raw contents, with no repository: `git_patch_from_blobs` looks up the path's
-    // diff driver in .gitattributes, which loads the repository's index (1.7 MB on moby) for
-    // every repository handle. Drivers change hunk headers only, never line counts.
+    if let oldBlob, git_blob_is_binary(oldBlob) == 1 { return .binary }
+    if let newBlob, git_blob_is_binary(newBlob) == 1 { return .binary }
     func content(_ blob: OpaquePointer?) -> (UnsafeRawPointer?, Int) {
       guard let blob else { return (nil, 0) }
       return (git_blob_rawcontent(blob), Int(git_blob_rawsize(blob)))
@@ -328,13 +351,17 @@ public final class GitHistory {
     let (oldBytes, oldSize) = content(oldBlob)
     let (newBytes, newSize) = content(newBlob)
     var patch: OpaquePointer? = nil
-    guard git_patch_from_buffers(&patch, oldBytes, oldSize, nil, newBytes, newSize, nil, nil) == 0, let patch else { return nil }
+    let made = withOptionalCString(oldPath) { oldName in
+      withOptionalCString(newPath) { newName in git_patch_from_buffers(&patch, oldBytes, oldSize, oldName, newBytes, newSize, newName, nil) }
+    }
+    guard made == 0, let patch else { return .failed }
     defer { git_patch_free(patch) }
-    var context = 0
-    var additions = 0
-    var deletions = 0
-    guard git_patch_line_stats(&context, &additions, &deletions, patch) == 0 else { return nil }
-    return (additions, deletions)
+    return .made(body(patch))
+  }
+
+  private static func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let text else { return body(nil) }
+    return text.withCString { body($0) }
   }
 
   static func signature(_ pointer: UnsafePointer<git_signature>?) -> GitSignature {
