@@ -18,7 +18,7 @@ RENAME = "00883dd3"    # 2020-04-19, renames get_streerror to get_strerror
 
 
 def run(args, cwd, check=True):
-    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env={**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null"})
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env={**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null"}, timeout=900)
     if check and result.returncode not in (0, 1, 3):
         raise SystemExit(f"{' '.join(args)} failed ({result.returncode}): {result.stderr[-600:]}")
     return result

@@ -97,7 +97,7 @@ def generate(folder, issues, comments, seed=7):
 
 def timed_index(ctx, workspace):
     start = time.monotonic()
-    run = subprocess.run(["/usr/bin/time", "-v", ctx, "index", "--workspace", workspace, "--quiet"], capture_output=True, text=True)
+    run = subprocess.run(["/usr/bin/time", "-v", ctx, "index", "--workspace", workspace, "--quiet"], capture_output=True, text=True, timeout=900)
     seconds = time.monotonic() - start
     if run.returncode not in (0, 3):
         raise SystemExit(f"ctx index failed ({run.returncode}): {run.stderr[-800:]}")
@@ -117,7 +117,7 @@ def main():
     items = generate(os.path.join(root, "export", "acme+widgets"), args.issues, args.comments)
     size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(os.path.join(root, "export")) for f in fs)
     workspace = os.path.join(root, "ws")
-    subprocess.run([os.path.abspath(args.ctx), "init", workspace], check=True, capture_output=True)
+    subprocess.run([os.path.abspath(args.ctx), "init", workspace], check=True, capture_output=True, timeout=60)
     with open(os.path.join(workspace, "connectors", "github.yaml"), "w") as f:
         f.write(f"kind: chat\nformat: github\npath: {os.path.join(root, 'export')}\n")
     first, peak = timed_index(os.path.abspath(args.ctx), workspace)

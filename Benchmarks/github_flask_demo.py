@@ -39,8 +39,8 @@ def main():
     ctx = os.path.abspath(args.ctx)
     root = tempfile.mkdtemp(prefix="ctx-flask-github-")
     repo = os.path.join(root, "flask")
-    subprocess.run(["git", "clone", "-q", args.flask, repo], check=True)
-    subprocess.run(["git", "checkout", "-q", MERGE], cwd=repo, check=True)
+    subprocess.run(["git", "clone", "-q", args.flask, repo], check=True, timeout=600)
+    subprocess.run(["git", "checkout", "-q", MERGE], cwd=repo, check=True, timeout=120)
     export = os.path.join(root, "export", "pallets+flask")
     os.makedirs(export)
     user = {"login": "davidism", "type": "User"}
@@ -67,7 +67,7 @@ def main():
     with open(os.path.join(export, "issues.json"), "w") as f:
         json.dump(issues, f)
     ws = os.path.join(root, "ws")
-    subprocess.run([ctx, "init", ws], check=True, capture_output=True)
+    subprocess.run([ctx, "init", ws], check=True, capture_output=True, timeout=60)
     connectors = {
         "code.yaml": f'kind: code\npath: {repo}\ninclude: ["src/**"]\n',
         "history.yaml": f"kind: git\npath: {repo}\n",
@@ -76,12 +76,12 @@ def main():
     for name, text in connectors.items():
         with open(os.path.join(ws, "connectors", name), "w") as f:
             f.write(text)
-    index = subprocess.run([ctx, "index", "--quiet"], cwd=ws, capture_output=True, text=True)
+    index = subprocess.run([ctx, "index", "--quiet"], cwd=ws, capture_output=True, text=True, timeout=900)
     if index.returncode not in (0, 3):
         raise SystemExit(f"ctx index failed: {index.stderr[-500:]}")
     question = "why was the JSON provider introduced"
-    bundle = subprocess.run([ctx, "query", question], cwd=ws, capture_output=True, text=True).stdout
-    data = json.loads(subprocess.run([ctx, "query", question, "--format", "json"], cwd=ws, capture_output=True, text=True).stdout)
+    bundle = subprocess.run([ctx, "query", question], cwd=ws, capture_output=True, text=True, timeout=900).stdout
+    data = json.loads(subprocess.run([ctx, "query", question, "--format", "json"], cwd=ws, capture_output=True, text=True, timeout=900).stdout)
     threads = data["layers"].get("chat", [])
     pr = [t for t in threads if "Pull request #4692" in json.dumps(t)]
     distractors = [t for t in threads if "synthetic distractor" in json.dumps(t)]
