@@ -12,6 +12,15 @@ struct FileProcessor: Sendable {
   /// Secrets are replaced before symbols, chunks or identifier parts are derived, so no
   /// layer of the index ever holds one (docs/redaction.md).
   let redactor: Redactor
+  /// Reads files with `read_timeout` where the source's filesystem can hang.
+  let files: FileReader
+
+  init(config: SourceConfig, chunker: Chunker, redactor: Redactor) {
+    self.config = config
+    self.chunker = chunker
+    self.redactor = redactor
+    files = FileReader(root: config.root, timeout: config.readTimeout)
+  }
 
   /// Files bigger than this whose lines are very long are taken for minified or generated.
   static let minifiedMinimumSize = 4096
@@ -46,7 +55,7 @@ struct FileProcessor: Sendable {
 
     let bytes: [UInt8]
     let readStamp: FileStamp
-    guard let read = FileSystem.read(absolute, within: config.readTimeout) else {
+    guard let read = files.read(absolute) else {
       return issue(.unreadable, "reading took longer than read_timeout (\(config.readTimeout)): a hung network mount? Skipped; the run goes on")
     }
     switch read {

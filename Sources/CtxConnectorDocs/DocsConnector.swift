@@ -111,7 +111,7 @@ public struct DocsConnector: Sendable {
     if let known, known.stamp == stamp { return .unchanged(path: path) }
     let bytes: [UInt8]
     let readStamp: FileStamp
-    guard let read = FileSystem.read(absolute, within: config.readTimeout) else {
+    guard let read = FileReader(root: config.root, timeout: config.readTimeout).read(absolute) else {
       return issue(.unreadable, "reading took longer than read_timeout (\(config.readTimeout)): a hung network mount? Skipped; the run goes on")
     }
     switch read {

@@ -26,9 +26,9 @@ public struct SourceConfig: Sendable, Hashable {
   public var chat: ChatOptions?
   /// Extra secret rules and allowed values for this source (`redaction:`).
   public var redaction = RedactionSettings()
-  /// How long reading one file may take (code and docs sources, `read_timeout`, default
-  /// 60 s): a read stuck on a hung network mount makes the file a named problem and the crawl
-  /// goes on.
+  /// How long reading one file may take (code and docs sources on network or FUSE mounts,
+  /// `read_timeout`, default 60 s): a read stuck on a hung mount makes the file a named
+  /// problem and the crawl goes on. Local disks are read directly (`FileReader`).
   public var readTimeout: Duration = .seconds(60)
 
   public init(

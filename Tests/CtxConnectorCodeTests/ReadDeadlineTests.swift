@@ -1,4 +1,5 @@
 import CtxConnectors
+import CtxCore
 import CtxTestSupport
 import Foundation
 import Testing
@@ -26,5 +27,19 @@ import Testing
       return
     }
     #expect(bytes == Array("hello\n".utf8))
+  }
+
+  /// The deadline costs a thread hand-off per file, so it applies where reads can hang
+  /// (network and FUSE mounts); a local folder is read directly.
+  @Test func localFoldersAreReadDirectly() throws {
+    let scratch = ScratchDirectory()
+    #expect(!FilesystemKind.mayHang(scratch.path))
+    #expect(FileReader(root: scratch.path, timeout: .seconds(1)).timeout == nil)
+    try scratch.write(["a.txt": "x\n"])
+    guard case .bytes(let bytes, _)? = FileReader(root: scratch.path, timeout: .seconds(1)).read(scratch.path + "/a.txt") else {
+      Issue.record("a local file must be read")
+      return
+    }
+    #expect(bytes == Array("x\n".utf8))
   }
 }

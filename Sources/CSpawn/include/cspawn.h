@@ -11,4 +11,8 @@ int ctx_pipe_cloexec(int fds[2]);
 /// extensions that Swift's Glibc module does not expose.
 int ctx_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
 
+/// statfs(path)'s f_type (the filesystem's magic number), or 0 when it cannot be read:
+/// <sys/vfs.h> is not in Swift's Glibc module either.
+unsigned long ctx_filesystem_type(const char *path);
+
 #endif
