@@ -53,10 +53,13 @@ public struct DocsConnector: Sendable {
   public var options: DocsOptions
   /// Applied to each file's text before it is parsed (nil: no redaction, for tests of parsing).
   public var redactor: Redactor?
+  /// Reads files with `read_timeout` where the source's filesystem can hang.
+  let files: FileReader
 
   public init(config: SourceConfig, options: DocsOptions = DocsOptions()) {
     self.config = config
     self.options = options
+    files = FileReader(root: config.root, timeout: config.readTimeout)
   }
 
   public var filter: PathFilter {
@@ -111,7 +114,7 @@ public struct DocsConnector: Sendable {
     if let known, known.stamp == stamp { return .unchanged(path: path) }
     let bytes: [UInt8]
     let readStamp: FileStamp
-    guard let read = FileReader(root: config.root, timeout: config.readTimeout).read(absolute) else {
+    guard let read = files.read(absolute) else {
       return issue(.unreadable, "reading took longer than read_timeout (\(config.readTimeout)): a hung network mount? Skipped; the run goes on")
     }
     switch read {
