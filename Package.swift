@@ -311,10 +311,14 @@ let package = Package(
     ),
 
     // MARK: Command line
+    // The git commit `ctx --version` names, stamped at build time (Plugins/BuildCommit).
+    .plugin(name: "BuildCommit", capability: .buildTool()),
+    .target(name: "CtxBuildInfo", plugins: ["BuildCommit"]),
     .target(
       name: "CtxCLI",
       dependencies: [
         "CtxAnnotations",
+        "CtxBuildInfo",
         "CtxConnectorCode",
         "CtxConnectorGit",
         "CtxConnectors",
@@ -360,7 +364,17 @@ let package = Package(
     ),
     .executableTarget(
       name: "ctx-mcp",
-      dependencies: ["CtxServe"]
+      dependencies: ["CtxServe"],
+      // Statically linked like `ctx`, so that an installed server needs no Swift toolchain;
+      // its FoundationNetworking links libcurl (libcurl4-openssl-dev at build time).
+      linkerSettings: [
+        .unsafeFlags(
+          [
+            "-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials",
+            "-lFoundationNetworking", "-l_CFURLSessionInterface", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections",
+            "-lswiftSynchronization", "-lcurl", "-Xlinker", "--end-group",
+          ], .when(configuration: .release))
+      ]
     ),
     .testTarget(
       name: "CtxCLITests",
@@ -383,7 +397,7 @@ let package = Package(
   ]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.type != .plugin {
   var settings = target.swiftSettings ?? []
   settings.append(.enableUpcomingFeature("ExistentialAny"))
   settings.append(.enableUpcomingFeature("MemberImportVisibility"))

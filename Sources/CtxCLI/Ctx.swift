@@ -1,4 +1,5 @@
 import ArgumentParser
+import CtxBuildInfo
 import CtxCore
 import CtxWorkspace
 import Foundation
@@ -13,7 +14,7 @@ public struct Ctx: AsyncParsableCommand {
       2 an error; 3 an index run with item problems; 75 another ctx index is running; \
       78 no workspace or an invalid connector file (README.md, "Exit codes").
       """,
-    version: CtxVersion.current,
+    version: CtxVersion.described,
     subcommands: [
       Init.self, Index.self, Search.self, Query.self, Show.self, Annotate.self, Correct.self, Annotations.self, Review.self, Conflicts.self,
       Status.self, Serve.self, Doctor.self, Redact.self, Eval.self,
@@ -85,6 +86,12 @@ public enum CtxExit {
 
 public enum CtxVersion {
   public static let current = "0.1.0"
+  /// What `ctx --version` prints: the release and the commit it was built from
+  /// (`0.1.0 (commit 3788b91c2f0a, 2026-12-06)`).
+  public static var described: String {
+    let date = BuildInfo.commitDate.isEmpty ? "" : ", \(BuildInfo.commitDate)"
+    return "\(current) (commit \(BuildInfo.commit)\(date))"
+  }
 }
 
 /// Options every command that reads a workspace shares.
