@@ -138,6 +138,8 @@ public struct CodeSearch: Sendable {
     // Words as written: the parts of an identifier (`session` in `validate_session`) do not
     // name files, or an exact identifier would lose to a file named by half of it.
     let queryWords = Set(query.terms.map(\.whole))
+    let titleWords: Set<String> = weights.titlePath > 0 && query.text.contains(where: \.isNewline)
+      ? Set(QueryAnalysis(String(query.text.split(whereSeparator: \.isNewline).first ?? "")).terms.map(\.whole)) : []
     var scores: [FileKey: [Double]] = [:]
     for record in records { scores[FileKey(source: record.source, path: record.path), default: []].append(candidates[record.id]?.score ?? 0) }
     var bonuses: [FileKey: [(Double, String)]] = [:]
@@ -160,6 +162,13 @@ public struct CodeSearch: Sendable {
         if named > 0 {
           bonuses[file, default: []].append((weights.pathWords * best * named, "its path is named by the query"))
           total += weights.pathWords * best * named
+        }
+      }
+      if !titleWords.isEmpty {
+        let named = PathWords.score(path: file.path, queryWords: titleWords)
+        if named > 0 {
+          bonuses[file, default: []].append((weights.titlePath * best * named, "its path is named by the first line"))
+          total += weights.titlePath * best * named
         }
       }
       if let folder = folders.first(where: { file.path.hasPrefix($0 + "/") || file.path.contains("/" + $0 + "/") }) {

@@ -55,12 +55,51 @@ public struct Evidence: Sendable {
       let parts = partWeights.compactMap { $0 }.reduce(0, +)
       byStem[stem] = Term(word: compound.whole, stem: stem, weight: min(statistics.weight(ofStem: stem), max(parts, 1)))
     }
-    terms = Array(byStem.values.sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.stem < $1.stem }.prefix(maxTerms))
+    let heaviestFirst = byStem.values.sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.stem < $1.stem }
+    let clueStems = Set(Evidence.clueWords(of: query).compactMap { statistics.stems[$0] ?? $0 }).filter { byStem[$0] != nil }
+    if byStem.count <= Evidence.shortQueryTerms || clueStems.isEmpty {
+      terms = Array(heaviestFirst.prefix(maxTerms))
+    } else {
+      // A bug report: its rarest words are often the reporter's prose ("greetings",
+      // "perfectly", a URL's numbers) that no code holds for a reason. Its title and the
+      // names it points at (backticks, calls, error lines) are kept, and the prose may weigh
+      // at most half as much as they do, so a text holding the clues is the best evidence.
+      let clues = heaviestFirst.filter { clueStems.contains($0.stem) }.prefix(maxTerms)
+      var rest = Array(heaviestFirst.filter { !clueStems.contains($0.stem) }.prefix(max(0, maxTerms - clues.count)))
+      let clueWeight = clues.reduce(0) { $0 + $1.weight }
+      let restWeight = rest.reduce(0) { $0 + $1.weight }
+      if restWeight > clueWeight * Evidence.proseShare {
+        for index in rest.indices { rest[index].weight *= clueWeight * Evidence.proseShare / restWeight }
+      }
+      terms = Array(clues) + rest
+    }
     totalWeight = terms.reduce(0) { $0 + $1.weight }
   }
 
+  /// The words a long query points with: its first line (a report's title), and the names
+  /// `ReportClues` found (backticked, called, imported, in error lines), by their parts.
+  static func clueWords(of query: QueryAnalysis) -> [String] {
+    guard query.text.contains(where: \.isNewline) else { return [] }
+    var pieces = [String(query.text.split(whereSeparator: \.isNewline).first ?? "")]
+    pieces += query.clues.names
+    pieces += query.clues.phrases.map { $0.joined(separator: " ") }
+    var words: [String] = []
+    for piece in pieces {
+      for token in QueryAnalysis.tokens(of: piece) {
+        let parts = IdentifierParts.split(token[...])
+        for part in parts.map({ $0.lowercased() }) where !QueryAnalysis.stopWords.contains(part) { words.append(part) }
+      }
+    }
+    return words
+  }
+
+  /// Queries with at most this many distinct words are short (a few words, a title).
+  static let shortQueryTerms = 8
+  /// In a long report, the prose's words weigh at most this share of its clues' weight.
+  static let proseShare = 0.5
+
   /// Whether the query is short enough that an absolute floor applies (a few words, a title).
-  public var isShort: Bool { terms.count <= 8 }
+  public var isShort: Bool { terms.count <= Evidence.shortQueryTerms }
 
   /// Coverage in 0...1 of each text, in order (one stemming pass for all of them).
   public func coverage(of texts: [String]) throws -> [Double] {

@@ -41,11 +41,14 @@ public struct RankingWeights: Sendable, Hashable {
   /// 1: only the first line of a text of several lines says whether it is about tests;
   /// 0: any mention anywhere.
   public var testsInTitle = 1.0
+  /// Text of several lines (a bug report, a commit message with a body): a file named by its
+  /// first line's words, on top of `pathWords` (which any word of the text can trigger).
+  public var titlePath = 0.0
 
   public init() {}
 
   /// Names `ctx eval --set NAME=VALUE` accepts, for measuring each signal.
-  public static let names = ["aggregate", "history", "historyCommits", "historySum", "recency", "recencyDays", "churn", "coChange", "pathWords", "folder", "tests", "testsAbout", "prose", "clues", "testsInTitle"]
+  public static let names = ["aggregate", "history", "historyCommits", "historySum", "recency", "recencyDays", "churn", "coChange", "pathWords", "folder", "tests", "testsAbout", "prose", "clues", "testsInTitle", "titlePath"]
 
   public mutating func set(_ name: String, _ value: Double) throws(CtxError) {
     switch name {
@@ -64,6 +67,7 @@ public struct RankingWeights: Sendable, Hashable {
     case "prose": prose = value
     case "clues": clues = value
     case "testsInTitle": testsInTitle = value
+    case "titlePath": titlePath = value
     default:
       throw CtxError(.invalidQuery, "unknown ranking weight `\(name)`; known: \(RankingWeights.names.joined(separator: ", "))")
     }
@@ -217,4 +221,6 @@ public enum RankingProbe {
   public static func pathWords(_ path: String, _ query: String) -> Double {
     PathWords.score(path: path, queryWords: Set(QueryAnalysis(query).terms.map(\.whole)))
   }
+
+  public static func isOnlyImports(_ text: String) -> Bool { ImportBlock.isOnlyImports(text) }
 }

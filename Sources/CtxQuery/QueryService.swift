@@ -202,22 +202,39 @@ public struct QueryService: Sendable {
     var belowFloor: [String: Int] = [:]
     let bestCodeScore = hits.first?.score ?? 0
     var admittedCode: [CodeHit] = []
+    // A long question (a bug report) spreads its words thin, so coverage says less than the
+    // ranking does: the best hit of each of its five best-ranked files gets the lenient floor.
+    var leadingFiles = Set<String>()
+    var leadingHits = Set<Int>()
+    if !evidence.isShort {
+      for (index, hit) in hits.enumerated() where leadingFiles.count < QueryService.longQuestionLeadingFiles {
+        if leadingFiles.insert(hit.chunk.source + "\u{0}" + hit.chunk.path).inserted { leadingHits.insert(index) }
+      }
+    }
     for (rank, (hit, coverage)) in zip(hits, codeCoverage).enumerated() {
       // The code ranking has evidence words alone do not show (definitions and files the
       // question names, past commits like it): its best hit, in a source the question is
       // about, needs only some evidence, and hits close to it half the floor.
       let structural = hit.reasons.contains { $0.hasPrefix("definition of") || $0.contains("named in the query") || $0.contains("line named") }
-      let lenient = structural || hit.score >= bestCodeScore * RelevanceFloor.codeScoreLenient
+      let lenient = structural || hit.score >= bestCodeScore * RelevanceFloor.codeScoreLenient || leadingHits.contains(rank)
+      let onlyImports = !structural && hit.chunk.symbol == nil && ImportBlock.isOnlyImports(hit.chunk.text)
       let admitted =
-        rank == 0
-        ? floor.isInFocus(hit.chunk.source) && coverage > 0 && coverage >= floor.floor(source: hit.chunk.source, lenient: true) * 0.5
-        : hit.score >= bestCodeScore * RelevanceFloor.codeScoreShare && floor.admits(source: hit.chunk.source, coverage: coverage, lenient: lenient)
+        !onlyImports
+        && (rank == 0
+          ? floor.isInFocus(hit.chunk.source) && coverage > 0 && coverage >= floor.floor(source: hit.chunk.source, lenient: true) * 0.5
+          : hit.score >= bestCodeScore * RelevanceFloor.codeScoreShare && floor.admits(source: hit.chunk.source, coverage: coverage, lenient: lenient))
       if admitted {
         admittedCode.append(hit)
       } else {
         belowFloor["code", default: 0] += 1
       }
     }
+
+    // Hits the question points at (a definition it names, a traceback line, the literal that
+    // spells its error message) come first, so a small budget holds them before hits that only
+    // share its words; each group keeps the ranking's order.
+    let pinpointed = admittedCode.filter(QueryService.isPinpointed)
+    admittedCode = pinpointed + admittedCode.filter { !QueryService.isPinpointed($0) }
 
     // A signal that fires on nearly every item ("changed recently" on a busy repository)
     // tells the reader nothing about any one of them: it is not shown.
@@ -293,7 +310,14 @@ public struct QueryService: Sendable {
 
   /// Reasons that can be dropped when every item has them; the others always say something
   /// particular about the item.
-  static let uninformative: Set<String> = ["changed recently", "changed by past commits whose messages match the query", "matches some query terms"]
+  static let longQuestionLeadingFiles = 5
+
+  /// Whether the question names this hit itself, not only its words.
+  static func isPinpointed(_ hit: CodeHit) -> Bool {
+    hit.reasons.contains { $0.hasPrefix("definition of") || $0.hasPrefix("holds line") || $0.hasPrefix("spells the message") }
+  }
+
+  static let uninformative: Set<String> = ["changed recently", "changed by past commits whose messages match the query", "matches some query terms", "its path is named by the query"]
 
   /// The text a candidate's evidence is read from.
   static func evidenceText(_ hit: CodeHit) -> String {

@@ -38,4 +38,17 @@ import Testing
     #expect(RankingProbe.pathWords("daemon/logger/ring.go", "daemon: fix logs") == 0.5)
     #expect(RankingProbe.pathWords("src/requests/adapters.py", "update the docs") == 0)
   }
+
+  @Test(arguments: [
+    ("from gettext import gettext as _\nfrom ._compat import open_stream\nfrom .utils import _LazyFile\n", true),
+    ("import (\n\t\"fmt\"\n\t\"os\"\n)\n", true),
+    ("from .core import (\n    Command,\n    Group,\n)\nimport os\n", true),
+    ("#include <stdio.h>\n// the buffer\n#include \"buf.h\"\n", true),
+    ("import os\n\ndef open_stream(name):\n    return open(name)\n", false),
+    ("# just a comment\n", false),
+    ("def f():\n    from x import y\n", false),
+  ])
+  func importBlocksAreToldFromCode(text: String, onlyImports: Bool) {
+    #expect(RankingProbe.isOnlyImports(text) == onlyImports)
+  }
 }
