@@ -43,7 +43,7 @@ public struct RankingWeights: Sendable, Hashable {
   public var testsInTitle = 1.0
   /// Text of several lines (a bug report, a commit message with a body): a file named by its
   /// first line's words, on top of `pathWords` (which any word of the text can trigger).
-  public var titlePath = 0.0
+  public var titlePath = 0.6
 
   public init() {}
 

@@ -48,4 +48,28 @@ import Testing
       """
     #expect(try top(traceback) == "pkg/loader.py")
   }
+
+  /// A report's first line is its title: a file its words name outranks files its prose
+  /// talks about (werkzeug's "Multipart parsing fails occasionally" is about `multipart.py`).
+  @Test func aFileTheTitleNamesRanksFirst() throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    try scratch.write(
+      [
+        "pkg/multipart.py": "def parse_parts(stream, boundary):\n    chunks = stream.split(boundary)\n    return [chunk.strip() for chunk in chunks]\n",
+        "pkg/upload.py": "def upload_video(request):\n    # upload the media part of a request: json part then video part, each segment\n    media = request.files['media']\n    return save(media, segment=request.form['request'])\n",
+      ], under: "repo")
+    try repo.commitAll("Initial", date: "2024-01-01T00:00:00Z")
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n"])
+    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+    let report = "Multipart parsing fails occasionally\nOur application uploads a video: a json part called request, then the media part. The media part of the request starts with two extra bytes when a segment ends at the boundary of the upload.\n"
+    func top(_ arguments: [String]) throws -> String? {
+      let result = try CtxBinary.run(["search", "-", "--layer", "code", "--json", "--limit", "3"] + arguments, in: workspace, stdin: report)
+      let hits = (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["hits"] as? [[String: Any]]
+      return hits?.first?["path"] as? String
+    }
+    #expect(try top([]) == "pkg/multipart.py")
+  }
 }
