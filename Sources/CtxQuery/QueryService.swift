@@ -211,6 +211,7 @@ public struct QueryService: Sendable {
         if leadingFiles.insert(hit.chunk.source + "\u{0}" + hit.chunk.path).inserted { leadingHits.insert(index) }
       }
     }
+    var itemsPerFile: [String: Int] = [:]
     for (rank, (hit, coverage)) in zip(hits, codeCoverage).enumerated() {
       // The code ranking has evidence words alone do not show (definitions and files the
       // question names, past commits like it): its best hit, in a source the question is
@@ -223,8 +224,13 @@ public struct QueryService: Sendable {
         && (rank == 0
           ? floor.isInFocus(hit.chunk.source) && coverage > 0 && coverage >= floor.floor(source: hit.chunk.source, lenient: true) * 0.5
           : hit.score >= bestCodeScore * RelevanceFloor.codeScoreShare && floor.admits(source: hit.chunk.source, coverage: coverage, lenient: lenient))
-      if admitted {
+      // More chunks of one file that only share its file-level evidence ("39 matching chunks
+      // in this file": every test of an API) repeat each other: a few show the way.
+      let fileKey = hit.chunk.source + "\u{0}" + hit.chunk.path
+      let repeatsFile = admitted && !QueryService.isPinpointed(hit) && itemsPerFile[fileKey, default: 0] >= QueryService.maxItemsPerFile
+      if admitted && !repeatsFile {
         admittedCode.append(hit)
+        if !QueryService.isPinpointed(hit) { itemsPerFile[fileKey, default: 0] += 1 }
       } else {
         belowFloor["code", default: 0] += 1
       }
@@ -311,6 +317,8 @@ public struct QueryService: Sendable {
   /// Reasons that can be dropped when every item has them; the others always say something
   /// particular about the item.
   static let longQuestionLeadingFiles = 5
+  /// Code items of one file a bundle shows beyond those the question pinpoints.
+  static let maxItemsPerFile = 3
 
   /// Whether the question names this hit itself, not only its words.
   static func isPinpointed(_ hit: CodeHit) -> Bool {
