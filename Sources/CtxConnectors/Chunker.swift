@@ -131,9 +131,11 @@ public struct Chunker: Sendable {
         // A long definition with nothing nested: windows, all labelled with it.
         windows(start, root.end, label: root, text: text, into: &output, keepBlank: false)
       } else {
-        // The declaration line (with its doc comment) heads its own chunk, so the chunk
-        // covering the definition's line is labelled with the definition.
-        let headerEnd = min(root.start, root.end)
+        // The declaration (with its doc comment) heads its own chunk, so the chunk covering
+        // the definition's line is labelled with the definition; it keeps what comes before
+        // the first nested definition (a class's docstring and attributes, up to a window),
+        // so `class File(ParamType):` is never a one-line item without its body.
+        let headerEnd = self.headerEnd(of: root, start: start, firstChild: children[index].first, text: text)
         output.append(make(start, headerEnd, root.name, root.kind, text))
         if headerEnd < root.end {
           cover(headerEnd + 1, root.end, children[index][...], label: root, text: text, into: &output)
@@ -142,6 +144,21 @@ public struct Chunker: Sendable {
       cursor = root.end + 1
     }
     if cursor <= high { windows(cursor, high, label: label, text: text, into: &output) }
+  }
+
+  /// The last line of a long definition's header chunk: the line before its first nested
+  /// definition and the comments and attributes that travel with it, blank lines trimmed, at
+  /// most a window from `start`, never before the declaration line.
+  private func headerEnd(of root: Span, start: Int, firstChild: Span?, text: TextLines) -> Int {
+    guard let child = firstChild, child.start > root.start + 1 else { return min(root.start, root.end) }
+    var end = child.start - 1
+    var attached = 0
+    while end > root.start, attached < leadingLines, !text.isBlank(end) {
+      end -= 1
+      attached += 1
+    }
+    while end > root.start && text.isBlank(end) { end -= 1 }
+    return max(root.start, min(end, start + windowLines - 1))
   }
 
   private func windows(_ low: Int, _ high: Int, label: Span?, text: TextLines, into output: inout [Chunk], keepBlank: Bool = false) {

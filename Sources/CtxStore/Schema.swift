@@ -7,7 +7,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 9
+  static let version = 10
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -187,6 +187,12 @@ enum Schema {
       // takes unchanged annotations from the mirror instead of parsing 10,000 files to see
       // the folder as it is now (docs/annotations.md, "In effect at once").
       try db.execute(sql: "ALTER TABLE annotation ADD COLUMN file_stamp TEXT")
+    }
+    migrator.registerMigration("v10-rechunk-code") { db in
+      // The chunker keeps a long class's docstring and attributes with its declaration line
+      // (a one-line `class File(ParamType):` chunk was a bundle item with no body): every code
+      // file's stamp and hash are cleared, so the next `ctx index` reads and cuts it again.
+      try db.execute(sql: "UPDATE file SET mtime_ns = -1, content_hash = '' WHERE source_id IN (SELECT id FROM source WHERE kind = 'code')")
     }
     return migrator
   }

@@ -40,6 +40,23 @@ import Testing
     #expect(chunks.last?.endLine == 300)
   }
 
+  @Test func aLongClassKeepsItsDocstringAndAttributesWithItsDeclaration() {
+    var source = "class File(ParamType):\n    \"\"\"Declares a parameter to be a file.\n\n    Files can be opened lazily.\n    \"\"\"\n\n    name = \"filename\"\n    envvar_list_splitter = os.path.pathsep\n\n    # Opening\n    def convert(self, value):\n"
+    source += (0..<130).map { "        step_\($0)()\n" }.joined()
+    let text = TextLines(Array(source.utf8))
+    let symbols = [
+      Symbol(name: "File", kind: "class", line: 1, endLine: text.count),
+      Symbol(name: "convert", kind: "method", line: 11, endLine: text.count),
+    ]
+    let chunks = Chunker(maxLines: 120, windowLines: 60).chunks(of: text, symbols: symbols)
+    // The header runs to the attributes; the comment above `convert` travels with it.
+    #expect(chunks.first.map { [$0.startLine, $0.endLine] } == [1, 8], "\(chunks.map { ($0.startLine, $0.endLine, $0.symbol ?? "") })")
+    #expect(chunks.first?.symbol == "File")
+    #expect(chunks.dropFirst().first?.startLine == 10)
+    for (previous, next) in zip(chunks, chunks.dropFirst()) { #expect(previous.endLine < next.startLine) }
+    #expect(chunks.last?.endLine == text.count)
+  }
+
   @Test func windowsFilesWithoutSymbols() {
     let chunks = Chunker(maxLines: 120, windowLines: 60).chunks(of: lines(130), symbols: [])
     #expect(chunks.map { [$0.startLine, $0.endLine] } == [[1, 60], [61, 120], [121, 130]])

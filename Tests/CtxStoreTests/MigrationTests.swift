@@ -33,8 +33,11 @@ import Testing
       (try Int.fetchOne(db, sql: "PRAGMA user_version"), try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier"))
     }
     #expect(version == IndexStore.currentSchemaVersion)
-    #expect(migrations.count == IndexStore.currentSchemaVersion && migrations.prefix(2) == ["v1-code", "v2-history"])
+    #expect(migrations.count == IndexStore.currentSchemaVersion && Set(migrations).isSuperset(of: ["v1-code", "v2-history", "v10-rechunk-code"]))
     #expect(try store.integrityProblems().isEmpty)
+    // v10: every code file is marked for a new cut (the chunker changed), content kept until then.
+    let hashes = try await queue.read { db in try String.fetchAll(db, sql: "SELECT content_hash FROM file") }
+    #expect(!hashes.isEmpty && hashes.allSatisfy(\.isEmpty))
     // The new tables work.
     let source = try await store.ensureSource(name: "history", kind: "git", root: scratch.path)
     #expect(try store.commitCount(sourceID: source) == 0)
