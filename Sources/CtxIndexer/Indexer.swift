@@ -102,6 +102,7 @@ public struct Indexer: Sendable {
       report.sources.append(sourceReport)
     }
     report.annotations = try await mirrorAnnotations(store: store)
+    try await compactRewrittenTables(store: store, report: report)
     try await refreshVocabulary(store: store, report: report)
     try? store.checkpoint()
     report.indexBytes = store.sizeOnDisk
@@ -129,6 +130,20 @@ public struct Indexer: Sendable {
     var tables = Set(try store.vocabularyMissing())
     if options.full || !report.removedSources.isEmpty { tables = Set(IndexStore.vocabularyTables) }
     try await store.refreshVocabulary(IndexStore.vocabularyTables.filter(tables.contains))
+  }
+
+  /// Merges the segments of a code or docs full-text table when this run rewrote most of a
+  /// source's files (at least 500): replaced rows leave tombstones that automatic merging
+  /// (off) would have cleaned. Not past the run deadline.
+  private func compactRewrittenTables(store: IndexStore, report: IndexReport) async throws {
+    if let deadline = options.deadline, ContinuousClock.now >= deadline { return }
+    var tables = Set<String>()
+    for source in report.sources where source.kind == "code" || source.kind == "docs" {
+      let rewritten = source.changed + source.deleted
+      let total = source.added + source.changed + source.unchanged
+      if rewritten >= 500 && 2 * rewritten >= total, let table = Indexer.vocabularyTable(changedBy: source) { tables.insert(table) }
+    }
+    try await store.optimizeFullText(IndexStore.vocabularyTables.filter(tables.contains))
   }
 
   /// The full-text table a source's run changed, if it changed anything.
