@@ -26,6 +26,9 @@ extension Ctx {
     @Option(name: .long, help: ArgumentHelp("Quiet time that ends a burst of changes (default 250ms).", valueName: "duration"))
     var settle: String?
 
+    @Option(name: .long, help: ArgumentHelp("Use at most this many inotify watches (one per folder); roots beyond it are polled.", valueName: "n"))
+    var maxWatches: Int?
+
     @Flag(name: .long, help: "Do not bring every source up to date at start; only index what changes from now on.")
     var noInitialRun = false
 
@@ -36,6 +39,7 @@ extension Ctx {
       if let poll, DurationText.seconds(poll, maximum: 3600) == nil { throw ValidationError("--poll must be a duration such as 2s or 500ms") }
       if let settle, DurationText.seconds(settle, maximum: 60) == nil { throw ValidationError("--settle must be a duration such as 250ms or 1s") }
       if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+      if let maxWatches, maxWatches < 1 { throw ValidationError("--max-watches must be at least 1") }
     }
 
     func run() async throws {
@@ -45,6 +49,7 @@ extension Ctx {
       if let poll, let seconds = DurationText.seconds(poll, maximum: 3600) { options.poll = .milliseconds(Int64(seconds * 1000)) }
       if let settle, let seconds = DurationText.seconds(settle, maximum: 60) { options.settle = .milliseconds(Int64(seconds * 1000)) }
       if let workers { options.index.code.workers = workers }
+      options.maxWatches = maxWatches
       if let ctags = ProcessInfo.processInfo.environment["CTX_CTAGS"] { options.index.code.ctagsExecutable = ctags }
       let watcher = Watcher(workspace: workspace, options: options) { line in
         FileHandle.standardError.write(Data(("ctx watch: " + line + "\n").utf8))

@@ -28,6 +28,8 @@ final class ChangeMonitor: @unchecked Sendable {
     var forcedPoll: Duration?
     /// The interval of targets polled because inotify could not watch them.
     var fallbackPoll: Duration
+    /// At most this many inotify watches (`--max-watches`); targets beyond it are polled.
+    var maxWatches: Int? = nil
   }
 
   private(set) var targets: [WatchTarget]
@@ -186,10 +188,7 @@ final class ChangeMonitor: @unchecked Sendable {
         detach(index)
         if !limitReported {
           limitReported = true
-          note(
-            "the inotify watch limit is reached (fs.inotify.max_user_watches, now \(Self.watchLimit() ?? "unknown")) after \(watches.count) folders; "
-              + "\(target.root) is polled every \(Self.text(settings.fallbackPoll)) instead. To watch it with inotify, raise the limit: "
-              + "sudo sysctl fs.inotify.max_user_watches=524288 (and add `fs.inotify.max_user_watches=524288` to /etc/sysctl.d/90-ctx.conf to keep it)")
+          note(limitMessage(error, root: target.root))
         } else {
           note("\(target.root) is polled every \(Self.text(settings.fallbackPoll)) (inotify watch limit)")
         }
@@ -210,15 +209,28 @@ final class ChangeMonitor: @unchecked Sendable {
     watchesOfTarget[index] = nil
   }
 
-  struct WatchLimit: Error {}
+  /// inotify cannot take another watch: the kernel's limit (ENOSPC), or `--max-watches`.
+  struct WatchLimit: Error {
+    var ownCap: Bool
+  }
+
+  private func limitMessage(_ limit: WatchLimit, root: String) -> String {
+    if limit.ownCap {
+      return "--max-watches \(settings.maxWatches ?? 0) is reached after \(watches.count) folders; \(root) is polled every \(Self.text(settings.fallbackPoll)) instead"
+    }
+    return "the inotify watch limit is reached (fs.inotify.max_user_watches, now \(Self.watchLimit() ?? "unknown")) after \(watches.count) folders; "
+      + "\(root) is polled every \(Self.text(settings.fallbackPoll)) instead. To watch it with inotify, raise the limit: "
+      + "sudo sysctl fs.inotify.max_user_watches=524288 (and add `fs.inotify.max_user_watches=524288` to /etc/sysctl.d/90-ctx.conf to keep it)"
+  }
 
   /// Watches `absolute` and, as the target's shape says, the folders under it. Folders created
   /// while this runs are caught either way: listed after the watch is in place.
   private func addTree(_ index: Int, absolute: String, relative: String) throws(WatchLimit) {
     let target = targets[index]
+    if let cap = settings.maxWatches, watches.count >= cap { throw WatchLimit(ownCap: true) }
     let wd = inotify_add_watch(descriptor, absolute, Self.eventMask | Self.watchFlags)
     if wd < 0 {
-      if errno == ENOSPC { throw WatchLimit() }
+      if errno == ENOSPC { throw WatchLimit(ownCap: false) }
       return  // gone already, or not readable: nothing under it can be indexed either
     }
     watches[wd, default: []].removeAll { $0.target == index }
@@ -307,10 +319,11 @@ final class ChangeMonitor: @unchecked Sendable {
         do {
           try addTree(owner.target, absolute: absolute, relative: relative)
         } catch {
+          note(limitMessage(error, root: target.root))
           detach(owner.target)
           modes[owner.target] = .polled
           fingerprints[owner.target] = fingerprint(of: owner.target)
-          note("the inotify watch limit is reached (fs.inotify.max_user_watches); \(target.root) is polled every \(Self.text(settings.fallbackPoll)) instead; raise it: sudo sysctl fs.inotify.max_user_watches=524288")
+          pending.formUnion(target.sources)
         }
       }
       if isFolder && target.shape == .tree && target.prunes(folder: relative) { continue }

@@ -14,6 +14,8 @@ public struct WatchOptions: Sendable {
   public var poll: Duration? = nil
   /// The interval for targets inotify cannot watch (no inotify, or its watch limit reached).
   public var fallbackPoll: Duration = .seconds(2)
+  /// At most this many inotify watches (one per folder); roots beyond it are polled.
+  public var maxWatches: Int? = nil
   /// How often a run waiting for the index lock (a cron `ctx index`) tries again.
   public var lockRetry: Duration = .milliseconds(250)
   /// Bring every source up to date when the watch starts (changes made while nothing watched).
@@ -68,7 +70,8 @@ public final class Watcher: @unchecked Sendable {
       let targets = WatchPlan.targets(for: workspace, sources: sources)
       let monitor = ChangeMonitor(
         targets: targets,
-        settings: .init(settle: options.settle, maxDelay: options.maxDelay, forcedPoll: options.poll, fallbackPoll: options.fallbackPoll),
+        settings: .init(settle: options.settle, maxDelay: options.maxDelay, forcedPoll: options.poll, fallbackPoll: options.fallbackPoll,
+          maxWatches: options.maxWatches),
         note: { [log] in log($0) })
       lock.withLock { self.monitor = monitor }
       if isStopped { break }

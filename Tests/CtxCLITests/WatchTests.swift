@@ -163,4 +163,20 @@ func eventually(within seconds: Double, every interval: useconds_t = 50_000, _ c
     try scratch.write(["src/app.py": "def pollednewname():\n    return 1\n"], under: "repo")
     #expect(try eventually(within: 10) { try found("pollednewname", layer: "code", workspace: workspace) } != nil, "\(watch.log)")
   }
+
+  /// Past the watch limit (here `--max-watches`, the kernel's fs.inotify.max_user_watches takes
+  /// the same path), the roots that did not fit are polled, and both kinds still index.
+  @Test func rootsPastTheWatchLimitArePolled() throws {
+    let scratch = ScratchDirectory()
+    let (repo, workspace) = try makeWorkspace(scratch)
+    let watch = try WatchSession(workspace: workspace, arguments: ["--max-watches", "2"], logPath: scratch.path + "/watch.log")
+    defer { _ = watch.stop() }
+    #expect(eventually(within: 30) { watch.runLines.count >= 1 } != nil, "no first run: \(watch.log)")
+    #expect(watch.log.contains("--max-watches 2 is reached after 2 folders"), "\(watch.log)")
+    #expect(watch.log.contains("polled every 2 s instead"), "\(watch.log)")
+    try scratch.write(["src/app.py": "def watchedbyinotify():\n    return 1\n"], under: "repo")
+    #expect(try eventually(within: 10) { try found("watchedbyinotify", layer: "code", workspace: workspace) } != nil, "\(watch.log)")
+    try repo.commitAll("A polled ref finds the wombatcommit")
+    #expect(try eventually(within: 10) { try found("wombatcommit", layer: "history", workspace: workspace) } != nil, "\(watch.log)")
+  }
 }
