@@ -343,6 +343,10 @@ actor BatchCollector {
       seen.insert(path)
       report.unchanged += 1
       done += 1
+    case .unchangedFiles(let paths):
+      seen.formUnion(paths)
+      report.unchanged += paths.count
+      done += paths.count
     case .restamped(let path, let stamp):
       seen.insert(path)
       report.restamped += 1
