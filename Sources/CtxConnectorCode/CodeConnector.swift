@@ -57,6 +57,8 @@ public struct CodeConnector: Connector {
     try await sink.accept(.listed(total: listed))
     if !unchanged.isEmpty { try await sink.accept(.unchangedFiles(unchanged)) }
 
+    // Nothing to read (the no-change run): no `ctags --version` child, no workers.
+    guard !candidates.isEmpty else { return }
     let ctagsAvailable = try await checkCtags(reportingTo: sink)
     let options = self.options
     let queue = WorkQueue(candidates)
