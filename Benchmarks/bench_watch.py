@@ -15,8 +15,8 @@ REPO is any git repository (a bare mirror is fine): the script clones it with
   commit -> searchable  `git commit` with a new word in the message, then
                         `ctx search WORD --layer history` until found; median over --commits
   burst                 `git checkout` of the commit --burst-back commits earlier (thousands
-                        of files): the runs the watcher logs for it, and the time until the
-                        index has the checked-out tree
+                        of files): the runs the watcher logs for it (settled: no new run for
+                        20 s)
   idle CPU              user + system time of the watcher over --idle seconds with nothing
                         changing (/proc/PID/stat), as a share of one core
 
@@ -126,11 +126,11 @@ def main():
         start = time.perf_counter()
         run(["git", "-C", tree, "checkout", "-q", target], check=True)
         checkout_seconds = time.perf_counter() - start
-        # Settled: a run after the checkout, then no new run for 3 s.
+        # Settled: a run after the checkout, then no new run for 20 s (longer than a run).
         wait_until(lambda: len(run_lines(log_path)) > before, 120)
         count = len(run_lines(log_path))
         while True:
-            if wait_until(lambda: len(run_lines(log_path)) > count, 3) is None:
+            if wait_until(lambda: len(run_lines(log_path)) > count, 20) is None:
                 break
             count = len(run_lines(log_path))
         lines = run_lines(log_path)[before:]
@@ -138,7 +138,8 @@ def main():
         for line in lines:
             print("                       " + line.strip())
 
-        # Idle CPU.
+        # Idle CPU, once the term counts left by the last runs are refreshed (10 s after them).
+        wait_until(lambda: open(log_path).read().rstrip().endswith(" s") and "term counts refreshed" in open(log_path).read().splitlines()[-1], 60)
         time.sleep(2)
         cpu_before, wall_before = cpu_seconds(watcher.pid), time.perf_counter()
         time.sleep(args.idle)

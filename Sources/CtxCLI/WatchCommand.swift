@@ -29,6 +29,9 @@ extension Ctx {
     @Option(name: .long, help: ArgumentHelp("Use at most this many inotify watches (one per folder); roots beyond it are polled.", valueName: "n"))
     var maxWatches: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Quiet time after which the term counts of changed full-text tables are refreshed (default 10s); searches count them the slower way until then.", valueName: "duration"))
+    var countsAfter: String?
+
     @Flag(name: .long, help: "Do not bring every source up to date at start; only index what changes from now on.")
     var noInitialRun = false
 
@@ -39,6 +42,7 @@ extension Ctx {
       if let poll, DurationText.seconds(poll, maximum: 3600) == nil { throw ValidationError("--poll must be a duration such as 2s or 500ms") }
       if let settle, DurationText.seconds(settle, maximum: 60) == nil { throw ValidationError("--settle must be a duration such as 250ms or 1s") }
       if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+      if let countsAfter, DurationText.seconds(countsAfter, maximum: 86_400) == nil { throw ValidationError("--counts-after must be a duration such as 10s or 2m") }
       if let maxWatches, maxWatches < 1 { throw ValidationError("--max-watches must be at least 1") }
     }
 
@@ -50,6 +54,7 @@ extension Ctx {
       if let settle, let seconds = DurationText.seconds(settle, maximum: 60) { options.settle = .milliseconds(Int64(seconds * 1000)) }
       if let workers { options.index.code.workers = workers }
       options.maxWatches = maxWatches
+      if let countsAfter, let seconds = DurationText.seconds(countsAfter, maximum: 86_400) { options.vocabularyAfter = .milliseconds(Int64(seconds * 1000)) }
       if let ctags = ProcessInfo.processInfo.environment["CTX_CTAGS"] { options.index.code.ctagsExecutable = ctags }
       let watcher = Watcher(workspace: workspace, options: options) { line in
         FileHandle.standardError.write(Data(("ctx watch: " + line + "\n").utf8))

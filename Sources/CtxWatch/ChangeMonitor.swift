@@ -30,6 +30,9 @@ final class ChangeMonitor: @unchecked Sendable {
     var fallbackPoll: Duration
     /// At most this many inotify watches (`--max-watches`); targets beyond it are polled.
     var maxWatches: Int? = nil
+    /// While git holds `index.lock` in a watched work tree (a checkout, pull, merge or rebase
+    /// writing the tree), a run waits, up to this long: one run for the whole operation.
+    var gitBusyMax: Duration = .seconds(60)
   }
 
   private(set) var targets: [WatchTarget]
@@ -112,9 +115,11 @@ final class ChangeMonitor: @unchecked Sendable {
 
   private var isStopped: Bool { stopLock.withLock { stopped } }
 
-  /// Blocks until some sources changed and the burst settled; nil once stopped.
-  func wait() -> Set<String>? {
+  /// Blocks until some sources changed and the burst settled; an empty set when `idle` passed
+  /// with nothing changing; nil once stopped.
+  func wait(idle: Duration? = nil) -> Set<String>? {
     let clock = ContinuousClock()
+    let idleDeadline = idle.map { clock.now + $0 }
     var firstChange: ContinuousClock.Instant? = pending.isEmpty ? nil : clock.now
     var lastChange = firstChange
     var nextPoll = clock.now + pollInterval
@@ -124,13 +129,20 @@ final class ChangeMonitor: @unchecked Sendable {
       if let first = firstChange, let last = lastChange {
         let due = min(last + settings.settle, first + settings.maxDelay)
         if now >= due {
+          if now < first + settings.gitBusyMax && gitIsWriting() {
+            lastChange = now  // look again one settle period later
+            continue
+          }
           let result = pending
           pending = []
           return result
         }
+      } else if let idleDeadline, now >= idleDeadline {
+        return []
       }
       var deadlines: [ContinuousClock.Instant] = []
       if let first = firstChange, let last = lastChange { deadlines.append(min(last + settings.settle, first + settings.maxDelay)) }
+      if firstChange == nil, let idleDeadline { deadlines.append(idleDeadline) }
       if modes.contains(.polled) { deadlines.append(nextPoll) }
       if modes.contains(.lost) { deadlines.append(nextLostCheck) }
       // No deadline at all: nothing to do until the kernel or stop() wakes us (idle is free).
@@ -161,6 +173,24 @@ final class ChangeMonitor: @unchecked Sendable {
   }
 
   private var pollInterval: Duration { settings.forcedPoll ?? settings.fallbackPoll }
+
+  /// The git directories of the work trees watched, found once.
+  private lazy var treeGitDirectories: [Int: String] = {
+    var found: [Int: String] = [:]
+    for (index, target) in targets.enumerated() where target.shape == .tree {
+      if let git = GitDirectories.enclosing(target.root) { found[index] = git }
+    }
+    return found
+  }()
+
+  /// Whether git is writing a work tree some pending source reads: `index.lock` exists
+  /// while a checkout, pull, merge or rebase updates the files (and briefly during `add`).
+  private func gitIsWriting() -> Bool {
+    for (index, git) in treeGitDirectories where !pending.isDisjoint(with: targets[index].sources) {
+      if access(git + "/index.lock", F_OK) == 0 { return true }
+    }
+    return false
+  }
 
   // MARK: Watches
 

@@ -140,6 +140,17 @@ public enum GitDirectories {
     return nil
   }
 
+  /// The git directory of the work tree holding `path` (the folder itself or one above it).
+  public static func enclosing(_ path: String) -> String? {
+    var url = URL(fileURLWithPath: path).standardized
+    while true {
+      if let found = find(for: url.path), found != url.path { return found }
+      let parent = url.deletingLastPathComponent()
+      if parent.path == url.path { return nil }
+      url = parent
+    }
+  }
+
   /// The directory that holds the shared refs (`commondir` of a linked work tree), else
   /// `gitDirectory` itself.
   public static func common(for gitDirectory: String) -> String {

@@ -18,12 +18,17 @@ public struct WatchOptions: Sendable {
   public var maxWatches: Int? = nil
   /// How often a run waiting for the index lock (a cron `ctx index`) tries again.
   public var lockRetry: Duration = .milliseconds(250)
+  /// How long the trees must be quiet before the term counts of changed full-text tables are
+  /// refreshed (runs leave them marked out of date: `IndexOptions.deferVocabulary`).
+  public var vocabularyAfter: Duration = .seconds(10)
   /// Bring every source up to date when the watch starts (changes made while nothing watched).
   public var initialRun = true
   /// Options of each run (workers, ctags).
   public var index = IndexOptions()
 
-  public init() {}
+  public init() {
+    index.deferVocabulary = true
+  }
 }
 
 /// Keeps a workspace's index current: watches what its sources read (`WatchPlan`,
@@ -82,7 +87,11 @@ public final class Watcher: @unchecked Sendable {
       if !first { await index(nil, trigger: "connector files changed") }
       first = false
       while !isStopped {
-        guard let changed = await wait(monitor) else { break }
+        guard let changed = await wait(monitor, idle: vocabularyStale ? options.vocabularyAfter : nil) else { break }
+        if changed.isEmpty {
+          await refreshVocabulary()
+          continue
+        }
         if changed.contains(WatchPlan.connectorsChanged) { break }  // plan again from the new files
         await index(changed.sorted(), trigger: "changes")
       }
@@ -91,10 +100,29 @@ public final class Watcher: @unchecked Sendable {
     lock.withLock { self.monitor = nil }
   }
 
-  private func wait(_ monitor: ChangeMonitor) async -> Set<String>? {
+  private func wait(_ monitor: ChangeMonitor, idle: Duration?) async -> Set<String>? {
     // The wait blocks in poll(2): on its own thread, never on the cooperative pool.
     await withCheckedContinuation { continuation in
-      waitQueue.async { continuation.resume(returning: monitor.wait()) }
+      waitQueue.async { continuation.resume(returning: monitor.wait(idle: idle)) }
+    }
+  }
+
+  /// Whether some run left term counts out of date (refreshed once the trees are quiet).
+  private var vocabularyStale = false
+
+  private func refreshVocabulary() async {
+    guard let held = await takeLock() else { return }
+    defer { withExtendedLifetime(held) {} }
+    let started = ContinuousClock.now
+    do {
+      let tables = try await Indexer(workspace: workspace, options: options.index).refreshStaleVocabulary()
+      vocabularyStale = false
+      if !tables.isEmpty {
+        log("\(Timestamps.string(Date())) term counts refreshed (\(tables.joined(separator: ", "))) in \(String(format: "%.2f", Double((ContinuousClock.now - started).milliseconds) / 1000)) s")
+      }
+    } catch {
+      vocabularyStale = false  // the next run marks them again; searches count from fts5vocab meanwhile
+      log("term counts not refreshed: \((error as? CtxError)?.description ?? "\(error)")")
     }
   }
 
@@ -119,6 +147,7 @@ public final class Watcher: @unchecked Sendable {
     do {
       let report = try await task.value
       lock.withLock { runs += 1 }
+      if options.index.deferVocabulary && report.sources.contains(where: { Indexer.vocabularyTable(changedBy: $0) != nil }) { vocabularyStale = true }
       log(WatchRunLine.render(report, trigger: trigger))
     } catch {
       // A source that vanished in between, or the index could not be opened: say so, keep

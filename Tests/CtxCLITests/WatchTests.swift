@@ -179,4 +179,39 @@ func eventually(within seconds: Double, every interval: useconds_t = 50_000, _ c
     try repo.commitAll("A polled ref finds the wombatcommit")
     #expect(try eventually(within: 10) { try found("wombatcommit", layer: "history", workspace: workspace) } != nil, "\(watch.log)")
   }
+
+  /// A git operation slower than the longest wait (3 s) is still one run: while git holds
+  /// `index.lock`, the watcher waits for it.
+  @Test func aSlowGitOperationIsOneRunWhileGitHoldsItsIndexLock() throws {
+    let scratch = ScratchDirectory()
+    let (_, workspace) = try makeWorkspace(scratch)
+    let watch = try WatchSession(workspace: workspace, logPath: scratch.path + "/watch.log")
+    defer { _ = watch.stop() }
+    #expect(eventually(within: 30) { watch.runLines.count >= 1 } != nil, "no first run: \(watch.log)")
+    let before = watch.runLines.count
+    let lock = scratch.path + "/repo/.git/index.lock"
+    #expect(FileManager.default.createFile(atPath: lock, contents: nil))
+    try scratch.write(["one/a.py": "def slowopfirst():\n    return 1\n"], under: "repo")
+    usleep(4_000_000)  // the operation goes on past the 3 s limit of an ordinary burst
+    try scratch.write(["two/b.py": "def slowopsecond():\n    return 2\n"], under: "repo")
+    usleep(500_000)
+    #expect(watch.runLines.count == before, "a run started while git held index.lock: \(watch.runLines)")
+    try FileManager.default.removeItem(atPath: lock)
+    #expect(eventually(within: 20) { watch.runLines.count > before } != nil, "\(watch.log)")
+    #expect(watch.runLines[before].contains("code: 2 new"), "\(watch.runLines.dropFirst(before))")
+  }
+
+  /// Runs leave the term counts of a changed table for later; they are refreshed once quiet.
+  @Test func termCountsAreRefreshedOnceTheTreeIsQuiet() throws {
+    let scratch = ScratchDirectory()
+    let (_, workspace) = try makeWorkspace(scratch)
+    let watch = try WatchSession(workspace: workspace, arguments: ["--counts-after", "1s"], logPath: scratch.path + "/watch.log")
+    defer { _ = watch.stop() }
+    #expect(eventually(within: 30) { watch.log.contains("term counts refreshed") } != nil, "\(watch.log)")
+    let refreshed = watch.log.components(separatedBy: "term counts refreshed").count - 1
+    try scratch.write(["src/app.py": "def countedlater():\n    return 1\n"], under: "repo")
+    #expect(try eventually(within: 10) { try found("countedlater", layer: "code", workspace: workspace) } != nil, "\(watch.log)")
+    #expect(eventually(within: 15) { watch.log.components(separatedBy: "term counts refreshed").count - 1 > refreshed } != nil, "\(watch.log)")
+    #expect(watch.log.contains("term counts refreshed (chunk_ft)"), "\(watch.log)")
+  }
 }
