@@ -64,7 +64,7 @@ public struct CodeConnector: Connector {
     let queue = WorkQueue(candidates)
     let reader = FileProcessor(config: config, chunker: Chunker(maxLines: config.code.maxChunkLines), redactor: try Redactor(settings: config.redaction))
     try await withThrowingTaskGroup(of: Void.self) { group in
-      for _ in 0..<max(1, options.workers) {
+      for _ in 0..<max(1, min(options.workers, candidates.count)) {  // one ctags per worker: no more than files
         group.addTask {
           let ctags = ctagsAvailable ? CtagsSession(executable: options.ctagsExecutable ?? "ctags", fileTimeout: config.code.ctagsTimeout) : nil
           while let entry = await queue.next() {
