@@ -90,7 +90,7 @@ public enum WatchPlan {
       case .code:
         if source.code.revision != nil {
           // A pinned revision is read from the object database: only its refs can move it.
-          if let git = GitDirectories.find(for: source.root) { add(git, .gitRefs, .init(source: source.name, filter: nil)) }
+          if let git = GitDirectories.enclosing(source.root) { add(git, .gitRefs, .init(source: source.name, filter: nil)) }
           continue
         }
         var exclude = source.exclude
@@ -104,7 +104,8 @@ public enum WatchPlan {
       case .git:
         // Found again when the repository appears later (a clone after `ctx watch` started):
         // until then the expected `.git` folder is watched as a lost root.
-        add(GitDirectories.find(for: source.root) ?? source.root + "/.git", .gitRefs, .init(source: source.name, filter: nil))
+        // `path:` may be a folder inside the repository: its git directory is above it.
+        add(GitDirectories.enclosing(source.root) ?? source.root + "/.git", .gitRefs, .init(source: source.name, filter: nil))
       case .chat:
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: source.root, isDirectory: &isFolder), isFolder.boolValue {

@@ -214,4 +214,23 @@ func eventually(within seconds: Double, every interval: useconds_t = 50_000, _ c
     #expect(eventually(within: 15) { watch.log.components(separatedBy: "term counts refreshed").count - 1 > refreshed } != nil, "\(watch.log)")
     #expect(watch.log.contains("term counts refreshed (chunk_ft)"), "\(watch.log)")
   }
+
+  /// A git source whose `path:` is a folder inside the repository watches the repository's
+  /// refs (found above it); and a source with nothing new is left alone in between.
+  @Test func aGitSourceOnASubfolderSeesNewCommits() throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    try scratch.write(["src/app.py": "def start():\n    return 1\n"], under: "repo")
+    try repo.commitAll("initial")
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.write(["ws/connectors/history.yaml": "kind: git\npath: ../repo/src\n"])
+    let watch = try WatchSession(workspace: workspace, logPath: scratch.path + "/watch.log")
+    defer { _ = watch.stop() }
+    #expect(eventually(within: 30) { watch.runLines.count >= 1 } != nil, "no first run: \(watch.log)")
+    #expect(!watch.log.contains("does not exist"), "\(watch.log)")
+    try scratch.write(["src/app.py": "def start():\n    return 2\n"], under: "repo")
+    try repo.commitAll("Teach the platypuscommit to count")
+    #expect(try eventually(within: 10) { try found("platypuscommit", layer: "history", workspace: workspace) } != nil, "\(watch.log)")
+  }
 }
