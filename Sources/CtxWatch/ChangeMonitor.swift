@@ -129,9 +129,12 @@ final class ChangeMonitor: @unchecked Sendable {
       if let first = firstChange, let last = lastChange {
         let due = min(last + settings.settle, first + settings.maxDelay)
         if now >= due {
-          if now < first + settings.gitBusyMax && gitIsWriting() {
-            lastChange = now  // look again one settle period later
-            continue
+          if let lock = gitLockHeld() {
+            guard now >= first + settings.gitBusyMax else {
+              lastChange = now  // look again one settle period later
+              continue
+            }
+            note("\(lock) has existed for over \(Self.text(settings.gitBusyMax)) (a long git command, or one that crashed: remove the file if no git command runs); indexing anyway")
           }
           let result = pending
           pending = []
@@ -183,13 +186,13 @@ final class ChangeMonitor: @unchecked Sendable {
     return found
   }()
 
-  /// Whether git is writing a work tree some pending source reads: `index.lock` exists
+  /// The `index.lock` of a work tree some pending source reads, when git holds it: it exists
   /// while a checkout, pull, merge or rebase updates the files (and briefly during `add`).
-  private func gitIsWriting() -> Bool {
+  private func gitLockHeld() -> String? {
     for (index, git) in treeGitDirectories where !pending.isDisjoint(with: targets[index].sources) {
-      if access(git + "/index.lock", F_OK) == 0 { return true }
+      if access(git + "/index.lock", F_OK) == 0 { return git + "/index.lock" }
     }
-    return false
+    return nil
   }
 
   // MARK: Watches
