@@ -76,7 +76,9 @@ public enum WatchPlan {
   public static let connectorsChanged = "\u{0}connectors"
 
   public static func targets(for workspace: Workspace, sources: [SourceConfig]) -> [WatchTarget] {
-    let skip: Set<String> = [workspace.indexDirectory]
+    // Real paths: inotify never follows a symlink (IN_DONT_FOLLOW), so a root reached through
+    // one (`path: ../payments`, a link to the checkout) is watched where it really is.
+    let skip: Set<String> = [workspace.indexDirectory, realPath(workspace.indexDirectory)]
     var targets: [WatchTarget] = []
     func add(_ root: String, _ shape: WatchTarget.Shape, _ member: WatchTarget.Member) {
       if let index = targets.firstIndex(where: { $0.root == root && $0.shape == shape }) {
@@ -85,7 +87,8 @@ public enum WatchPlan {
         targets.append(WatchTarget(root: root, shape: shape, members: [member], skip: skip))
       }
     }
-    for source in sources {
+    for var source in sources {
+      source.root = realPath(source.root)
       switch source.kind {
       case .code:
         if source.code.revision != nil {
@@ -121,6 +124,13 @@ public enum WatchPlan {
     targets.append(WatchTarget(root: workspace.connectorsDirectory, shape: .flat(names: []), members: [.init(source: connectorsChanged, filter: nil)], skip: skip))
     return targets
   }
+}
+
+/// `path` with symlinks resolved, or as given when it does not exist (yet).
+func realPath(_ path: String) -> String {
+  guard let resolved = realpath(path, nil) else { return path }
+  defer { free(resolved) }
+  return String(cString: resolved)
 }
 
 /// Where a repository keeps `HEAD` and its refs, read from the files git itself writes (no

@@ -233,4 +233,19 @@ func eventually(within seconds: Double, every interval: useconds_t = 50_000, _ c
     try repo.commitAll("Teach the platypuscommit to count")
     #expect(try eventually(within: 10) { try found("platypuscommit", layer: "history", workspace: workspace) } != nil, "\(watch.log)")
   }
+
+  /// A source whose `path:` goes through a symlink is watched where the files really are.
+  @Test func aRootReachedThroughASymlinkIsWatched() throws {
+    let scratch = ScratchDirectory()
+    try scratch.write(["real/a.py": "def alpha():\n    return 1\n"])
+    #expect(symlink(scratch.path + "/real", scratch.path + "/linked") == 0)
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../linked\nuse_git: false\n"])
+    let watch = try WatchSession(workspace: workspace, logPath: scratch.path + "/watch.log")
+    defer { _ = watch.stop() }
+    #expect(eventually(within: 30) { watch.runLines.count >= 1 } != nil, "no first run: \(watch.log)")
+    try scratch.write(["real/sub/b.py": "def throughthelink():\n    return 2\n"])
+    #expect(try eventually(within: 10) { try found("throughthelink", layer: "code", workspace: workspace) } != nil, "\(watch.log)")
+  }
 }
