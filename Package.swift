@@ -220,6 +220,16 @@ let package = Package(
       ]
     ),
 
+    // MARK: Watch mode (inotify or polling, then incremental runs of the changed sources)
+    .target(
+      name: "CtxWatch",
+      dependencies: [
+        "CtxCore",
+        "CtxIndexer",
+        "CtxWorkspace",
+      ]
+    ),
+
     // MARK: Query analysis and search
     .target(
       name: "CtxQuery",
@@ -330,6 +340,7 @@ let package = Package(
         "CtxRedaction",
         "CtxStore",
         "CtxSymbols",
+        "CtxWatch",
         "CtxWorkspace",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),

@@ -2,6 +2,11 @@
 """Benchmarks ctx's code index against baselines run side by side, on any repository.
 
 Usage: Benchmarks/bench_index.py REPO [--ctx PATH] [--runs N] [--out DIR]
+                                 [--only nochange] [--ctx-before OLD] [--history]
+
+--only nochange measures the no-change run alone (after one first index); --ctx-before OLD
+runs an older binary's no-change run on the same workspace, alternating with ctx's, so both
+see the same machine; --history adds a `kind: git` source on REPO to the workspace.
 
 Measures, on the same files:
   full index      ctx index --full       vs  universal-ctags JSON over the files
@@ -73,6 +78,9 @@ def main():
     parser.add_argument("--ctx", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "ctx"))
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--only", choices=["nochange"], default=None)
+    parser.add_argument("--ctx-before", default=None)
+    parser.add_argument("--history", action="store_true")
     args = parser.parse_args()
     repo = os.path.abspath(args.repo)
     ctx = os.path.abspath(args.ctx)
@@ -83,6 +91,12 @@ def main():
     subprocess.run([ctx, "init", workspace], check=True, stdout=subprocess.DEVNULL)
     with open(os.path.join(workspace, "connectors", "code.yaml"), "w") as f:
         f.write(f"kind: code\npath: {repo}\ndefault_excludes: false\n")
+    if args.history:
+        with open(os.path.join(workspace, "connectors", "history.yaml"), "w") as f:
+            f.write(f"kind: git\npath: {repo}\n")
+    if args.only == "nochange":
+        nochange_only(args, ctx, repo, workspace)
+        return
 
     results = {}
     # Full index against the baseline, alternating (ctx, baseline, ctx, baseline, ...) so that a
@@ -144,6 +158,32 @@ def main():
     with open(os.path.join(work, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     print(f"details         {os.path.join(work, 'results.json')}")
+
+
+def nochange_only(args, ctx, repo, workspace):
+    """No-change runs of ctx (and of --ctx-before, alternating) against git status -uno."""
+    run = lambda cmd, **kw: subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800, **kw)
+    run([ctx, "index", "--quiet", "--workspace", workspace])
+    binaries = [("ctx", ctx)] + ([("before", os.path.abspath(args.ctx_before))] if args.ctx_before else [])
+    times = {name: [] for name, _ in binaries}
+    git_times = []
+    for name, binary in binaries:
+        run([binary, "index", "--quiet", "--workspace", workspace])  # warm
+    run(["git", "status", "-uno", "--porcelain"], cwd=repo)
+    for _ in range(args.runs):
+        for name, binary in binaries:
+            start = time.perf_counter()
+            run([binary, "index", "--quiet", "--workspace", workspace])
+            times[name].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        run(["git", "status", "-uno", "--porcelain"], cwd=repo)
+        git_times.append(time.perf_counter() - start)
+    git_median = statistics.median(git_times)
+    print(f"git status -uno  median {git_median * 1000:.0f} ms  (each: {' '.join(f'{x * 1000:.0f}' for x in git_times)})")
+    for name, _ in binaries:
+        median = statistics.median(times[name])
+        print(f"no-change {name:<7} median {median * 1000:.0f} ms -> {median / git_median:.1f}x git status (target <= 3x)"
+              f"  (each: {' '.join(f'{x * 1000:.0f}' for x in times[name])})")
 
 
 if __name__ == "__main__":

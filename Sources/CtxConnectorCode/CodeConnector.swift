@@ -35,23 +35,36 @@ public struct CodeConnector: Connector {
 
     let filter = self.filter
     var candidates: [CodeListing.Entry] = []
+    var unchanged: [String] = []
+    var listed = 0
     for entry in listing.entries {
       if let pattern = filter.excludingPattern(for: entry.path) {
         try await sink.accept(.issue(CrawlIssue(kind: .excluded, path: entry.path, message: "excluded by \(pattern)")))
       } else if !filter.admits(entry.path) {
         continue  // outside every include pattern: not part of this source at all
       } else {
-        candidates.append(entry)
+        listed += 1
+        // The no-change case, decided here: git's status walk has just compared the file with
+        // the git index entry whose stamp ctx recorded, so neither a stat nor a worker is
+        // needed (the walk's stat is the only one).
+        if let stamp = entry.indexStamp, let known = known[entry.path], known.stamp == stamp {
+          unchanged.append(entry.path)
+        } else {
+          candidates.append(entry)
+        }
       }
     }
-    try await sink.accept(.listed(total: candidates.count))
+    try await sink.accept(.listed(total: listed))
+    if !unchanged.isEmpty { try await sink.accept(.unchangedFiles(unchanged)) }
 
+    // Nothing to read (the no-change run): no `ctags --version` child, no workers.
+    guard !candidates.isEmpty else { return }
     let ctagsAvailable = try await checkCtags(reportingTo: sink)
     let options = self.options
     let queue = WorkQueue(candidates)
     let reader = FileProcessor(config: config, chunker: Chunker(maxLines: config.code.maxChunkLines), redactor: try Redactor(settings: config.redaction))
     try await withThrowingTaskGroup(of: Void.self) { group in
-      for _ in 0..<max(1, options.workers) {
+      for _ in 0..<max(1, min(options.workers, candidates.count)) {  // one ctags per worker: no more than files
         group.addTask {
           let ctags = ctagsAvailable ? CtagsSession(executable: options.ctagsExecutable ?? "ctags", fileTimeout: config.code.ctagsTimeout) : nil
           while let entry = await queue.next() {
@@ -93,7 +106,7 @@ public struct CodeConnector: Connector {
           listing.issues.append(CrawlIssue(kind: .nonUTF8Name, path: file.path, message: "the name is not valid UTF-8; rename it to index it"))
           continue
         }
-        listing.entries.append(CodeListing.Entry(path: file.path, isSymlink: file.isSymlink))
+        listing.entries.append(CodeListing.Entry(path: file.path, isSymlink: file.isSymlink, indexStamp: file.indexStamp))
       }
       return listing
     }
@@ -127,6 +140,9 @@ struct CodeListing: Sendable {
   struct Entry: Sendable {
     var path: String
     var isSymlink: Bool
+    /// The git index's stamp of a tracked file git's status walk found unchanged
+    /// (`GitListedFile.indexStamp`); nil when ctx must stat the file itself.
+    var indexStamp: FileStamp? = nil
   }
   var entries: [Entry] = []
   var issues: [CrawlIssue] = []

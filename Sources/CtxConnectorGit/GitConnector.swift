@@ -53,6 +53,20 @@ public struct GitConnector: Sendable {
     self.config = config
   }
 
+  /// When every ref in `refs:` still points where the index says, the repository root (what
+  /// a run records as the source's root); nil when the source must be read. Then a run skips
+  /// the source after this one check (refs resolved; no walk, and the indexed commit list is
+  /// never loaded). A shallow clone always runs, to keep its note in the report.
+  public func unchangedRepositoryRoot(since indexedRefs: [String: String]) throws -> String? {
+    guard !indexedRefs.isEmpty, Set(indexedRefs.keys) == Set(config.git.refs) else { return nil }
+    let history = try GitHistory(path: config.root, trustOwner: config.git.trustOwner)
+    if history.isShallow { return nil }
+    for ref in config.git.refs {
+      guard let tip = try history.resolve(ref), tip == indexedRefs[ref] else { return nil }
+    }
+    return String((history.workdir ?? history.gitDirectory).reversed().drop { $0 == "/" }.reversed())
+  }
+
   public func crawl(indexedRefs: [String: String], indexed: Set<String>, into sink: any HistorySink) async throws {
     let history = try GitHistory(path: config.root, trustOwner: config.git.trustOwner)
     var notes: [String] = []

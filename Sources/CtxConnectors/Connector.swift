@@ -19,6 +19,9 @@ public enum CrawlEvent: Sendable {
   case file(CodeFile)
   /// A known file whose size and modification time are unchanged: not read again.
   case unchanged(path: String)
+  /// Many known files unchanged at once, decided while listing (no stat of ctx's own when
+  /// git's status walk has just compared them with the git index): one event, not one each.
+  case unchangedFiles([String])
   /// A known file that was re-read because its stamp changed, but whose content hash is the
   /// same: only the stamp needs updating.
   case restamped(path: String, stamp: FileStamp)

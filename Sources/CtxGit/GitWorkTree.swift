@@ -12,6 +12,11 @@ public struct GitListedFile: Sendable, Hashable {
   /// False when the name is not valid UTF-8 (`path` then has U+FFFD in place of the bad
   /// bytes, and names no file).
   public var isValidName = true
+  /// For a tracked file the status walk found unchanged against the git index: the size and
+  /// modification time the index records for it. libgit2 has just compared the file with
+  /// that entry (by stat, or by content when the stat differed), so a crawl can compare its
+  /// own stamp with this one instead of calling stat a second time. Nil otherwise.
+  public var indexStamp: FileStamp? = nil
 }
 
 /// Read-only access to a git work tree through libgit2.
@@ -54,7 +59,14 @@ public final class GitWorkTree {
     let prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
     var files: [GitListedFile] = []
     try listTracked(prefix: prefix, into: &files)
-    try listUntracked(prefix: prefix, into: &files)
+    let trackedCount = files.count
+    var changed = Set<String>()
+    try listUntracked(prefix: prefix, into: &files, changed: &changed)
+    // Tracked files the status walk reported in any way (modified, deleted, type changed,
+    // unreadable) keep no index stamp: the crawl stats them itself.
+    for position in 0..<trackedCount where files[position].indexStamp != nil && changed.contains(files[position].path) {
+      files[position].indexStamp = nil
+    }
     files.sort { $0.path < $1.path }
     return files
   }
@@ -74,15 +86,20 @@ public final class GitWorkTree {
       previous = path
       guard path.hasPrefix(prefix) else { continue }
       let mode = entry.pointee.mode
+      // Conflicted entries (stage > 0) describe no one file on disk.
+      let stage = (Int(entry.pointee.flags) >> 12) & 0x3
+      let stamp = stage == 0 && mode & 0o170000 == 0o100000
+        ? FileStamp(size: Int64(entry.pointee.file_size), mtimeNanos: Int64(entry.pointee.mtime.seconds) * 1_000_000_000 + Int64(entry.pointee.mtime.nanoseconds))
+        : nil
       files.append(
         GitListedFile(
           path: String(path.dropFirst(prefix.count)), isTracked: true,
           isSymlink: mode & 0o170000 == 0o120000, isSubmodule: mode & 0o170000 == 0o160000,
-          isValidName: String(validatingCString: entry.pointee.path) != nil))
+          isValidName: String(validatingCString: entry.pointee.path) != nil, indexStamp: stamp))
     }
   }
 
-  private func listUntracked(prefix: String, into files: inout [GitListedFile]) throws(CtxError) {
+  private func listUntracked(prefix: String, into files: inout [GitListedFile], changed: inout Set<String>) throws(CtxError) {
     var options = git_status_options()
     git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION))
     options.show = GIT_STATUS_SHOW_WORKDIR_ONLY
@@ -106,6 +123,13 @@ public final class GitWorkTree {
     guard let list = listHandle else { return }
     defer { git_status_list_free(list) }
     for position in 0..<git_status_list_entrycount(list) {
+      if let entry = git_status_byindex(list, position), entry.pointee.status.rawValue & GIT_STATUS_WT_NEW.rawValue == 0,
+        let delta = entry.pointee.index_to_workdir, let raw = delta.pointee.old_file.path
+      {
+        let path = String(cString: raw)
+        if path.hasPrefix(prefix) { changed.insert(String(path.dropFirst(prefix.count))) }
+        continue
+      }
       guard let entry = git_status_byindex(list, position),
         entry.pointee.status.rawValue & GIT_STATUS_WT_NEW.rawValue != 0,
         let delta = entry.pointee.index_to_workdir,

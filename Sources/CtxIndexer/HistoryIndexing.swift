@@ -10,6 +10,13 @@ extension Indexer {
   func crawlHistory(_ source: SourceConfig, sourceID: Int64, store: IndexStore, report: SourceReport, progress: (any IndexProgress)?) async throws
     -> SourceReport
   {
+    // Same refs as the last run: nothing to read (the nightly and `ctx watch` common case).
+    if !options.full, let root = try GitConnector(config: source).unchangedRepositoryRoot(since: try store.historyRefs(sourceID: sourceID)) {
+      _ = try await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: root)
+      var unchanged = report
+      unchanged.history = HistoryCounts()
+      return unchanged
+    }
     // Read before anything is written in this source's transaction (reads see committed data).
     let state = options.full ? HistoryState(refs: [:], indexed: []) : try store.historyState(sourceID: sourceID)
     let writer = try HistoryWriter(store: store, sourceID: sourceID, fresh: options.full)

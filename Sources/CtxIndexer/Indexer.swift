@@ -18,6 +18,11 @@ public struct IndexOptions: Sendable {
   /// When the whole run must end (`--deadline`): the source being crawled then is stopped and
   /// rolled back, the ones after it are not started; all keep their previous index.
   public var deadline: ContinuousClock.Instant? = nil
+  /// Leave the term-count copies of changed full-text tables marked out of date instead of
+  /// refreshing them at the end of the run (searches count from `fts5vocab` meanwhile):
+  /// `ctx watch` runs after every save, and copying the counts of a large code table took
+  /// longer than indexing the one changed file. It calls `refreshStaleVocabulary()` once quiet.
+  public var deferVocabulary = false
 
   public init() {}
 }
@@ -103,7 +108,7 @@ public struct Indexer: Sendable {
     }
     report.annotations = try await mirrorAnnotations(store: store)
     try await compactRewrittenTables(store: store, report: report)
-    try await refreshVocabulary(store: store, report: report)
+    if !options.deferVocabulary { try await refreshVocabulary(store: store, report: report) }
     try? store.checkpoint()
     report.indexBytes = store.sizeOnDisk
     if storePath != workspace.databasePath {
@@ -146,8 +151,20 @@ public struct Indexer: Sendable {
     try await store.optimizeFullText(IndexStore.vocabularyTables.filter(tables.contains))
   }
 
+  /// Refreshes the term-count copies marked out of date (runs with `deferVocabulary`); the
+  /// tables refreshed. The caller holds the index lock.
+  public func refreshStaleVocabulary() async throws -> [String] {
+    guard FileManager.default.fileExists(atPath: workspace.databasePath) else { return [] }
+    let store = try IndexStore(path: workspace.databasePath, mode: .readWrite, rebuild: false)
+    let stale = try store.vocabularyMissing()
+    guard !stale.isEmpty else { return [] }
+    try await store.refreshVocabulary(stale)
+    try? store.checkpoint()
+    return stale
+  }
+
   /// The full-text table a source's run changed, if it changed anything.
-  static func vocabularyTable(changedBy source: SourceReport) -> String? {
+  public static func vocabularyTable(changedBy source: SourceReport) -> String? {
     let filesChanged = source.added + source.changed + source.deleted > 0
     switch source.kind {
     case "code" where filesChanged: return "chunk_ft"
@@ -358,6 +375,10 @@ actor BatchCollector {
       seen.insert(path)
       report.unchanged += 1
       done += 1
+    case .unchangedFiles(let paths):
+      seen.formUnion(paths)
+      report.unchanged += paths.count
+      done += paths.count
     case .restamped(let path, let stamp):
       seen.insert(path)
       report.restamped += 1

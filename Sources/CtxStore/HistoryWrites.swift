@@ -29,6 +29,18 @@ extension IndexStore {
 }
 
 extension IndexStore {
+  /// Where each ref of a git source pointed at its last run (no commit list: the cheap half
+  /// of `historyState`, for the no-change check).
+  public func historyRefs(sourceID: Int64) throws -> [String: String] {
+    try read { db in
+      var refs: [String: String] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT name, tip FROM git_ref WHERE source_id = ?", arguments: [sourceID]) {
+        refs[row[0]] = row[1]
+      }
+      return refs
+    }
+  }
+
   public func commitCount(sourceID: Int64) throws -> Int {
     try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM git_commit WHERE source_id = ?", arguments: [sourceID]) ?? 0 }
   }

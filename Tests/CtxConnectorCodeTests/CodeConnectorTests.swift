@@ -27,7 +27,15 @@ final class CollectingSink: DocumentSink, @unchecked Sendable {
   }
 
   var unchanged: [String] {
-    lock.withLock { events.compactMap { if case .unchanged(let path) = $0 { path } else { nil } }.sorted() }
+    lock.withLock {
+      events.flatMap { event -> [String] in
+        switch event {
+        case .unchanged(let path): [path]
+        case .unchangedFiles(let paths): paths
+        default: []
+        }
+      }.sorted()
+    }
   }
 
   func issue(_ path: String) -> CrawlIssue.Kind? { issues.first { $0.path == path }?.kind }

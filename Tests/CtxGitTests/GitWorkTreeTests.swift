@@ -30,4 +30,30 @@ import Testing
     let expected = try repo.run(["hash-object", "x.txt"]).trimmingCharacters(in: .whitespacesAndNewlines)
     #expect(ContentHash.blobID(of: Array("hello\n".utf8)) == expected)
   }
+
+  /// The stamp a no-change crawl compares instead of its own stat: present only for tracked
+  /// files git's status walk found unchanged, and then equal to the file's own stat.
+  @Test func indexStampsOnlyForUnchangedTrackedFilesAndEqualToStat() throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    try scratch.write(["same.txt": "same\n", "edited.txt": "old\n", "gone.txt": "g\n", "sub/deep.txt": "d\n"], under: "repo")
+    try repo.commitAll("one")
+    _ = try repo.run(["status"])  // git refreshes the index's stat data, as after any checkout
+    try scratch.write(["edited.txt": "new, longer\n", "untracked.txt": "u\n"], under: "repo")
+    try scratch.remove("repo/gone.txt")
+    let tree = try #require(try GitWorkTree.discover(containing: repo.path))
+    let files = Dictionary(uniqueKeysWithValues: try tree.listFiles(under: "").map { ($0.path, $0) })
+    for path in ["same.txt", "sub/deep.txt"] {
+      var info = stat()
+      #expect(lstat(repo.path + "/" + path, &info) == 0)
+      let own = FileStamp(size: Int64(info.st_size), mtimeNanos: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+      #expect(files[path]?.indexStamp == own, "\(path): \(String(describing: files[path]?.indexStamp)) vs \(own)")
+    }
+    #expect(files["edited.txt"]?.indexStamp == nil)
+    #expect(files["gone.txt"]?.indexStamp == nil)
+    #expect(files["untracked.txt"]?.indexStamp == nil)
+    // Under a prefix, paths are relative to it and the stamps are the same.
+    let under = try tree.listFiles(under: "sub")
+    #expect(under.map(\.path) == ["deep.txt"] && under.first?.indexStamp == files["sub/deep.txt"]?.indexStamp)
+  }
 }
