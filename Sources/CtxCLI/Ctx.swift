@@ -16,7 +16,7 @@ public struct Ctx: AsyncParsableCommand {
     version: CtxVersion.current,
     subcommands: [
       Init.self, Index.self, Search.self, Query.self, Show.self, Annotate.self, Correct.self, Annotations.self, Review.self, Conflicts.self,
-      Status.self, Serve.self, Doctor.self, Redact.self, Eval.self,
+      Status.self, Serve.self, Token.self, Doctor.self, Redact.self, Eval.self,
     ]
   )
 
