@@ -341,8 +341,10 @@ let package = Package(
       name: "CtxHTTP",
       dependencies: [
         "CtxAccess",
+        "CtxAnnotations",
         "CtxCore",
         "CtxMCP",
+        "CtxQuery",
         "CtxStore",
         "CtxWorkspace",
         .product(name: "HTTPTypes", package: "swift-http-types"),

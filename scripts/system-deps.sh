@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system pieces ctx needs when they are missing: SQLite with FTS5, libgit2,
 # universal-ctags (plus pkg-config and git, which the build and tests use, and zlib, which
-# ZIPFoundation links for reading zipped chat exports).
+# ZIPFoundation links for reading zipped chat exports), and Chromium with its WebDriver, which
+# the review page's browser test drives.
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
 set -euo pipefail
-packages=(libsqlite3-dev libgit2-dev universal-ctags pkg-config git zlib1g-dev)
+packages=(libsqlite3-dev libgit2-dev universal-ctags pkg-config git zlib1g-dev chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

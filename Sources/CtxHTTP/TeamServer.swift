@@ -27,6 +27,7 @@ public struct TeamServer: Sendable {
   let gate: RequestGate
   let hosts: HostCheck
   let logger: Logger
+  let page: ReviewPage
 
   public init(options: HTTPServeOptions, mcp: CtxMCPServer) {
     self.options = options
@@ -40,6 +41,7 @@ public struct TeamServer: Sendable {
     self.gate = RequestGate(limit: options.maxConcurrent)
     self.hosts = HostCheck(bindHost: options.host, extraHosts: options.allowedHosts, extraOrigins: options.allowedOrigins)
     self.logger = mcp.logger
+    self.page = ReviewPage(mcp: mcp, tokens: tokens)
   }
 
   /// Serves until SIGTERM or SIGINT, then stops accepting, finishes the requests in flight
@@ -84,18 +86,18 @@ public struct TeamServer: Sendable {
 
   func routes(_ router: Router<BasicRequestContext>) {
     router.get("/healthz") { request, _ in
-      await self.guarded(request, route: "/healthz", needsToken: false) { _, _ in
+      await self.guarded(request, route: "/healthz", auth: .none) { _, _ in
         (self.text(.ok, "ok\n"), nil)
       }
     }
     router.get("/readyz") { request, _ in
-      await self.guarded(request, route: "/readyz", needsToken: false) { _, _ in
+      await self.guarded(request, route: "/readyz", auth: .none) { _, _ in
         let (ready, reason) = Readiness.check(context: self.context, maxAge: self.options.readyMaxAgeSeconds)
         return (self.text(ready ? .ok : .serviceUnavailable, reason + "\n"), nil)
       }
     }
     router.get("/metrics") { request, _ in
-      await self.guarded(request, route: "/metrics", needsToken: true) { access, _ in
+      await self.guarded(request, route: "/metrics", auth: .bearer) { access, _ in
         guard access.seesEverySource else {
           return (self.problem(.forbidden, "forbidden", "/metrics names every source; token `\(access.name)` sees only \(access.sourcesText); scrape with a token made with `--sources '*'`"), nil)
         }
@@ -109,19 +111,20 @@ public struct TeamServer: Sendable {
     }
     for path in ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"] {
       router.get(RouterPath(path)) { request, _ in
-        await self.guarded(request, route: "/.well-known", needsToken: false) { _, _ in
+        await self.guarded(request, route: "/.well-known", auth: .none) { _, _ in
           (self.json(.ok, self.resourceMetadata(request)), nil)
         }
       }
     }
+    page.routes(router, server: self)
     router.post("/mcp") { request, _ in
-      await self.guarded(request, route: "/mcp", needsToken: true) { access, body in
+      await self.guarded(request, route: "/mcp", auth: .bearer) { access, body in
         try await self.mcpRequest(request, body: body, access: access)
       }
     }
     for method in [HTTPRequest.Method.get, .delete] {
       router.on("/mcp", method: method) { request, _ in
-        await self.guarded(request, route: "/mcp", needsToken: true) { _, _ in
+        await self.guarded(request, route: "/mcp", auth: .bearer) { _, _ in
           // Stateless: no server-to-client stream and no session to end.
           var headers = HTTPFields()
           headers[.allow] = "POST"
@@ -173,10 +176,16 @@ public struct TeamServer: Sendable {
     var query: String?
   }
 
-  /// Runs `handler` behind the cap, the host check, the token (when `needsToken`) and the
+  /// How a route knows its caller: not at all (probes), by bearer token (MCP, metrics), or by
+  /// the review page's session cookie (made from a token at sign-in).
+  enum AuthMode: Sendable {
+    case none, bearer, session
+  }
+
+  /// Runs `handler` behind the cap, the host check, the caller's grant (`auth`) and the
   /// body limit, under the deadline; records metrics and logs one line.
   func guarded(
-    _ request: Request, route: String, needsToken: Bool,
+    _ request: Request, route: String, auth: AuthMode,
     _ handler: @escaping @Sendable (AccessGrant, Data) async throws -> (Response, RequestNote?)
   ) async -> Response {
     let started = ContinuousClock.now
@@ -190,7 +199,7 @@ public struct TeamServer: Sendable {
       response = problem(.serviceUnavailable, "busy", "the server is at its limit of \(options.maxConcurrent) requests at once (--max-concurrent); retry shortly", headers: headers)
     } else {
       defer { gate.leave() }
-      response = await admitted(request, needsToken: needsToken, tokenName: &tokenName, note: &note, handler)
+      response = await admitted(request, auth: auth, tokenName: &tokenName, note: &note, handler)
     }
     let elapsed = ContinuousClock.now - started
     metrics.finished(route: route, tool: note?.tool, status: Int(response.status.code), duration: elapsed)
@@ -205,15 +214,17 @@ public struct TeamServer: Sendable {
   }
 
   private func admitted(
-    _ request: Request, needsToken: Bool, tokenName: inout String, note: inout RequestNote?,
+    _ request: Request, auth: AuthMode, tokenName: inout String, note: inout RequestNote?,
     _ handler: @escaping @Sendable (AccessGrant, Data) async throws -> (Response, RequestNote?)
   ) async -> Response {
     if let refusal = hosts.refusal(host: request.head.authority, origin: request.headers[.origin]) {
       return problem(HTTPResponse.Status(code: refusal.status), refusal.status == 421 ? "misdirected_request" : "forbidden_origin", refusal.message)
     }
     var grant = AccessGrant.local
-    if needsToken {
-      switch authenticate(request) {
+    switch auth {
+    case .none: break
+    case .bearer, .session:
+      switch auth == .bearer ? authenticate(request) : page.authenticate(request) {
       case .success(let granted):
         grant = granted
         tokenName = granted.name

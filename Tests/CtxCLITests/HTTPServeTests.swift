@@ -58,4 +58,25 @@ import Testing
     #expect(run.status == 0, "http_e2e.py failed:\n\(run.stdout)\n\(run.stderr.suffix(3000))")
     #expect(run.stdout.contains("all checks passed"), "\(run.stdout)")
   }
+
+  /// The review page in headless Chromium (Debian's chromium and chromium-driver, driven by
+  /// PyPI's selenium, JavaScript off): sign in, open a proposal, see its evidence, accept it;
+  /// the next MCP `context` call shows it accepted. scripts/review_browser.py holds the steps.
+  @Test func reviewerAcceptsAProposalInARealBrowser() throws {
+    let probe = try Run.program("/usr/bin/env", ["python3", "-c", "import selenium"])
+    try #require(probe.status == 0, "selenium is missing: `python3 -m pip install selenium` (scripts/test.sh does): \(probe.stderr)")
+    try #require(
+      FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"),
+      "Chromium is missing: install Debian's chromium and chromium-driver (scripts/system-deps.sh does)")
+    let fixture = try TeamWorkspace()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let run = try Run.program(
+      "/usr/bin/timeout",
+      [
+        "240", "python3", root.appendingPathComponent("scripts/review_browser.py").path, "--ctx", CtxBinary.path, "--workspace", fixture.workspace,
+        "--expect", "validateSession", "--deadline", "220",
+      ])
+    #expect(run.status == 0, "review_browser.py failed:\n\(run.stdout)\n\(run.stderr.suffix(3000))")
+    #expect(run.stdout.contains("all checks passed"), "\(run.stdout)")
+  }
 }
