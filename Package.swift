@@ -355,6 +355,10 @@ let package = Package(
         .product(name: "Prometheus", package: "swift-prometheus"),
       ]
     ),
+    .testTarget(
+      name: "CtxHTTPTests",
+      dependencies: ["CtxHTTP"]
+    ),
 
     // MARK: Command line
     .target(
