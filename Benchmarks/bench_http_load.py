@@ -226,6 +226,12 @@ def main():
             last = [value for at, value in rss if rss[-1][0] - at <= 60]
             summary["rss_mib"] = {"max": max(values) / 1024, "first_minute_median": statistics.median(first) / 1024, "last_minute_median": statistics.median(last) / 1024}
             print(f"  server RSS: max {max(values) / 1024:.0f} MiB; median first minute {statistics.median(first) / 1024:.0f} MiB, last minute {statistics.median(last) / 1024:.0f} MiB")
+            minutes = {}
+            for at, value in rss:
+                minutes.setdefault(int((at - start) // 60), []).append(value)
+            series = [round(max(values) / 1024) for _, values in sorted(minutes.items())]
+            summary["rss_mib"]["max_per_minute"] = series
+            print(f"  server RSS, max per minute (MiB): {series}")
 
         if args.canary and args.public:
             public_token = token(ctx, ws, "bench-public", "--sources", args.public)
