@@ -26,6 +26,8 @@ try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 except ImportError as error:  # pragma: no cover - reported to the Swift test
     print(f"review_browser.py: selenium is not installed ({error}); run `python3 -m pip install selenium`", file=sys.stderr)
     sys.exit(3)
@@ -72,6 +74,13 @@ def find_annotation(value, annotation_id):
             if found:
                 return found
     return None
+
+
+def submit_and_wait(driver, element, then_id):
+    """Clicks a submit button and waits (20 s at most) for the next page's element: a click
+    returns before a form's POST and its redirect have loaded."""
+    element.click()
+    WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.ID, then_id)))
 
 
 def browser():
@@ -130,28 +139,28 @@ def main():
         driver.get(base + "/ui")
         check(driver.find_elements(By.ID, "token"), "the page asks for a token", driver.page_source[:300])
         driver.find_element(By.ID, "token").send_keys("ctx_wrong")
-        driver.find_element(By.ID, "signin").click()
+        submit_and_wait(driver, driver.find_element(By.ID, "signin"), "error")
         check("unknown or revoked" in driver.find_element(By.ID, "error").text, "a wrong token is refused with the reason")
 
         driver.find_element(By.ID, "token").send_keys(reader)
-        driver.find_element(By.ID, "signin").click()
+        submit_and_wait(driver, driver.find_element(By.ID, "signin"), "who")
         driver.get(base + "/ui/review")
         check("may not review" in driver.page_source, "a token without the review scope sees no queue")
-        driver.find_element(By.CSS_SELECTOR, "nav form button").click()  # sign out
+        submit_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "nav form button"), "token")  # sign out
 
         driver.find_element(By.ID, "token").send_keys(reviewer)
-        driver.find_element(By.ID, "signin").click()
+        submit_and_wait(driver, driver.find_element(By.ID, "signin"), "who")
         check(driver.current_url.endswith("/ui/review") and driver.find_element(By.ID, "who").text == "rita-review",
-              "a reviewer signs in and lands on the review queue", driver.current_url)
+              "a reviewer signs in and lands on the review queue", driver.current_url + " " + driver.page_source[:1200])
         links = [link for link in driver.find_elements(By.CSS_SELECTOR, "#queue a.item") if annotation_id in urllib.parse.unquote(link.get_attribute("href"))]
         check(len(links) == 1, "the queue lists the proposal", driver.page_source[:500])
-        links[0].click()
+        submit_and_wait(driver, links[0], "evidence")
         evidence = driver.find_element(By.ID, "evidence").text
         claims = driver.find_element(By.ID, "claims").text
         check("eight characters" in claims and "claude via triage-bot" in claims, "the item shows the claim and who proposed it", claims)
         check(args.expect in evidence and "As it is now" in evidence, "the item shows its evidence: the target's code now", evidence[:400])
         driver.find_element(By.NAME, "reason").send_keys("matches session.ts")
-        driver.find_element(By.CSS_SELECTOR, "button.accept").click()
+        submit_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "button.accept"), "done")
         done = driver.find_element(By.ID, "done").text
         check(f"accepted {annotation_id} by rita-review" in done, "accepting it reports who decided", done)
         check(not [link for link in driver.find_elements(By.CSS_SELECTOR, "#queue a.item") if annotation_id in urllib.parse.unquote(link.get_attribute("href"))],
@@ -164,7 +173,7 @@ def main():
 
         driver.get(base + "/ui?q=" + args.expect)
         check(args.expect in driver.find_element(By.ID, "hits").text, "search works on the page")
-        driver.find_element(By.ID, "bundle-link").click()
+        submit_and_wait(driver, driver.find_element(By.ID, "bundle-link"), "bundle")
         check(args.expect in driver.find_element(By.ID, "bundle").text, "the bundle view shows the bundle")
     finally:
         if driver:
