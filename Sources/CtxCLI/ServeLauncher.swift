@@ -9,13 +9,15 @@ extension Ctx {
   /// starts without loading them.
   struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Serve the tools (context, search, show, annotate, correct, conflicts, status) to an agent: MCP over stdio, or JSON lines with --jsonl.",
+      abstract: "Serve the tools (context, search, show, annotate, correct, conflicts, status) to agents: MCP over stdio, JSON lines with --jsonl, or MCP over HTTP with --http.",
       discussion: """
         MCP: JSON-RPC messages, one per line, on stdin and stdout (docs/mcp.md). With --jsonl: one \
         request per line, {"id": 1, "tool": "search", "arguments": {"query": "..."}}, answered by one \
         reply per line, {"id": 1, "ok": true, "result": {...}} or {"id": 1, "ok": false, "error": \
         {"code": "...", "message": "..."}}. Logs go to stderr; stdout carries the protocol only. \
-        Ends with exit 0 when stdin closes. Runs the `ctx-mcp` executable installed beside `ctx`.
+        Ends with exit 0 when stdin closes. With --http: MCP's streamable HTTP at /mcp for many agents, \
+        bearer tokens with scopes (`ctx token`), /healthz, /readyz and /metrics; ends on SIGTERM after \
+        the requests in flight (docs/mcp.md, "HTTP"). Runs the `ctx-mcp` executable installed beside `ctx`.
         """)
 
     @OptionGroup var workspaceOptions: WorkspaceOptions
@@ -26,6 +28,12 @@ extension Ctx {
     @Option(name: .long, help: ArgumentHelp("How long one request may run before it is stopped and answered `timed_out` (`30s`, `2m`; `0` for no limit).", valueName: "duration"))
     var requestTimeout: String?
 
+    @OptionGroup var httpFlags: ServeHTTPFlags
+
+    func validate() throws {
+      if jsonl && httpFlags.http != nil { throw ValidationError("--jsonl and --http are two different protocols; pick one") }
+    }
+
     func run() throws {
       let server = try ServeLauncher.serverPath()
       var arguments = [server]
@@ -33,6 +41,7 @@ extension Ctx {
       if workspaceOptions.verbose { arguments.append("--verbose") }
       if jsonl { arguments.append("--jsonl") }
       if let requestTimeout { arguments += ["--request-timeout", requestTimeout] }
+      arguments += httpFlags.forwarded
       let cArguments = arguments.map { strdup($0) } + [nil]
       execv(server, cArguments)
       throw CtxError(.io, "cannot start \(server): \(String(cString: strerror(errno)))", path: server)

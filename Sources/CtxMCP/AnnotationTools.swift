@@ -1,3 +1,4 @@
+import CtxAccess
 import CtxAnnotations
 import CtxCore
 import CtxQuery
@@ -14,7 +15,16 @@ enum AgentWriting {
     "description": "Your name as the author (e.g. `claude-code`, `ci-triage-bot`); recorded in the annotation file.",
   ]
 
-  static func write(_ draft: AnnotationService.Draft, context: ToolContext) throws -> ToolOutput {
+  /// The author recorded: over stdio the agent's own name; over HTTP the token's name always
+  /// (with the agent's, when it gives one), so every write is attributed to a token.
+  static func author(_ arguments: ToolArguments) throws -> String {
+    let agent = try arguments.string("agent")
+    guard arguments.access != .local else { return agent ?? "agent" }
+    guard let agent, !agent.isEmpty, agent != arguments.access.name else { return arguments.access.name }
+    return "\(agent) via \(arguments.access.name)"
+  }
+
+  static func write(_ draft: AnnotationService.Draft, context: ToolContext, access: AccessGrant) throws -> ToolOutput {
     let store = try? context.store()
     let service = AnnotationService(folder: AnnotationFolder(path: context.workspace.annotationsDirectory), store: store)
     let (annotation, redacted) = try service.write(draft)
@@ -32,7 +42,9 @@ enum AgentWriting {
     return try .json(
       Result(
         id: annotation.id, file: context.workspace.annotationsDirectory + "/" + annotation.id + ".md", target: annotation.target.description,
-        kind: annotation.kind.rawValue, status: annotation.status.rawValue, author: annotation.author, anchored: annotation.anchor?.location,
+        kind: annotation.kind.rawValue, status: annotation.status.rawValue, author: annotation.author,
+        // Where the target resolved may be in a source the caller cannot see.
+        anchored: access.seesEverySource ? annotation.anchor?.location : nil,
         redacted: redacted,
         note: "written as a proposal: it is in search and bundles at once, shown as unreviewed until a person runs `ctx review accept \(annotation.id)`"))
   }
@@ -90,9 +102,9 @@ public struct AnnotateTool: CtxTool {
     guard (key == nil) == (value == nil) else { throw ToolError.invalidArguments("`fact_key` and `fact_value` go together") }
     let draft = AnnotationService.Draft(
       target: try AgentWriting.target(arguments), kind: kind, text: try arguments.requiredString("text"),
-      author: try arguments.string("agent") ?? "agent", status: .proposed, fact: key.map { ($0, value ?? "") },
+      author: try AgentWriting.author(arguments), status: .proposed, fact: key.map { ($0, value ?? "") },
       supersedes: try arguments.strings("supersedes") ?? [])
-    return try AgentWriting.write(draft, context: context)
+    return try AgentWriting.write(draft, context: context, access: arguments.access)
   }
 }
 
@@ -123,8 +135,8 @@ public struct CorrectTool: CtxTool {
     try arguments.only(["target", "text", "supersedes", "agent"])
     let draft = AnnotationService.Draft(
       target: try AgentWriting.target(arguments), kind: .correction, text: try arguments.requiredString("text"),
-      author: try arguments.string("agent") ?? "agent", status: .proposed, supersedes: try arguments.strings("supersedes") ?? [])
-    return try AgentWriting.write(draft, context: context)
+      author: try AgentWriting.author(arguments), status: .proposed, supersedes: try arguments.strings("supersedes") ?? [])
+    return try AgentWriting.write(draft, context: context, access: arguments.access)
   }
 }
 

@@ -1,3 +1,4 @@
+import CtxAccess
 import CtxQuery
 import CtxWorkspace
 import Dispatch
@@ -14,6 +15,8 @@ public struct CtxMCPServer: Sendable {
   public let context: ToolContext
   public let version: String
   public let logger: Logger
+  /// Told each tool call's outcome (`ok` or the tool error's code): the HTTP server's metrics.
+  public var onToolCall: (@Sendable (_ tool: String, _ outcome: String) -> Void)?
 
   public init(registry: ToolRegistry = .standard, context: ToolContext, version: String, logger: Logger) {
     self.registry = registry
@@ -35,13 +38,17 @@ public struct CtxMCPServer: Sendable {
     """
 
   /// Makes the SDK server with the tool handlers registered (tests drive it over any transport).
-  public func makeServer() async -> Server {
+  ///
+  /// - Parameter access: what its caller may do: `.local` over stdio; over HTTP the grant of
+  ///   the request's token (one server per request: the stateless transport).
+  public func makeServer(access: AccessGrant = .local) async -> Server {
     let server = Server(
       name: "ctx", version: version, title: "ctx: code, history, docs, chat and annotations context", instructions: CtxMCPServer.instructions,
       capabilities: .init(tools: .init(listChanged: false)))
     let registry = registry
     let context = context
     let logger = logger
+    let onToolCall = onToolCall
     let tools = registry.tools.map { tool in
       Tool(
         name: tool.name, description: tool.description, inputSchema: tool.inputSchema,
@@ -57,15 +64,17 @@ public struct CtxMCPServer: Sendable {
         throw MCPError.invalidParams("unknown tool `\(params.name)`; the tools are \(registry.names.joined(separator: ", "))")
       }
       let started = DispatchTime.now()
-      let outcome = await Offload.run { registry.call(params.name, arguments: params.arguments ?? [:], context: context) }
+      let outcome = await Offload.run { registry.call(params.name, arguments: params.arguments ?? [:], context: context, access: access) }
       let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
       switch outcome {
       case .success(let output):
-        logger.debug("tool call", metadata: ["tool": "\(params.name)", "ms": "\(String(format: "%.1f", milliseconds))"])
+        onToolCall?(params.name, "ok")
+        logger.debug("tool call", metadata: ["tool": "\(params.name)", "ms": "\(String(format: "%.1f", milliseconds))", "token": "\(access.name)"])
         let structured = try? JSONDecoder().decode(Value.self, from: output.structured)
         return CallTool.Result(content: [.text(text: output.text, annotations: nil, _meta: nil)], structuredContent: structured, isError: false)
       case .failure(let error):
-        logger.notice("tool error", metadata: ["tool": "\(params.name)", "code": "\(error.code)", "message": "\(error.message)"])
+        onToolCall?(params.name, error.code)
+        logger.notice("tool error", metadata: ["tool": "\(params.name)", "code": "\(error.code)", "message": "\(error.message)", "token": "\(access.name)"])
         return CallTool.Result(content: [.text(text: error.message, annotations: nil, _meta: nil)], isError: true)
       }
     }

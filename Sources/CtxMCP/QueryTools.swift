@@ -1,3 +1,4 @@
+import CtxAccess
 import CtxCore
 import CtxIndexer
 import CtxQuery
@@ -24,9 +25,7 @@ enum Schema {
     "description": "Only items whose path matches one of these globs (`src/auth/**`, `*.py`): code and documents by path, commits by a changed file; chat threads have no path and are left out.",
   ]
 
-  static func scope(_ arguments: ToolArguments) throws -> Scope {
-    Scope(sources: Set(try arguments.strings("sources") ?? []), paths: try arguments.strings("paths") ?? [])
-  }
+  static func scope(_ arguments: ToolArguments) throws -> Scope { try AccessPolicy.scope(arguments) }
 }
 
 /// `context`: the bundle, as `ctx query` prints it.
@@ -82,6 +81,8 @@ public struct ContextTool: CtxTool {
       }
       layers.insert(layer)
     }
+    layers = AccessPolicy.layers(layers, access: arguments.access)
+    if layers.isEmpty && arguments.access.layers != nil { throw AccessPolicy.forbidden("token `\(arguments.access.name)` may read no layer") }
     let bundle = try context.queryService().bundle(query, budget: budget, layers: layers, scope: try Schema.scope(arguments))
     let markdown = bundle.markdown()
     let json = BundleJSON(bundle)
@@ -122,7 +123,14 @@ public struct SearchTool: CtxTool {
     let query = try arguments.requiredString("query")
     let layer = try arguments.layer("layer")
     let limit = try arguments.int("limit", in: 1...200) ?? 20
-    let hits = try context.queryService().search(query, layer: layer, limit: limit, scope: try Schema.scope(arguments))
+    var hits: [SearchHit]
+    if layer == nil, let allowed = arguments.access.layers {
+      // Every layer the token sees, merged as usual, then the rest dropped.
+      hits = try context.queryService().search(query, layer: nil, limit: 200, scope: try Schema.scope(arguments))
+      hits = Array(hits.filter { allowed.contains($0.layer) }.prefix(limit))
+    } else {
+      hits = try context.queryService().search(query, layer: layer, limit: limit, scope: try Schema.scope(arguments))
+    }
     return try .json(SearchResultJSON(query: query, hits: hits))
   }
 }
@@ -165,9 +173,17 @@ public struct ShowTool: CtxTool {
     options.patch = try arguments.bool("patch") ?? false
     options.patchPath = try arguments.string("path")
     options.page = try arguments.int("page", in: 1...100_000) ?? 1
+    let access = arguments.access
     switch try ShowService(store: context.store(), options: options).show(ref) {
-    case .found(let item): return try .json(item.json)
-    case .notFound(let miss): throw ToolError("not_found", miss.message, candidates: miss.candidates)
+    case .found(let item):
+      // Outside the grant reads exactly like a ref that does not exist.
+      guard access.sees(source: item.source), item.layers.contains(where: access.sees(layer:)) else {
+        throw ToolError("not_found", "nothing token `\(access.name)` may read matches `\(ref)`")
+      }
+      return try .json(item.json)
+    case .notFound(let miss):
+      guard access.seesEverySource else { throw ToolError("not_found", "nothing token `\(access.name)` may read matches `\(ref)`") }
+      throw ToolError("not_found", miss.message, candidates: miss.candidates)
     }
   }
 }
@@ -188,6 +204,15 @@ public struct StatusTool: CtxTool {
 
   public func call(_ arguments: ToolArguments, context: ToolContext) throws -> ToolOutput {
     try arguments.only([])
-    return try .json(StatusChecker.check(context.workspace))
+    var report = try StatusChecker.check(context.workspace)
+    let access = arguments.access
+    if !access.seesEverySource {
+      // Not a count, a name or a size from a source the token does not see.
+      report.sources = report.sources.filter { access.sees(source: $0.name) }
+      report.orphanSources = report.orphanSources.filter(access.sees(source:))
+      report.configErrors = []
+      report.indexBytes = 0
+    }
+    return try .json(report)
   }
 }

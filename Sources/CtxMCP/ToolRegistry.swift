@@ -1,3 +1,4 @@
+import CtxAccess
 import CtxCore
 import CtxQuery
 import CtxStore
@@ -101,9 +102,12 @@ public struct ToolError: Error, Sendable, CustomStringConvertible {
 /// A tool call's arguments, with typed accessors that fail as `invalid_arguments`.
 public struct ToolArguments: Sendable {
   public let values: [String: Value]
+  /// Who is calling and what they may see (`AccessPolicy`): `.local` over stdio.
+  public let access: AccessGrant
 
-  public init(_ values: [String: Value]) {
+  public init(_ values: [String: Value], access: AccessGrant = .local) {
     self.values = values
+    self.access = access
   }
 
   /// Rejects names the tool does not take, so a typo (`querry`) is an error, not a default.
@@ -249,14 +253,19 @@ public struct ToolRegistry: Sendable {
   /// Runs a tool by name, turning every failure into a `ToolError`. A call still running at
   /// the context's request deadline has its index statements interrupted and answers
   /// `timed_out` (the server goes on with the next request).
-  public func call(_ name: String, arguments: [String: Value], context: ToolContext) -> Result<ToolOutput, ToolError> {
+  public func call(_ name: String, arguments: [String: Value], context: ToolContext, access: AccessGrant = .local) -> Result<ToolOutput, ToolError> {
     guard let tool = tool(named: name) else {
       return .failure(ToolError("unknown_tool", "there is no tool `\(name)`; the tools are \(names.joined(separator: ", "))"))
+    }
+    do {
+      try AccessPolicy.admit(tool: name, isReadOnly: tool.isReadOnly, arguments: arguments, access: access)
+    } catch {
+      return .failure(error)
     }
     let watchdog = RequestWatchdog(context: context)
     let outcome: Result<ToolOutput, ToolError>
     do {
-      outcome = .success(try tool.call(ToolArguments(arguments), context: context))
+      outcome = .success(try tool.call(ToolArguments(arguments, access: access), context: context))
     } catch {
       outcome = .failure(ToolError.from(error))
     }

@@ -92,7 +92,7 @@ public struct QueryService: Sendable {
       hits += threads.map { ($0.score / best, SearchHit($0)) }
       timer.mark("search.chat")
     }
-    if (layer == nil || layer == .annotations) && scope.paths.isEmpty && scope.sources.isEmpty {
+    if (layer == nil || layer == .annotations) && scope.isEverything {
       let found = try annotationLayer.search(text, limit: limit)
       let best = max(found.first?.score ?? 1, 0.001)
       hits += found.map { ($0.score / best, SearchHit(annotation: $0.row, score: $0.score, reasons: $0.reasons)) }
@@ -106,13 +106,13 @@ public struct QueryService: Sendable {
   }
 
   /// Other chunks that use a chunk's symbol, as `path:line` (at most `limit`), other files first.
-  public func usages(of chunk: ChunkRecord, limit: Int = 4) throws -> [String] {
+  public func usages(of chunk: ChunkRecord, limit: Int = 4, scope: Scope = Scope()) throws -> [String] {
     guard let symbol = chunk.symbol, symbol.count >= 3 else { return [] }
     let parts = IdentifierParts.split(symbol[...])
     let term = QueryTerm(whole: parts.joined(), parts: parts.count > 1 ? parts : [])
     let ids = try store.anyChunks(FTSExpression.group(term), limit: 40).filter { $0 != chunk.id }
     var places: [(path: String, line: Int, sameFile: Bool)] = []
-    for other in try store.chunks(ids: ids) where !CodeSearch.isProse(other.path) {
+    for other in try store.chunks(ids: ids) where !CodeSearch.isProse(other.path) && scope.permits(source: other.source) {
       // A real use spells the name; the index also matches its parts. Changelogs and docs
       // mention names too, but "also used in" lists code.
       guard let offset = QueryService.lineOffset(of: symbol, in: other.text) else { continue }
@@ -256,7 +256,7 @@ public struct QueryService: Sendable {
     // The live layer: every file behind a candidate, checked against the disk now.
     let live = try LiveCheck(store: store).check(admittedCode.map { ($0.chunk.source, $0.chunk.path) })
     timer.mark("bundle.live")
-    var bundle = try ContextBundle(query: text, codeHits: admittedCode, budget: budget, live: live, usages: { (try? usages(of: $0)) ?? [] }) { chunks in
+    var bundle = try ContextBundle(query: text, codeHits: admittedCode, budget: budget, live: live, usages: { (try? usages(of: $0, scope: scope)) ?? [] }) { chunks in
       var context = ContextBundle.Context()
       if wants(.history) {
         let commits = try history.explain(code: chunks, query: text, matching: probeCommits, limit: 12).filter(scope.admits)

@@ -8,22 +8,32 @@ import CtxStore
 /// commit when any file it changed matches. Chat threads have no path: a query scoped by
 /// path shows none. In a bundle, annotations attach to the items shown (all in scope); a
 /// flat scoped search has no annotation hits.
+///
+/// `ceiling` is what the caller may see at all (an HTTP token's sources): nothing outside it
+/// is ever returned, and an error names only the sources inside it. Unlike `sources`, an
+/// empty ceiling admits nothing.
 public struct Scope: Sendable {
   public var sources: Set<String>
   public var paths: [Glob]
+  /// The sources the caller may see; nil for every source.
+  public var ceiling: Set<String>?
 
-  public init(sources: Set<String> = [], paths: [String] = []) {
+  public init(sources: Set<String> = [], paths: [String] = [], ceiling: Set<String>? = nil) {
     self.sources = sources
     self.paths = paths.map(Glob.init)
+    self.ceiling = ceiling
   }
 
-  public var isEverything: Bool { sources.isEmpty && paths.isEmpty }
+  public var isEverything: Bool { sources.isEmpty && paths.isEmpty && ceiling == nil }
+
+  /// Whether the caller may see this source at all (the ceiling only, not the request's choice).
+  public func permits(source: String) -> Bool { ceiling?.contains(source) ?? true }
 
   /// Checks the source names against the index: an unknown name is an error listing the known.
   public func validate(against store: IndexStore) throws(CtxError) {
     guard !sources.isEmpty else { return }
     let known: [String]
-    do { known = Array(try store.sourceRoots().keys).sorted() } catch { throw CtxError(.storeFailed, "cannot read the index's sources: \(error)") }
+    do { known = Array(try store.sourceRoots().keys).filter(permits(source:)).sorted() } catch { throw CtxError(.storeFailed, "cannot read the index's sources: \(error)") }
     let unknown = sources.subtracting(known).sorted()
     guard unknown.isEmpty else {
       throw CtxError(
@@ -32,7 +42,7 @@ public struct Scope: Sendable {
     }
   }
 
-  func admits(source: String) -> Bool { sources.isEmpty || sources.contains(source) }
+  func admits(source: String) -> Bool { (sources.isEmpty || sources.contains(source)) && permits(source: source) }
 
   func admits(source: String, path: String?) -> Bool {
     guard admits(source: source) else { return false }

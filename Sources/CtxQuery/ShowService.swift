@@ -429,6 +429,24 @@ public enum ShownItem: Sendable {
   case commit(ShownCommit)
   case thread(ShownThread)
 
+  /// The source it comes from.
+  public var source: String {
+    switch self {
+    case .file(let file): file.source
+    case .commit(let commit): commit.source
+    case .thread(let thread): thread.source
+    }
+  }
+
+  /// The layers it belongs to (a file is code or a document, whichever its source indexes).
+  public var layers: [String] {
+    switch self {
+    case .file: ["code", "docs"]
+    case .commit: ["history"]
+    case .thread: ["chat"]
+    }
+  }
+
   /// The JSON form (docs/mcp.md, "show").
   public var json: any Encodable & Sendable {
     switch self {

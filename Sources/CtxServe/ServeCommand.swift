@@ -1,6 +1,7 @@
 import ArgumentParser
 import CtxCLI
 import CtxCore
+import CtxHTTP
 import CtxMCP
 import CtxWorkspace
 import Foundation
@@ -29,15 +30,25 @@ public struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How long one request may run before it is stopped and answered `timed_out` (`30s`, `2m`; `0` for no limit).", valueName: "duration"))
     var requestTimeout = "30s"
 
+    @OptionGroup var httpFlags: ServeHTTPFlags
+
     public init() {}
 
     public func validate() throws {
+      if jsonl && httpFlags.http != nil { throw ValidationError("--jsonl and --http are two different protocols; pick one") }
+      if let http = httpFlags.http, HTTPServeOptions.parseAddress(http) == nil {
+        throw ValidationError("--http `\(http)` is not [HOST:]PORT, such as 8765, 127.0.0.1:8765 or 0.0.0.0:8765")
+      }
       if requestTimeout != "0" && DurationText.seconds(requestTimeout, maximum: 86_400) == nil {
         throw ValidationError("--request-timeout `\(requestTimeout)` is not a duration such as 30s, 2m or 0 (no limit), up to 24h")
       }
     }
 
     public func run() async throws {
+      if let http = httpFlags.http {
+        try await serveHTTP(http)
+        return
+      }
       // Before anything else: keep the real stdout for the protocol and point fd 1 at stderr,
       // so that a stray print anywhere cannot corrupt the stream.
       let protocolOutput = try ProtocolOutput.claim()
@@ -51,6 +62,32 @@ public struct Serve: AsyncParsableCommand {
       } else {
         try await CtxMCPServer(context: context, version: CtxVersion.current, logger: logger).run(input: STDIN_FILENO, output: protocolOutput)
       }
+    }
+
+    /// `--http`: stdout is not a protocol stream here, but logs still go to stderr.
+    func serveHTTP(_ address: String) async throws {
+      let logger = ServeLogging.logger(verbose: workspaceOptions.verbose)
+      let workspace = try workspaceOptions.locate()
+      let context = ToolContext(workspace: workspace)
+      let timeout = requestTimeout == "0" ? nil : DurationText.seconds(requestTimeout, maximum: 86_400)
+      context.requestTimeout = timeout
+      var options = HTTPServeOptions()
+      if let parsed = HTTPServeOptions.parseAddress(address) {
+        if let host = parsed.host { options.host = host }
+        options.port = parsed.port
+      }
+      // The HTTP answer waits a little longer than the tool deadline, which answers `timed_out` itself.
+      options.requestSeconds = (timeout ?? 3600) + 5
+      options.allowedOrigins = httpFlags.allowOrigin
+      options.allowedHosts = httpFlags.allowHost
+      if let maxBody = httpFlags.maxBody { options.maxBodyBytes = maxBody }
+      if let maxConcurrent = httpFlags.maxConcurrent { options.maxConcurrent = maxConcurrent }
+      options.refreshSeconds = httpFlags.refresh.flatMap { DurationText.seconds($0, maximum: 7 * 86_400) }
+      if let age = httpFlags.readyMaxAge.flatMap({ DurationText.seconds($0, maximum: 365 * 86_400) }) { options.readyMaxAgeSeconds = age }
+      options.logQueries = httpFlags.logQueries
+      options.portFile = httpFlags.portFile
+      let server = CtxMCPServer(context: context, version: CtxVersion.current, logger: logger)
+      try await TeamServer(options: options, mcp: server).run()
     }
 
     /// Runs `ctx-mcp ARGS` with ctx's error handling and exit codes.
