@@ -420,6 +420,7 @@ let package = Package(
         "CtxCore",
         "CtxHTTP",
         "CtxMCP",
+        "CtxWatch",
         "CtxWorkspace",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),

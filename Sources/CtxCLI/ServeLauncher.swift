@@ -28,6 +28,9 @@ extension Ctx {
     @Option(name: .long, help: ArgumentHelp("How long one request may run before it is stopped and answered `timed_out` (`30s`, `2m`; `0` for no limit).", valueName: "duration"))
     var requestTimeout: String?
 
+    @Flag(name: .long, help: "Keep the index fresh while serving, as `ctx watch` does (same lock as `ctx index`).")
+    var watch = false
+
     @OptionGroup var httpFlags: ServeHTTPFlags
 
     func validate() throws {
@@ -41,6 +44,7 @@ extension Ctx {
       if workspaceOptions.verbose { arguments.append("--verbose") }
       if jsonl { arguments.append("--jsonl") }
       if let requestTimeout { arguments += ["--request-timeout", requestTimeout] }
+      if watch { arguments.append("--watch") }
       arguments += httpFlags.forwarded
       let cArguments = arguments.map { strdup($0) } + [nil]
       execv(server, cArguments)

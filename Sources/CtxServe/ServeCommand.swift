@@ -3,6 +3,7 @@ import CtxCLI
 import CtxCore
 import CtxHTTP
 import CtxMCP
+import CtxWatch
 import CtxWorkspace
 import Foundation
 import Logging
@@ -30,6 +31,9 @@ public struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How long one request may run before it is stopped and answered `timed_out` (`30s`, `2m`; `0` for no limit).", valueName: "duration"))
     var requestTimeout = "30s"
 
+    @Flag(name: .long, help: "Keep the index fresh while serving, as `ctx watch` does (same lock as `ctx index`).")
+    var watch = false
+
     @OptionGroup var httpFlags: ServeHTTPFlags
 
     public init() {}
@@ -45,6 +49,10 @@ public struct Serve: AsyncParsableCommand {
     }
 
     public func run() async throws {
+      // `--watch`: the same watcher as `ctx watch`, in this process, stopped when serving ends
+      // (a run in progress is rolled back, as at a deadline).
+      let watcher = watch ? try startWatcher() : nil
+      defer { if let watcher { watcher.stop() } }
       if let http = httpFlags.http {
         try await serveHTTP(http)
         return
@@ -58,7 +66,14 @@ public struct Serve: AsyncParsableCommand {
       context.requestTimeout = requestTimeout == "0" ? nil : DurationText.seconds(requestTimeout, maximum: 86_400)
       if jsonl {
         logger.info("serving JSON lines", metadata: ["workspace": "\(workspace.root)"])
-        JSONLServer(context: context, logger: logger).run(input: STDIN_FILENO, output: protocolOutput)
+        // Its blocking read loop gets a thread of its own, so that it never holds one of the
+        // few cooperative threads the watcher's index runs need.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+          Thread {
+            JSONLServer(context: context, logger: logger).run(input: STDIN_FILENO, output: protocolOutput)
+            done.resume()
+          }.start()
+        }
       } else {
         try await CtxMCPServer(context: context, version: CtxVersion.current, logger: logger).run(input: STDIN_FILENO, output: protocolOutput)
       }
@@ -88,6 +103,15 @@ public struct Serve: AsyncParsableCommand {
       options.portFile = httpFlags.portFile
       let server = CtxMCPServer(context: context, version: CtxVersion.current, logger: logger)
       try await TeamServer(options: options, mcp: server).run()
+    }
+
+    func startWatcher() throws -> Watcher {
+      let workspace = try workspaceOptions.locate()
+      let watcher = Watcher(workspace: workspace, options: WatchOptions()) { line in
+        FileHandle.standardError.write(Data(("ctx serve: watch: " + line + "\n").utf8))
+      }
+      Task.detached { await watcher.run() }
+      return watcher
     }
 
     /// Runs `ctx-mcp ARGS` with ctx's error handling and exit codes.

@@ -10,11 +10,11 @@ final class JSONLSession {
   private var buffer: [UInt8] = []
   let stderrPath: String
 
-  init(workspace: String, stderrPath: String) throws {
+  init(workspace: String, stderrPath: String, extraArguments: [String] = []) throws {
     self.stderrPath = stderrPath
     _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
     process.executableURL = URL(fileURLWithPath: CtxBinary.path)
-    process.arguments = ["serve", "--jsonl", "--workspace", workspace]
+    process.arguments = ["serve", "--jsonl", "--workspace", workspace] + extraArguments
     process.standardInput = input
     process.standardOutput = output
     process.standardError = FileHandle(forWritingAtPath: stderrPath)

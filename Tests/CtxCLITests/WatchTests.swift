@@ -91,6 +91,24 @@ func eventually(within seconds: Double, every interval: useconds_t = 50_000, _ c
     #expect(watch.log.contains("stopped after"), "\(watch.log)")
   }
 
+  /// `ctx serve --watch`: the server keeps its own index fresh; a saved file reaches its
+  /// `search` tool without any `ctx index`.
+  @Test func serveWithWatchSeesASavedFile() throws {
+    let scratch = ScratchDirectory()
+    let (_, workspace) = try makeWorkspace(scratch)
+    let session = try JSONLSession(workspace: workspace, stderrPath: scratch.path + "/serve.log", extraArguments: ["--watch"])
+    try scratch.write(["src/app.py": "def start():\n    return 2\n\ndef quasarword():\n    return 0\n"], under: "repo")
+    var id = 0
+    let latency = try eventually(within: 20, every: 200_000) {
+      id += 1
+      let reply = try session.request(["id": id, "tool": "search", "arguments": ["query": "quasarword", "layer": "code"]])
+      return ((reply["result"] as? [String: Any])?["hits"] as? [[String: Any]])?.isEmpty == false
+    }
+    #expect(latency != nil, "the saved file never reached the server's search: \(session.stderr)")
+    #expect(session.finish() == 0, "\(session.stderr)")
+    #expect(session.stderr.contains("ctx serve: watch:"), "\(session.stderr)")
+  }
+
   @Test func aBurstOfManyFilesIsOneRun() throws {
     let scratch = ScratchDirectory()
     let (_, workspace) = try makeWorkspace(scratch)
