@@ -66,6 +66,7 @@ extension Ctx {
             \(secret)
             token `\(token.name)`: sources \(token.sources.joined(separator: ", ")); layers \(token.layers.isEmpty ? "all" : token.layers.joined(separator: ", ")); \(token.write ? "may write proposals" : "read-only"); \(token.review ? "may review" : "may not review")
             This secret is shown once; only its hash is kept (access/tokens.json). Agents send it as `Authorization: Bearer <token>`.
+
             """)
         }
       }
@@ -95,7 +96,7 @@ extension Ctx {
           return
         }
         if tokens.isEmpty {
-          Output.write("no tokens; make one with `ctx token create NAME --sources ...`")
+          Output.write("no tokens; make one with `ctx token create NAME --sources ...`\n")
           return
         }
         Output.write(
@@ -103,7 +104,7 @@ extension Ctx {
             "\(token.name): sources \(token.sources.joined(separator: ",")); layers \(token.layers.isEmpty ? "all" : token.layers.joined(separator: ","))"
               + "\(token.write ? "; write" : "")\(token.review ? "; review" : ""); created \(token.created)"
               + (token.revoked.map { "; REVOKED \($0)" } ?? "")
-          }.joined(separator: "\n"))
+          }.joined(separator: "\n") + "\n")
       }
     }
 
@@ -117,7 +118,7 @@ extension Ctx {
 
       func run() throws {
         try TokenStore(workspace: try workspaceOptions.locate()).revoke(name: name)
-        Output.write("revoked `\(name)`; a running server refuses it from its next request")
+        Output.write("revoked `\(name)`; a running server refuses it from its next request\n")
       }
     }
   }
