@@ -30,6 +30,13 @@ public final class IndexStore: Sendable {
   ///   never sees it half rebuilt.
   /// - Throws: `.notFound` for a missing read-only index, `.schemaTooNew`, `.storeBusy`,
   ///   `.storeFailed`.
+  /// Page cache of each read-only connection, KiB (`CTX_READER_CACHE_KIB` overrides, for
+  /// measuring). A server keeps up to five readers, each filling its cache over time: with
+  /// 64 MiB each, `ctx serve --http` under 32 clients grew to 384 MiB; with 8 MiB it peaked at
+  /// 165 MiB and served 19% more calls, and a 20 KB report's `ctx query` took 0.24 s instead of
+  /// 0.27 s (docs/benchmarks.md, "The team server under load").
+  static let readerCacheKiB: Int = ProcessInfo.processInfo.environment["CTX_READER_CACHE_KIB"].flatMap { Int($0) }.map { max(512, min($0, 1 << 20)) } ?? 8_192
+
   public init(path: String, mode: Mode, rebuild: Bool = false) throws {
     self.path = path
     let exists = FileManager.default.fileExists(atPath: path)
@@ -49,11 +56,13 @@ public final class IndexStore: Sendable {
       // 5 ms of every `ctx search` (and a query can never write by mistake).
       if mode == .readOnly { configuration.readonly = true }
       configuration.foreignKeysEnabled = true
+      let cacheKiB = mode == .readOnly ? IndexStore.readerCacheKiB : 65_536
       configuration.prepareDatabase { db in
         try db.execute(sql: "PRAGMA synchronous = NORMAL")
         // The default 2 MB page cache thrashes on index b-tree and FTS segment updates during a
         // crawl; 64 MB keeps them in memory (peak memory stays far under the 500 MiB budget).
-        try db.execute(sql: "PRAGMA cache_size = -65536")
+        // Readers need less, and a server holds up to five of them.
+        try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
       }
       pool = try DatabasePool(path: path, configuration: configuration)
       var found = try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
