@@ -6,6 +6,16 @@
 
 import PackageDescription
 
+/// Release builds link the Swift runtime and Foundation statically (`extra`: more libraries
+/// for the same link group).
+func staticRuntime(_ extra: [String] = []) -> [LinkerSetting] {
+  let foundation = [
+    "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims",
+    "-l_FoundationCollections", "-lswiftSynchronization",
+  ]
+  return [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group"] + foundation + extra + ["-Xlinker", "--end-group"], .when(configuration: .release))]
+}
+
 let package = Package(
   name: "ctx",
   platforms: [.macOS(.v14)],
@@ -400,17 +410,9 @@ let package = Package(
     .executableTarget(
       name: "ctx",
       dependencies: ["CtxCLI"],
-      // Release builds link the Swift runtime and Foundation statically: loading and
-      // relocating their shared libraries was 18 of the 50 ms of a `ctx search` (startup).
-      // Not `ctx-mcp`: its FoundationNetworking would then need libcurl's development files.
-      linkerSettings: [
-        .unsafeFlags(
-          [
-            "-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials",
-            "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
-            "-Xlinker", "--end-group",
-          ], .when(configuration: .release))
-      ]
+      // Loading and relocating the runtime's shared libraries was 18 of the 50 ms of a
+      // `ctx search` (startup).
+      linkerSettings: staticRuntime()
     ),
     // `ctx serve`'s server, its own executable so that the MCP SDK's libraries load only there.
     .target(
@@ -431,14 +433,7 @@ let package = Package(
       dependencies: ["CtxServe"],
       // Statically linked like `ctx`, so that an installed server needs no Swift toolchain;
       // its FoundationNetworking links libcurl (libcurl4-openssl-dev at build time).
-      linkerSettings: [
-        .unsafeFlags(
-          [
-            "-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials",
-            "-lFoundationNetworking", "-l_CFURLSessionInterface", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections",
-            "-lswiftSynchronization", "-lcurl", "-Xlinker", "--end-group",
-          ], .when(configuration: .release))
-      ]
+      linkerSettings: staticRuntime(["-lFoundationNetworking", "-l_CFURLSessionInterface", "-lcurl"])
     ),
     .testTarget(
       name: "CtxCLITests",
