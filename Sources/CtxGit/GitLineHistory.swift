@@ -40,7 +40,7 @@ public struct LineTrace: Sendable, Hashable {
 }
 
 /// Follows a range of lines of one file through the first-parent history from an anchor
-/// commit to a tip, like `git log -L`, with libgit2: per definition, not per file, so a commit
+/// commit to a tip (through the merge, when the anchor was on a branch merged since), like `git log -L`, with libgit2: per definition, not per file, so a commit
 /// that edited another method of the same file is not a change of this one.
 ///
 /// Owns its `git_repository`; not thread-safe: one per task.
@@ -292,23 +292,81 @@ public final class GitLineHistory {
     return git_object_id(peeled).pointee
   }
 
-  /// `anchor..tip` along first parents, oldest first.
+  /// The commits from `anchor` to `tip`, oldest first, each a child of the one before (the
+  /// first is a child of the anchor): the chain whose file versions a trace compares.
+  ///
+  /// Usually the tip's first-parent line. When the anchor is not on it (written on a branch
+  /// that was merged later), that line would compare the anchor's text with a sibling's, and
+  /// a definition the branch added would look deleted by an unrelated commit; then the chain
+  /// is the ancestry path (`git log --ancestry-path`), through the merge that brought the
+  /// branch in, first parents where there is a choice.
   private func commits(from anchor: git_oid, to tip: git_oid) -> [git_oid] {
     let key = ContentHash.hex(anchor) + ".." + ContentHash.hex(tip)
     if let cached = walks[key] { return cached }
+    var result = walk(hiding: anchor, from: tip, firstParentOnly: true)
+    if let oldest = result.first, firstParent(of: oldest).map({ git_oid_equal([$0], [anchor]) == 1 }) != true {
+      result = ancestryPath(from: anchor, to: tip) ?? result
+    }
+    walks[key] = result
+    return result
+  }
+
+  /// `anchor..tip`, parents before children.
+  private func walk(hiding anchor: git_oid, from tip: git_oid, firstParentOnly: Bool) -> [git_oid] {
     var walker: OpaquePointer? = nil
     guard git_revwalk_new(&walker, repository) == 0, let walker else { return [] }
     defer { git_revwalk_free(walker) }
     git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue)
-    git_revwalk_simplify_first_parent(walker)
+    if firstParentOnly { git_revwalk_simplify_first_parent(walker) }
     var tipID = tip
     var anchorID = anchor
     guard git_revwalk_push(walker, &tipID) == 0, git_revwalk_hide(walker, &anchorID) == 0 else { return [] }
     var result: [git_oid] = []
     var next = git_oid()
     while git_revwalk_next(&next, walker) == 0 { result.append(next) }
-    walks[key] = result
     return result
+  }
+
+  /// A chain from `anchor` to `tip` through commits that descend from the anchor, or nil when
+  /// the anchor is not an ancestor of the tip.
+  private func ancestryPath(from anchor: git_oid, to tip: git_oid) -> [git_oid]? {
+    let anchorKey = ContentHash.hex(anchor)
+    var parents: [String: [git_oid]] = [:]
+    var descends: Set<String> = []
+    for commit in walk(hiding: anchor, from: tip, firstParentOnly: false) {
+      let key = ContentHash.hex(commit)
+      let ids = parentIDs(of: commit)
+      parents[key] = ids
+      if ids.contains(where: { let parent = ContentHash.hex($0); return parent == anchorKey || descends.contains(parent) }) {
+        descends.insert(key)
+      }
+    }
+    guard descends.contains(ContentHash.hex(tip)) else { return nil }
+    var chain: [git_oid] = []
+    var current = tip
+    while ContentHash.hex(current) != anchorKey {
+      chain.append(current)
+      guard
+        let next = parents[ContentHash.hex(current)]?.first(where: {
+          let parent = ContentHash.hex($0)
+          return parent == anchorKey || descends.contains(parent)
+        })
+      else { return nil }
+      current = next
+    }
+    return chain.reversed()
+  }
+
+  private func parentIDs(of commit: git_oid) -> [git_oid] {
+    var id = commit
+    var handle: OpaquePointer? = nil
+    guard git_commit_lookup(&handle, repository, &id) == 0, let handle else { return [] }
+    defer { git_commit_free(handle) }
+    return (0..<git_commit_parentcount(handle)).compactMap { git_commit_parent_id(handle, $0)?.pointee }
+  }
+
+  private func firstParent(of commit: git_oid) -> git_oid? {
+    parentIDs(of: commit).first
   }
 
   private func blob(commit: git_oid, path: String) -> git_oid? {

@@ -52,3 +52,41 @@ extension GitLineHistoryTests {
     #expect(GitLineHistory.map(5...7, through: [Hunk(oldStart: 7, oldLines: 0, newStart: 8, newLines: 1)]) == (5...7, false))
   }
 }
+
+extension GitLineHistoryTests {
+  /// ctx's own history: `annotationStamps` was added on a branch, anchored there, renamed on
+  /// that branch, and the branch merged. The tip's first-parent line passes a sibling commit
+  /// without the function, which made it look deleted by a commit that never saw it.
+  @Test func anAnchorOnAMergedBranchIsTracedThroughTheMerge() throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    try scratch.write(["m.py": "def base():\n    pass\n", "other.py": "x = 1\n"], under: "repo")
+    try repo.commitAll("base", date: "2024-01-01T00:00:00Z")
+    try repo.run(["checkout", "-q", "-b", "side"])
+    try scratch.write(["m.py": "def base():\n    pass\n\n\ndef stamps():\n    return read()\n"], under: "repo")
+    try repo.commitAll("side: add stamps", date: "2024-01-02T00:00:00Z")
+    let anchor = try repo.sha()
+    try repo.run(["checkout", "-q", "main"])
+    try scratch.write(["other.py": "x = 2\n"], under: "repo")
+    try repo.commitAll("main: other work", date: "2024-01-03T00:00:00Z", author: "Bo")
+    try repo.run(["checkout", "-q", "side"])
+    try scratch.write(["m.py": "def base():\n    pass\n\n\ndef states():\n    return read_all()\n"], under: "repo")
+    try repo.commitAll("side: stamps become states", date: "2024-01-04T00:00:00Z", author: "Cy")
+    try repo.run(["checkout", "-q", "main"])
+    try repo.run(["merge", "-q", "--no-ff", "-m", "Merge side", "side"], environment: ["GIT_AUTHOR_DATE": "2024-01-05T00:00:00Z", "GIT_COMMITTER_DATE": "2024-01-05T00:00:00Z"])
+    try scratch.write(["m.py": "# header\ndef base():\n    pass\n\n\ndef states():\n    return read_all()\n"], under: "repo")
+    try repo.commitAll("main: a header line", date: "2024-01-06T00:00:00Z")
+
+    let history = try GitLineHistory(path: repo.path)
+    let trace = try #require(history.trace(path: "m.py", lines: 5...6, from: anchor, watch: "stamps"))
+    #expect(trace.fileRemovedIn == nil)
+    #expect(trace.commits.map(\.summary) == ["side: stamps become states"])
+    #expect(trace.watchLostIn?.author == "Cy")
+    #expect(trace.lines == 6...7)
+    #expect(trace.tipText == "def states():\n    return read_all()")
+    // An anchor on the tip's first-parent line is traced along it, as before: the merge
+    // added lines below, the header moved it down.
+    let onMain = try #require(history.trace(path: "m.py", lines: 1...2, from: try repo.sha("HEAD~2")))
+    #expect(onMain.commits.isEmpty && onMain.lines == 2...3)
+  }
+}
