@@ -10,8 +10,9 @@ of a branch that was merged later (ef7a651), the code moves on over the real com
 branch and after the merge, other definitions of the same files edited, and a sibling
 commit, 0caf056, that never had the branch's code), then a competing correction is
 proposed, accepted and supersedes; a second workspace follows a file moved between folders
-(bebfc21). Every rule must fire with the right evidence, and every annotation file written
-must still exist at the end.
+(bebfc21), a third a file deleted (ef7a651). Every rule but superseded-document (no document
+in this history declares itself superseded; the end-to-end tests cover it) must fire with
+the right evidence, and every annotation file written must still exist at the end.
 
 --repo is a clone of ctx with its history (the test command runs in one); the scenario
 clones it into a temp folder and never touches it. A shallow clone is deepened first.
@@ -23,6 +24,7 @@ TIP = "5b3b832"        # main, after the branch was merged (32f7c5a) and much mo
 RENAME = "e23d036"     # annotationStamps -> annotationStates, body rewritten
 SIBLING = "0caf056"    # main-line commit beside the branch: it never had annotationStamps
 FILE_MOVE = "bebfc21"  # Sources/CtxCLI/ServeCommand.swift -> Sources/CtxServe/ServeCommand.swift
+DELETION = "ef7a651"   # deleted Sources/CtxAnnotations/AnnotationCache.swift
 NEEDED = [ANCHOR, TIP, RENAME, SIBLING, FILE_MOVE]
 GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_SYSTEM": "/dev/null"}
 
@@ -102,7 +104,15 @@ class Scenario:
             "count": self.annotate(ws, "symbol:annotationCount", "owner", "The memory team owns the annotation mirror."),
             "replace": self.annotate(ws, "symbol:replaceAnnotations", "caveat", "Rewrites the mirror in one transaction.",
                                      "--fact", "annotation.mirror_write=one-transaction"),
+            "detect": self.annotate(ws, "symbol:detect", "note", "Conflict detection runs over live annotations only."),
+            "size_ada": self.annotate(ws, "symbol:annotationCount", "definition", "Counts the mirror's rows.", "--fact", "annotation.count_from=mirror"),
         }
+        # A second person disagrees on the same fact, and a correction is written on code
+        # that will move on.
+        ids["size_cy"] = json.loads(run([self.ctx, "annotate", "symbol:annotationCount", "--kind", "definition", "--text", "Counts the files in annotations/.",
+                                         "--fact", "annotation.count_from=folder", "--author", "Cy", "--json"], ws).stdout)["id"]
+        ids["walk_fix"] = json.loads(run([self.ctx, "correct", "symbol:walk", "It skips dot-folders; merge markers are reported, not read.",
+                                          "--author", "Bo", "--json"], ws).stdout)["id"]
         written = set(os.listdir(os.path.join(ws, "annotations")))
 
         run(["git", "checkout", "-q", "--detach", TIP], repo)
@@ -134,8 +144,19 @@ class Scenario:
         diff = "".join(c.get("diff") or "" for c in attach)
         self.check("attach: the evidence carries the diff from the anchor to now", diff.startswith("--- a/Sources/CtxQuery/AnnotationLayer.swift"), diff[:300])
         for key, what in (("search", "matchAnnotations"), ("count", "annotationCount")):
-            found = self.about(conflicts, ids[key])
-            self.check(f"{what}: an untouched definition in a file that changed is not in conflict", not found, json.dumps(found)[:400])
+            found = [c for c in self.about(conflicts, ids[key]) if c["kind"] != "fact-disagreement"]
+            self.check(f"{what}: an untouched definition in a file that changed is not stale", not found, json.dumps(found)[:400])
+
+        detect = self.about(conflicts, ids["detect"])
+        self.check("detect, defined in four files, is an ambiguous anchor that names them",
+                   any(c["kind"] == "ambiguous-anchor" and "Sources/CtxAnnotations/Conflicts.swift" in json.dumps(c) for c in detect), json.dumps(detect)[:600])
+        facts = [c for c in conflicts if c["kind"] == "fact-disagreement"]
+        text = json.dumps(facts)
+        self.check("Ada and Cy disagree on annotation.count_from: a fact disagreement with both values",
+                   ids["size_ada"] in text and ids["size_cy"] in text and "mirror" in text and "folder" in text, text[:600])
+        recheck = [c for c in self.about(conflicts, ids["walk_fix"]) if c["kind"] == "correction-recheck"]
+        self.check("Bo's correction of walk asks for a re-check, with the commits that changed walk since",
+                   bool(recheck) and set(self.shas(recheck)) >= set(listing), json.dumps(recheck)[:600])
 
         # A competing correction from an agent, accepted by a person, then superseding.
         correction = json.loads(run([self.ctx, "correct", "symbol:replaceAnnotations", "It deletes and re-inserts every row in batches of 500.",
@@ -177,6 +198,17 @@ class Scenario:
                    body[:300] + json.dumps(left)[:300])
 
 
+    def file_deleted(self):
+        cache = "Sources/CtxAnnotations/AnnotationCache.swift"
+        repo, ws = self.workspace("deleted", DELETION + "^", "Sources/CtxAnnotations/**")
+        gone = self.annotate(ws, "path:" + cache, "caveat", "One cache per folder for the life of the process.")
+        run(["git", "checkout", "-q", "--detach", DELETION], repo)
+        self.index(ws)
+        found = self.about(self.conflicts(ws), gone)
+        self.check(f"{cache}, deleted by {DELETION}, is dangling with that commit",
+                   any(c["kind"] == "dangling" for c in found) and DELETION in self.shas(found), json.dumps(found)[:600])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ctx", default=".build/debug/ctx")
@@ -192,6 +224,7 @@ def main():
     try:
         scenario.definitions_over_merged_history()
         scenario.file_moved_between_folders()
+        scenario.file_deleted()
     finally:
         if args.keep:
             print(f"kept {root}", file=sys.stderr)
