@@ -105,6 +105,12 @@ class Scenario:
             "replace": self.annotate(ws, "symbol:replaceAnnotations", "caveat", "Rewrites the mirror in one transaction.",
                                      "--fact", "annotation.mirror_write=one-transaction"),
             "detect": self.annotate(ws, "symbol:detect", "note", "Conflict detection runs over live annotations only."),
+            # Anchored to Glob.swift's `match`, the first of five by path; 8c7da86 adds one in
+            # Sources/CtxAccess, which sorts first now.
+            "match": self.annotate(ws, "symbol:match", "caveat", "`**` matches any number of folders, none included."),
+            # HistorySearch's `rank`: edited on main by 2dd4b58, which reached the branch
+            # through the merge 32f7c5a.
+            "rank": self.annotate(ws, "symbol:rank", "note", "Newest commits first among equal scores."),
             "size_ada": self.annotate(ws, "symbol:annotationCount", "definition", "Counts the mirror's rows.", "--fact", "annotation.count_from=mirror"),
         }
         # A second person disagrees on the same fact, and a correction is written on code
@@ -150,6 +156,12 @@ class Scenario:
         detect = self.about(conflicts, ids["detect"])
         self.check("detect, defined in four files, is an ambiguous anchor that names them",
                    any(c["kind"] == "ambiguous-anchor" and "Sources/CtxAnnotations/Conflicts.swift" in json.dumps(c) for c in detect), json.dumps(detect)[:600])
+        match = self.about(conflicts, ids["match"])
+        self.check("match: a definition added in another file (8c7da86) does not make the anchored one (Glob.swift, unchanged) stale",
+                   any(c["kind"] == "ambiguous-anchor" for c in match) and not any(c["kind"] == "stale-anchor" for c in match), json.dumps(match)[:600])
+        rank = [c for c in self.about(conflicts, ids["rank"]) if c["kind"] == "stale-anchor"]
+        self.check("rank: a change made on main and merged into the branch is credited to its commit (2dd4b58), not the merge (32f7c5a)",
+                   self.shas(rank) == ["2dd4b58"], json.dumps(rank)[:600])
         facts = [c for c in conflicts if c["kind"] == "fact-disagreement"]
         text = json.dumps(facts)
         self.check("Ada and Cy disagree on annotation.count_from: a fact disagreement with both values",

@@ -87,7 +87,9 @@ public final class GitLineHistory {
     var trace = LineTrace(anchoredText: anchoredText, lines: range, commits: [], path: path)
     var currentBlob = anchorBlob
     var path = path
+    var previous = anchorID
     for commit in commits(from: anchorID, to: tipID) {
+      defer { previous = commit }
       guard let tracked = range else { break }
       var found = blob(commit: commit, path: path)
       if found == nil, let moved = follow(ContentHash.hex(commit), path), let movedBlob = blob(commit: commit, path: moved) {
@@ -108,10 +110,18 @@ public final class GitLineHistory {
         hunks[index].continuesRange = GitLineHistory.continues(GitLineHistory.slice(current, tracked), with: GitLineHistory.slice(newText, hunks[index].newStart...hunks[index].newStart))
       }
       let mapped = GitLineHistory.map(tracked, through: hunks)
+      let oldText = current
       current = newText
       currentBlob = newBlob
       range = mapped.lines
-      if mapped.touched { trace.commits.append(describe(commit)) }
+      if mapped.touched {
+        let before = GitLineHistory.slice(oldText, tracked)
+        let after = range.map { GitLineHistory.slice(newText, $0) } ?? ""
+        for change in attribution(of: commit, from: previous, path: path, added: GitLineHistory.addedLines(before, after))
+        where !trace.commits.contains(change) {
+          trace.commits.append(change)
+        }
+      }
       if let watch, trace.watchLostIn == nil, mapped.touched {
         let now = range.map { GitLineHistory.slice(newText, $0) } ?? ""
         if !GitLineHistory.containsWord(now, watch) { trace.watchLostIn = describe(commit) }
@@ -121,6 +131,53 @@ public final class GitLineHistory {
     trace.path = path
     trace.tipText = range.map { GitLineHistory.slice(current, $0) }
     return trace
+  }
+
+  // MARK: Who changed the lines
+
+  /// The commits to name for a change `commit` made to the tracked lines (compared with
+  /// `previous`, the commit before it on the traced chain): the commit itself, or, for a
+  /// merge, the commits it brought in that added those lines to the file, so a reviewer sees
+  /// the change where it was made ("Merge branch 'x'" says little). The merge itself when no
+  /// merged commit added them (a conflict resolved in the merge, or only deletions).
+  private func attribution(of commit: git_oid, from previous: git_oid, path: String, added: Set<String>) -> [LineCommit] {
+    let parents = parentIDs(of: commit)
+    guard parents.count > 1, !added.isEmpty else { return [describe(commit)] }
+    var walker: OpaquePointer? = nil
+    guard git_revwalk_new(&walker, repository) == 0, let walker else { return [describe(commit)] }
+    defer { git_revwalk_free(walker) }
+    git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue)
+    var hidden = previous
+    guard git_revwalk_hide(walker, &hidden) == 0 else { return [describe(commit)] }
+    for parent in parents where git_oid_equal([parent], [previous]) != 1 {
+      var id = parent
+      git_revwalk_push(walker, &id)
+    }
+    var found: [LineCommit] = []
+    var next = git_oid()
+    var examined = 0
+    // A long-lived branch can bring thousands of commits: at most 2,000 that touched the
+    // file are read.
+    while git_revwalk_next(&next, walker) == 0, examined < 2_000 {
+      let merged = next
+      guard let newBlob = blob(commit: merged, path: path) else { continue }
+      let oldBlob = firstParent(of: merged).flatMap { blob(commit: $0, path: path) }
+      if let oldBlob, git_oid_equal([oldBlob], [newBlob]) == 1 { continue }
+      examined += 1
+      guard let newText = text(of: newBlob) else { continue }
+      let oldText = oldBlob.flatMap { text(of: $0) } ?? ""
+      if !GitLineHistory.addedLines(oldText, newText).isDisjoint(with: added) { found.append(describe(merged)) }
+    }
+    return found.isEmpty ? [describe(commit)] : found
+  }
+
+  /// The lines of `new` that are not in `old`, trimmed, leaving out lines with no letter
+  /// (braces, blank lines) that any change could have added.
+  static func addedLines(_ old: String, _ new: String) -> Set<String> {
+    func lines(_ text: String) -> Set<String> {
+      Set(text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.count >= 3 && $0.contains(where: \.isLetter) })
+    }
+    return lines(new).subtracting(lines(old))
   }
 
   // MARK: Mapping lines through a diff

@@ -32,7 +32,7 @@ extension AnnotationService {
       try resolver.prefetch(live.map(\.target))
       if let earliest = live.map(\.date).min() { try resolver.prefetchChanges(since: earliest) }
       for annotation in live {
-        var state = try resolver.state(of: annotation.target, since: annotation.date)
+        var state = try resolver.state(of: annotation.target, since: annotation.date, anchoredAt: annotation.anchor?.location)
         let drifted = annotation.anchor.map { anchor in state.fingerprint.map { $0 != anchor.fingerprint } ?? false } ?? false
         if drifted || !state.exists {
           // Per definition from the anchor commit when the anchor has one; else every

@@ -112,7 +112,7 @@ public struct AnnotationLayer: Sendable {
           hit.disagreements.append(other)
         }
       }
-      if let target = try? AnnotationTarget(parsing: row.target), let state = try? resolver.state(of: target) {
+      if let target = try? AnnotationTarget(parsing: row.target), let state = try? resolver.state(of: target, anchoredAt: row.location) {
         if !state.exists {
           hit.staleNote = "its target no longer exists"
         } else if let anchored = row.fingerprint, let current = state.fingerprint, anchored != current {

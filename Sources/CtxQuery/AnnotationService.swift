@@ -119,7 +119,7 @@ public struct AnnotationService: Sendable {
     guard let store else { throw CtxError(.notFound, "there is no index to anchor against; run `ctx index` first") }
     var annotation = try find(id)
     let resolver = TargetResolver(store: store)
-    var state = try resolver.state(of: annotation.target)
+    var state = try resolver.state(of: annotation.target, anchoredAt: annotation.anchor?.location)
     var renamedNote: String? = nil
     if !state.exists {
       try AnchorHistory(store: store).explain(annotation, state: &state)
@@ -135,7 +135,7 @@ public struct AnnotationService: Sendable {
       }
       renamedNote = "re-anchored from \(annotation.target) (renamed to \(newName)\(commit))"
       annotation.target = newTarget
-      state = try resolver.state(of: annotation.target)
+      state = try resolver.state(of: annotation.target, anchoredAt: state.location)
     }
     guard let fingerprint = state.fingerprint else {
       throw CtxError(.invalidQuery, "\(annotation.target) has no content to anchor to (globs, terms, commits and threads do not drift)")

@@ -70,10 +70,13 @@ public final class TargetResolver: @unchecked Sendable {
     changeCache = cache
   }
 
-  public func state(of target: AnnotationTarget, since: Date? = nil) throws -> TargetState {
+  /// - Parameter anchoredAt: the annotation's anchored location (`path:start-end`): of a
+  ///   symbol defined more than once, the definition in that file (nearest those lines) is the
+  ///   one it was written about, wherever the others are.
+  public func state(of target: AnnotationTarget, since: Date? = nil, anchoredAt: String? = nil) throws -> TargetState {
     switch target {
     case .symbol(let name):
-      return try symbolState(name, since: since)
+      return try symbolState(name, since: since, anchoredAt: anchoredAt)
     case .path(let path):
       if target.isGlob {
         if globCache[path] == nil {
@@ -103,13 +106,20 @@ public final class TargetResolver: @unchecked Sendable {
     }
   }
 
-  private func symbolState(_ name: String, since: Date?) throws -> TargetState {
+  private func symbolState(_ name: String, since: Date?, anchoredAt: String?) throws -> TargetState {
     let norm = IndexStore.normalizedSymbol(name)
     if symbolCache[norm] == nil { symbolCache[norm] = try store.symbolLocations(norms: [norm])[norm] ?? [] }
     let candidates = symbolCache[norm] ?? []
-    // The exact spelling first, then definitions with an end line.
-    guard let symbol = candidates.min(by: { ($0.name == name ? 0 : 1, $0.endLine == nil ? 1 : 0, $0.path) < ($1.name == name ? 0 : 1, $1.endLine == nil ? 1 : 0, $1.path) })
-    else { return TargetState(exists: false) }
+    // The exact spelling first, then the anchored file's definition nearest the anchored
+    // lines (a new definition elsewhere, sorting first by path, is not the one meant), then
+    // definitions with an end line.
+    let anchoredFile = anchoredAt.map(TargetState.file(of:))
+    let anchoredLine = anchoredAt.flatMap(TargetState.lines(of:))?.lowerBound ?? 0
+    func order(_ symbol: SymbolLocation) -> (Int, Int, Int, Int, String) {
+      let inAnchoredFile = symbol.path == anchoredFile
+      return (symbol.name == name ? 0 : 1, inAnchoredFile ? 0 : 1, inAnchoredFile ? abs(symbol.line - anchoredLine) : 0, symbol.endLine == nil ? 1 : 0, symbol.path)
+    }
+    guard let symbol = candidates.min(by: { order($0) < order($1) }) else { return TargetState(exists: false) }
     let definitions = TargetResolver.definitions(of: name, among: candidates)
     guard let text = try file(source: symbol.source, path: symbol.path) else {
       return TargetState(exists: false, location: symbol.path, changedBy: try changes(source: symbol.source, path: symbol.path, since: since))

@@ -254,4 +254,19 @@ extension ReviewScenarioTests {
     let queue = try scenario.json(["review", "list", "--json"])["items"] as? [[String: Any]] ?? []
     #expect(!queue.contains { $0["kind"] as? String == "fact-disagreement" }, "\(queue)")
   }
+
+  /// A symbol defined twice is anchored to one definition; a third added later in a file that
+  /// sorts first is not the one the annotation meant, so it does not make it stale (ctx's own
+  /// history: `match` in Glob.swift, then one in Sources/CtxAccess).
+  @Test func aNewDefinitionElsewhereDoesNotMakeAnAmbiguousAnchorStale() throws {
+    let scenario = try Scenario()
+    let caveat = try scenario.write(["annotate", "symbol:lookup", "--kind", "caveat", "--text", "Raises on a miss.", "--author", "Ada"])
+    #expect(try scenario.files()["\(caveat).md"]?.contains("at: \"src/cache/index.py:1-2\"") == true)
+    try scenario.scratch.write(["repo/src/aaa/lookup.py": "def lookup(name):\n    return registry.find(name) or default(name)\n"])
+    try scenario.repo.commitAll("Add a registry lookup", date: "2030-01-01T00:00:00Z", author: "Bo")
+    #expect(try scenario.ctx(["index", "--quiet"]).status == 0)
+    let conflicts = try scenario.json(["conflicts", "--json"])["conflicts"] as? [[String: Any]] ?? []
+    let kinds = conflicts.filter { "\($0)".contains(caveat) }.compactMap { $0["kind"] as? String }
+    #expect(kinds == ["ambiguous-anchor"], "\(conflicts)")
+  }
 }

@@ -90,3 +90,31 @@ extension GitLineHistoryTests {
     #expect(onMain.commits.isEmpty && onMain.lines == 2...3)
   }
 }
+
+extension GitLineHistoryTests {
+  /// A definition edited on a branch and merged: the change is the branch's commit that made
+  /// it, not the merge; a commit of the branch that edited another definition is not named.
+  @Test func aChangeMergedFromABranchNamesTheCommitThatMadeIt() throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    try scratch.write(["m.py": "def save(p):\n    write(p)\n\n\ndef load(p):\n    return read(p)\n", "other.py": "x = 1\n"], under: "repo")
+    try repo.commitAll("base", date: "2024-01-01T00:00:00Z")
+    let anchor = try repo.sha()
+    try repo.run(["checkout", "-q", "-b", "feature"])
+    try scratch.write(["m.py": "def save(p):\n    write(p)\n    fsync(p)\n\n\ndef load(p):\n    return read(p)\n"], under: "repo")
+    try repo.commitAll("save: fsync after write", date: "2024-01-02T00:00:00Z", author: "Bo")
+    try scratch.write(["m.py": "def save(p):\n    write(p)\n    fsync(p)\n\n\ndef load(p):\n    return read_cached(p)\n"], under: "repo")
+    try repo.commitAll("load: cached reads", date: "2024-01-03T00:00:00Z", author: "Cy")
+    try repo.run(["checkout", "-q", "main"])
+    try scratch.write(["other.py": "x = 2\n"], under: "repo")
+    try repo.commitAll("main: other work", date: "2024-01-04T00:00:00Z")
+    try repo.run(["merge", "-q", "--no-ff", "-m", "Merge branch 'feature'", "feature"], environment: ["GIT_AUTHOR_DATE": "2024-01-05T00:00:00Z", "GIT_COMMITTER_DATE": "2024-01-05T00:00:00Z"])
+
+    let history = try GitLineHistory(path: repo.path)
+    let save = try #require(history.trace(path: "m.py", lines: 1...2, from: anchor))
+    #expect(save.commits.map(\.summary) == ["save: fsync after write"])
+    #expect(save.lines == 1...3)
+    let load = try #require(history.trace(path: "m.py", lines: 5...6, from: anchor))
+    #expect(load.commits.map(\.summary) == ["load: cached reads"])
+  }
+}
