@@ -137,9 +137,10 @@ public final class GitLineHistory {
 
   /// The commits to name for a change `commit` made to the tracked lines (compared with
   /// `previous`, the commit before it on the traced chain): the commit itself, or, for a
-  /// merge, the commits it brought in that added those lines to the file, so a reviewer sees
-  /// the change where it was made ("Merge branch 'x'" says little). The merge itself when no
-  /// merged commit added them (a conflict resolved in the merge, or only deletions).
+  /// merge, first the commits it brought in that added those lines to the file, so a reviewer
+  /// sees the change where it was made and why, then the merge (which names the pull request
+  /// or branch it came with). Only the merge when no merged commit added them (a conflict
+  /// resolved in the merge, or only deletions).
   private func attribution(of commit: git_oid, from previous: git_oid, path: String, added: Set<String>) -> [LineCommit] {
     let parents = parentIDs(of: commit)
     guard parents.count > 1, !added.isEmpty else { return [describe(commit)] }
@@ -168,7 +169,7 @@ public final class GitLineHistory {
       let oldText = oldBlob.flatMap { text(of: $0) } ?? ""
       if !GitLineHistory.addedLines(oldText, newText).isDisjoint(with: added) { found.append(describe(merged)) }
     }
-    return found.isEmpty ? [describe(commit)] : found
+    return found + [describe(commit)]
   }
 
   /// The lines of `new` that are not in `old`, trimmed, leaving out lines with no letter
