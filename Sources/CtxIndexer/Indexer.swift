@@ -280,10 +280,24 @@ extension Indexer {
     // Read before anything is written in this source's transaction (reads see committed data).
     let indexed = options.full ? [:] : try store.indexedFiles(sourceID: sourceID)
     let known = indexed.mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
-    let sink = IndexingSink(store: store, sourceID: sourceID, known: known, batchSize: options.batchSize, name: source.name, progress: progress)
-    let connector = CodeConnector(config: source, options: options.code)
+    let skipped = options.full ? [:] : try store.skippedFiles(sourceID: sourceID)
+    let sink = IndexingSink(
+      store: store, sourceID: sourceID, known: known, batchSize: options.batchSize, name: source.name, progress: progress,
+      previouslySkipped: Set(skipped.values))
+    var connector = CodeConnector(config: source, options: options.code)
+    connector.skipped = skipped.mapValues { SkippedStamp(stamp: $0.stamp, contentHash: $0.contentHash, reason: $0.reason) }
+    connector.listingCachePath = Indexer.listingCachePath(workspace: workspace, source: source.name)
+    connector.ignoreListingCache = options.full
     try await connector.crawl(known: known, into: sink)
     return try await sink.finish(report)
+  }
+}
+
+extension Indexer {
+  /// The code connector's record of a work tree's folders (`CtxGit.ListingCache`), beside the
+  /// index: it describes the work tree, not the index, so it needs no transaction.
+  public static func listingCachePath(workspace: Workspace, source: String) -> String {
+    workspace.indexDirectory + "/listing-" + source + ".cache"
   }
 }
 
@@ -303,8 +317,12 @@ extension Duration {
 struct IndexingSink: DocumentSink {
   let collector: BatchCollector
 
-  init(store: IndexStore, sourceID: Int64, known: [String: KnownFile], batchSize: Int, name: String, progress: (any IndexProgress)?) {
-    collector = BatchCollector(store: store, sourceID: sourceID, known: known, batchSize: batchSize, name: name, progress: progress)
+  init(
+    store: IndexStore, sourceID: Int64, known: [String: KnownFile], batchSize: Int, name: String, progress: (any IndexProgress)?,
+    previouslySkipped: Set<SkippedFile>? = nil
+  ) {
+    collector = BatchCollector(
+      store: store, sourceID: sourceID, known: known, batchSize: batchSize, name: name, progress: progress, previouslySkipped: previouslySkipped)
   }
 
   func accept(_ event: CrawlEvent) async throws {
@@ -345,7 +363,14 @@ actor BatchCollector {
   /// Problems after which the file's previous index entry is kept rather than dropped.
   private static let keepsPrevious: Set<CrawlIssue.Kind> = [.unreadable, .ctagsFailed, .parseFailed, .symlinkLoop]
 
-  init(store: IndexStore, sourceID: Int64, known: [String: KnownFile], batchSize: Int, name: String, progress: (any IndexProgress)?) {
+  /// The skip list the index holds, when known: an unchanged list is not written again.
+  let previouslySkipped: Set<SkippedFile>?
+
+  init(
+    store: IndexStore, sourceID: Int64, known: [String: KnownFile], batchSize: Int, name: String, progress: (any IndexProgress)?,
+    previouslySkipped: Set<SkippedFile>? = nil
+  ) {
+    self.previouslySkipped = previouslySkipped
     self.store = store
     self.sourceID = sourceID
     self.known = known
@@ -385,6 +410,9 @@ actor BatchCollector {
       report.bytesRead += stamp.size
       batch.append(.restamp(path: path, stamp: stamp))
       done += 1
+    case .listing(let counts):
+      report.listing = counts
+      return
     case .issue(let issue):
       report.record(issue)
       if !issue.kind.isProblem, let path = issue.path, let stamp = issue.stamp {
@@ -421,7 +449,7 @@ actor BatchCollector {
       try await store.apply(slice.map { .delete(path: $0) }, sourceID: sourceID)
     }
     report.deleted = gone.count
-    try await store.replaceSkippedFiles(skipped, sourceID: sourceID)
+    if previouslySkipped != Set(skipped) { try await store.replaceSkippedFiles(skipped, sourceID: sourceID) }
     progress?.advanced(name, done: total, total: total)
     var result = report
     result.name = base.name
