@@ -357,12 +357,14 @@ extension GitWorkTree {
         // A `.gitignore` appeared, went or changed: its rules reach every folder below.
         return try listFiles(under: prefix, cache: nil)
       }
-      guard let entries = withCPath(base, path, [], readFolder) else { continue }
+      let entries = withCPath(base, path, [], readFolder)
       foldersRead += 1
       readThisRun.append(path)
+      // A folder that cannot be read (permissions) is tried again by every listing.
       records[path] = ListingCache.Folder(
-        path: path, mtime: stat.mtime, ctime: stat.ctime, inode: stat.inode, racy: stat.mtime >= started - ListingCache.racyNanos,
+        path: path, mtime: stat.mtime, ctime: stat.ctime, inode: stat.inode, racy: entries == nil || stat.mtime >= started - ListingCache.racyNanos,
         ignoreHash: ignoreHash, untracked: [])
+      guard let entries else { continue }
       for entry in entries where !isDotGit(entry.name) {
         let child = joined(path, entry.name)
         if trackedNames.contains(child) { continue }

@@ -87,6 +87,7 @@ public struct Indexer: Sendable {
       // A source whose connector file was deleted leaves the index with it. Not when some
       // connector file is unreadable: that source is then kept as it was.
       report.removedSources = try await store.removeSources(notIn: Set(sources.map(\.name)))
+      for name in report.removedSources { try? FileManager.default.removeItem(atPath: Indexer.listingCachePath(workspace: workspace, source: name)) }
     }
     for source in sources where options.sources?.contains(source.name) ?? true {
       if let deadline = options.deadline, ContinuousClock.now >= deadline {
