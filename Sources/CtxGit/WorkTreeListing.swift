@@ -278,8 +278,13 @@ extension GitWorkTree {
   /// `ListingCache` so that folders whose entries did not change are not read; tracked files
   /// are `lstat`ed (their `listedStamp`), the status walk over tracked files is not run.
   ///
-  /// - Parameter cache: the previous listing's record, or nil to read every folder.
-  public func listFiles(under prefix: String, cache previous: ListingCache?) throws(CtxError) -> WorkTreeListing {
+  /// - Parameters:
+  ///   - cache: the previous listing's record, or nil to read every folder.
+  ///   - racyNanos: how recently modified a folder must be to be read again next time; the
+  ///     default suits any filesystem's timestamps, tests with fast steps give less.
+  public func listFiles(under prefix: String, cache previous: ListingCache?, racyNanos: Int64 = ListingCache.racyNanos) throws(CtxError)
+    -> WorkTreeListing
+  {
     let prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
@@ -355,14 +360,14 @@ extension GitWorkTree {
       let ignoreHash = withCPath(base, path, Array("/.gitignore".utf8), contentHash)
       if let before = previousIgnore[path], before != ignoreHash {
         // A `.gitignore` appeared, went or changed: its rules reach every folder below.
-        return try listFiles(under: prefix, cache: nil)
+        return try listFiles(under: prefix, cache: nil, racyNanos: racyNanos)
       }
       let entries = withCPath(base, path, [], readFolder)
       foldersRead += 1
       readThisRun.append(path)
       // A folder that cannot be read (permissions) is tried again by every listing.
       records[path] = ListingCache.Folder(
-        path: path, mtime: stat.mtime, ctime: stat.ctime, inode: stat.inode, racy: entries == nil || stat.mtime >= started - ListingCache.racyNanos,
+        path: path, mtime: stat.mtime, ctime: stat.ctime, inode: stat.inode, racy: entries == nil || stat.mtime >= started - racyNanos,
         ignoreHash: ignoreHash, untracked: [])
       guard let entries else { continue }
       for entry in entries where !isDotGit(entry.name) {

@@ -229,6 +229,64 @@ import Testing
     #expect(second.foldersRead > 0 && !second.readEverything)
   }
 
+  /// Random edits (files and folders made and removed, `.gitignore` rules with negations and
+  /// folder patterns at several levels, `git add`, `git rm --cached`, commits, renames), each
+  /// followed by a cached listing compared with libgit2's full walk. Steps are 25 ms apart and
+  /// folders count as racy for 10 ms, so most folders are trusted by their times.
+  @Test(arguments: [1, 2, 3] as [UInt64]) func randomEditsListLikeTheFullWalk(seed: UInt64) throws {
+    let scratch = ScratchDirectory()
+    let (repo, tree) = try fixture(scratch)
+    var random = SeededGenerator(seed: seed)
+    let folders = ["", "pkg", "pkg/a", "pkg/a/deep", "pkg/b", "docs", "tmp", "tmp/x", "new", "new/inner", "build", "pkg/build"]
+    let names = ["one.go", "two.log", "three.tmp", "keep.log", "four.md"]
+    let rules = ["*.log", "!keep.log", "*.tmp", "build/", "inner/", "/tmp", "deep", "two.*", "!*.md", "new/"]
+    var cache: ListingCache? = nil
+    var reads = 0
+    var checked = 0
+    func path(_ folder: String, _ name: String) -> String { folder.isEmpty ? name : folder + "/" + name }
+    for step in 0..<60 {
+      let folder = folders.randomElement(using: &random)!
+      let name = names.randomElement(using: &random)!
+      let full = repo.path + "/" + path(folder, name)
+      switch Int.random(in: 0..<10, using: &random) {
+      case 0, 1, 2:
+        try scratch.write([path(folder, name): "step \(step)\n"], under: "repo")
+      case 3:
+        try? FileManager.default.removeItem(atPath: full)
+      case 4:
+        if !folder.isEmpty { try? FileManager.default.removeItem(atPath: repo.path + "/" + folder) }
+      case 5:
+        let chosen = (0..<Int.random(in: 0...2, using: &random)).map { _ in rules.randomElement(using: &random)! }
+        try scratch.write([path(folder, ".gitignore"): chosen.joined(separator: "\n") + "\n"], under: "repo")
+      case 6:
+        _ = try? repo.run(["add", "-f", "--", path(folder, name)])
+      case 7:
+        _ = try? repo.run(["rm", "-q", "-r", "--cached", "--ignore-unmatch", "--", folder.isEmpty ? name : folder])
+      case 8:
+        _ = try? repo.run(["commit", "-q", "-m", "step \(step)"])
+      default:
+        let target = folders.randomElement(using: &random)!
+        if !folder.isEmpty, !target.isEmpty, !target.hasPrefix(folder), FileManager.default.fileExists(atPath: repo.path + "/" + folder),
+          !FileManager.default.fileExists(atPath: repo.path + "/" + target)
+        {
+          try? FileManager.default.createDirectory(atPath: repo.path + "/" + (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+          try? FileManager.default.moveItem(atPath: repo.path + "/" + folder, toPath: repo.path + "/" + target)
+        }
+      }
+      Thread.sleep(forTimeInterval: 0.025)
+      let listing = try tree.listFiles(under: "", cache: cache, racyNanos: 10_000_000)
+      let reference = try tree.listFiles(under: "")
+      #expect(shape(listing.files) == shape(reference), "seed \(seed) step \(step)")
+      cache = listing.cache
+      if !listing.readEverything {
+        reads += listing.foldersRead
+        checked += listing.foldersChecked
+      }
+    }
+    // The record was used, and most checked folders were not read.
+    #expect(checked > 0 && reads < checked / 2, "\(reads) read of \(checked) checked")
+  }
+
   @Test func aDamagedRecordIsNotRead() throws {
     var bytes = ListingCache(decoding: [])?.encoded() ?? []
     #expect(bytes.isEmpty)
