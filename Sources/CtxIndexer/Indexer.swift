@@ -379,6 +379,7 @@ actor BatchCollector {
     self.name = name
     self.progress = progress
     report = SourceReport(name: name, kind: "code")
+    seen.reserveCapacity(known.count)
   }
 
   func add(_ change: FileChange?, event: CrawlEvent) async throws {
