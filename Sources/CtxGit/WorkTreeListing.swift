@@ -304,6 +304,7 @@ extension GitWorkTree {
     var queue: [([UInt8], FolderStat?)] = []
     var queued = Set<[UInt8]>()
     var previousIgnore: [[UInt8]: UInt64] = [:]
+    var kept: [ListingCache.Folder] = []
     var checked = 0
     if usable, let previous {
       for folder in previous.folders {
@@ -317,12 +318,17 @@ extension GitWorkTree {
           usable = false  // ignore rules changed: read everything
           break
         } else {
-          records[folder.path] = folder
+          kept.append(folder)
         }
       }
     }
+    if usable && !queue.isEmpty {
+      records.reserveCapacity(kept.count + queue.count)
+      for folder in kept { records[folder.path] = folder }
+    }
     if !usable {
       records = [:]
+      kept = []
       previousIgnore = [:]
       queued = [rootFolder]
       for path in trackedPaths {
@@ -423,9 +429,12 @@ extension GitWorkTree {
       records[holder]?.racy = true
     }
 
+    // Nothing read (the no-change run): the kept records, in their order, are the new record.
+    let folders = queue.isEmpty ? kept : records.values.sorted { $0.path.lexicographicallyPrecedes($1.path) }
     // Untracked files from every recorded folder.
     let prefixBytes = Array(prefix.utf8)
-    for folder in records.values {
+    let trackedCount = files.count
+    for folder in folders {
       for entry in folder.untracked where entry.path.starts(with: prefixBytes) {
         let relative = Array(entry.path.dropFirst(prefixBytes.count))
         var file = GitListedFile(
@@ -437,8 +446,8 @@ extension GitWorkTree {
         files.append(file)
       }
     }
-    files.sort { $0.path < $1.path }
-    let folders = records.values.sorted { $0.path.lexicographicallyPrecedes($1.path) }
+    // Index entries come in byte order, which is the order of their paths as text.
+    if files.count > trackedCount { files.sort { $0.path < $1.path } }
     return WorkTreeListing(
       files: files, cache: ListingCache(workdir: workdir, prefix: prefix, tracked: trackedHash.value, settings: settings, folders: folders),
       foldersRead: foldersRead, foldersChecked: checked, readEverything: !usable)

@@ -355,6 +355,11 @@ actor BatchCollector {
   private var batch: [FileChange] = []
   private var batchBytes = 0
   private var seen = Set<String>()
+  private var unchangedBulk: [[String]] = []
+  private var unchangedBulkCount = 0
+  /// Whether `seen` holds every known file of a folder that could not be read (they may also
+  /// be in a bulk event: the counts above no longer tell).
+  private var markedFolder = false
   /// Files read and skipped by policy, kept so `ctx status` does not count them as new.
   private var skipped: [SkippedFile] = []
   private var report: SourceReport
@@ -379,7 +384,6 @@ actor BatchCollector {
     self.name = name
     self.progress = progress
     report = SourceReport(name: name, kind: "code")
-    seen.reserveCapacity(known.count)
   }
 
   func add(_ change: FileChange?, event: CrawlEvent) async throws {
@@ -403,7 +407,10 @@ actor BatchCollector {
       report.unchanged += 1
       done += 1
     case .unchangedFiles(let paths):
-      seen.formUnion(paths)
+      // Kept aside, not hashed into `seen`: when they and the other seen files cover every
+      // known file (the no-change run), nothing is gone and the set is never needed.
+      unchangedBulk.append(paths)
+      unchangedBulkCount += paths.count
       report.unchanged += paths.count
       done += paths.count
     case .restamped(let path, let stamp):
@@ -425,6 +432,7 @@ actor BatchCollector {
         // A folder that could not be listed keeps every file it had.
         let folder = path.hasSuffix("/") ? path : path + "/"
         for known in known.keys where known.hasPrefix(folder) { seen.insert(known) }
+        markedFolder = true
       }
       if issue.path != nil && issue.kind != .excluded && issue.kind != .invalidUTF8 && issue.kind != .ctagsFailed { done += 1 }
     }
@@ -445,7 +453,12 @@ actor BatchCollector {
   /// listing: an aborted crawl never deletes anything.
   func finish(_ base: SourceReport) async throws -> SourceReport {
     try await flush()
-    let gone = known.keys.filter { !seen.contains($0) }.sorted()
+    var gone: [String] = []
+    // Paths in a bulk event are known, distinct, and in no other event.
+    if markedFolder || unchangedBulkCount + seen.lazy.filter({ self.known[$0] != nil }).count < known.count {
+      for paths in unchangedBulk { seen.formUnion(paths) }
+      gone = known.keys.filter { !seen.contains($0) }.sorted()
+    }
     for start in stride(from: 0, to: gone.count, by: batchSize) {
       let slice = gone[start..<min(start + batchSize, gone.count)]
       try await store.apply(slice.map { .delete(path: $0) }, sourceID: sourceID)
