@@ -1,5 +1,6 @@
 import CLibGit2
 import CtxCore
+import Dispatch
 
 #if canImport(Glibc)
   import Glibc
@@ -295,11 +296,16 @@ extension GitWorkTree {
     var files: [GitListedFile] = []
     var trackedPaths: [[UInt8]] = []
     var trackedHash = Fingerprint()
-    try listTracked(prefix: prefix, base: base, into: &files, paths: &trackedPaths, hash: &trackedHash)
+    var regular: [Int] = []
+    try listTracked(prefix: prefix, into: &files, paths: &trackedPaths, regular: &regular, hash: &trackedHash)
     let settings = ignoreSettingsHash(prefix: prefix, base: base)
     let rootFolder = Array(prefix.utf8.dropLast(prefix.isEmpty ? 0 : 1))
 
     var usable = previous.map { $0.workdir == workdir && $0.prefix == prefix && $0.tracked == trackedHash.value && $0.settings == settings } ?? false
+    // The `lstat` of every tracked file and of every recorded folder, on several threads (as
+    // git's `core.preloadIndex` does): most of a no-change run is the kernel answering them.
+    let checks = ParallelChecks(base: base, paths: trackedPaths, regular: regular, folders: usable ? previous?.folders ?? [] : [])
+    for (slot, position) in regular.enumerated() { files[position].listedStamp = checks.stamps[slot] }
     var records: [[UInt8]: ListingCache.Folder] = [:]
     var queue: [([UInt8], FolderStat?)] = []
     var queued = Set<[UInt8]>()
@@ -307,14 +313,14 @@ extension GitWorkTree {
     var kept: [ListingCache.Folder] = []
     var checked = 0
     if usable, let previous {
-      for folder in previous.folders {
+      for (slot, folder) in previous.folders.enumerated() {
         checked += 1
-        guard let now = withCPath(base, folder.path, [], folderStat) else { continue }  // gone: its parent changed too
+        guard let now = checks.folderStats[slot] else { continue }  // gone: its parent changed too
         if folder.racy || now.mtime != folder.mtime || now.ctime != folder.ctime || now.inode != folder.inode {
           queue.append((folder.path, now))
           queued.insert(folder.path)
           previousIgnore[folder.path] = folder.ignoreHash
-        } else if folder.ignoreHash != 0 && withCPath(base, folder.path, Array("/.gitignore".utf8), contentHash) != folder.ignoreHash {
+        } else if folder.ignoreHash != 0 && checks.ignoreHashes[slot] != folder.ignoreHash {
           usable = false  // ignore rules changed: read everything
           break
         } else {
@@ -453,8 +459,11 @@ extension GitWorkTree {
       foldersRead: foldersRead, foldersChecked: checked, readEverything: !usable)
   }
 
-  /// Index entries under the prefix, regular files with their `lstat` stamp.
-  private func listTracked(prefix: String, base: [UInt8], into files: inout [GitListedFile], paths: inout [[UInt8]], hash: inout Fingerprint) throws(CtxError) {
+  /// Index entries under the prefix; `regular` gets the positions of regular files (stage 0),
+  /// whose stamps the caller takes.
+  private func listTracked(prefix: String, into files: inout [GitListedFile], paths: inout [[UInt8]], regular: inout [Int], hash: inout Fingerprint)
+    throws(CtxError)
+  {
     var indexHandle: OpaquePointer? = nil
     try GitLibrary.check(git_repository_index(&indexHandle, repository), "cannot read the git index", path: workdir)
     guard let index = indexHandle else { return }
@@ -464,7 +473,6 @@ extension GitWorkTree {
     let prefixBytes = Array(prefix.utf8)
     let count = git_index_entrycount(index)
     var previous: [UInt8] = []
-    var buffer = base
     for position in 0..<count {
       guard let entry = git_index_get_byindex(index, position) else { continue }
       let raw = entry.pointee.path!
@@ -479,16 +487,12 @@ extension GitWorkTree {
       let mode = entry.pointee.mode & 0o170000
       let stage = (Int(entry.pointee.flags) >> 12) & 0x3
       let relative = path.dropFirst(prefixBytes.count)
-      var file = GitListedFile(
-        path: String(decoding: relative, as: UTF8.self), isTracked: true, isSymlink: mode == 0o120000, isSubmodule: mode == 0o160000,
-        isValidName: String(validating: relative, as: UTF8.self) != nil)
-      if stage == 0 && mode == 0o100000 {
-        buffer.removeSubrange(base.count...)
-        buffer.append(contentsOf: path)
-        buffer.append(0)
-        file.listedStamp = buffer.withUnsafeBufferPointer { raw in raw.withMemoryRebound(to: CChar.self) { regularStamp($0.baseAddress!) } }
-      }
-      files.append(file)
+      let text = String(validating: relative, as: UTF8.self)
+      if stage == 0 && mode == 0o100000 { regular.append(files.count) }
+      files.append(
+        GitListedFile(
+          path: text ?? String(decoding: relative, as: UTF8.self), isTracked: true, isSymlink: mode == 0o120000, isSubmodule: mode == 0o160000,
+          isValidName: text != nil))
     }
   }
 
@@ -561,6 +565,60 @@ extension GitWorkTree {
       let path = raw.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
       report(path, isNew, delta.pointee.new_file.mode == UInt16(GIT_FILEMODE_LINK.rawValue))
     }
+  }
+}
+
+/// Stamps of tracked files and recorded folders, taken on several threads.
+private struct ParallelChecks {
+  var stamps: [FileStamp?]
+  var folderStats: [FolderStat?]
+  /// For unchanged folders with a `.gitignore`: its content hash now.
+  var ignoreHashes: [UInt64]
+
+  /// Slots the threads write, each its own range.
+  private struct Slots<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+  }
+
+  init(base: [UInt8], paths: [[UInt8]], regular: [Int], folders: [ListingCache.Folder]) {
+    var stamps = [FileStamp?](repeating: nil, count: regular.count)
+    var folderStats = [FolderStat?](repeating: nil, count: folders.count)
+    var ignoreHashes = [UInt64](repeating: 0, count: folders.count)
+    let cores = max(1, min(8, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    let chunks = max(1, min(cores, regular.count / 2048))
+    stamps.withUnsafeMutableBufferPointer { stampBuffer in
+      folderStats.withUnsafeMutableBufferPointer { statBuffer in
+        ignoreHashes.withUnsafeMutableBufferPointer { ignoreBuffer in
+          let stampSlots = Slots(buffer: stampBuffer)
+          let statSlots = Slots(buffer: statBuffer)
+          let ignoreSlots = Slots(buffer: ignoreBuffer)
+          let jobs = chunks + (folders.isEmpty ? 0 : 1)
+          DispatchQueue.concurrentPerform(iterations: jobs) { job in
+            if job < chunks {
+              let size = (regular.count + chunks - 1) / chunks
+              var buffer = base
+              for slot in (job * size)..<min(regular.count, (job + 1) * size) {
+                buffer.removeSubrange(base.count...)
+                buffer.append(contentsOf: paths[regular[slot]])
+                buffer.append(0)
+                stampSlots.buffer[slot] = buffer.withUnsafeBufferPointer { raw in raw.withMemoryRebound(to: CChar.self) { regularStamp($0.baseAddress!) } }
+              }
+            } else {
+              for (slot, folder) in folders.enumerated() {
+                let now = withCPath(base, folder.path, [], folderStat)
+                statSlots.buffer[slot] = now
+                if let now, !folder.racy, folder.ignoreHash != 0, now.mtime == folder.mtime, now.ctime == folder.ctime, now.inode == folder.inode {
+                  ignoreSlots.buffer[slot] = withCPath(base, folder.path, Array("/.gitignore".utf8), contentHash)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    self.stamps = stamps
+    self.folderStats = folderStats
+    self.ignoreHashes = ignoreHashes
   }
 }
 
