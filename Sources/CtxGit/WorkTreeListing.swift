@@ -414,13 +414,14 @@ extension GitWorkTree {
     var newFolders = candidates.filter { $0.isFolder && !ignoredFolders.contains($0.path) }.map(\.path)
     while let path = newFolders.popLast() {
       if withCPath(base, path, Array("/.git".utf8), { access($0, F_OK) == 0 }) { continue }  // a repository of its own
-      guard let stat = withCPath(base, path, [], folderStat), let entries = withCPath(base, path, [], readFolder) else { continue }
+      guard let stat = withCPath(base, path, [], folderStat) else { continue }
+      let entries = withCPath(base, path, [], readFolder)
       foldersRead += 1
       readThisRun.append(path)
       records[path] = ListingCache.Folder(
         path: path, mtime: stat.mtime, ctime: stat.ctime, inode: stat.inode, racy: true,
         ignoreHash: withCPath(base, path, Array("/.gitignore".utf8), contentHash), untracked: [])
-      for entry in entries where entry.isFolder && !isDotGit(entry.name) {
+      for entry in entries ?? [] where entry.isFolder && !isDotGit(entry.name) {
         let child = joined(path, entry.name)
         if !ignoredFolders.contains(child) && records[child] == nil { newFolders.append(child) }
       }

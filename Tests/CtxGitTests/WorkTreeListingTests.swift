@@ -287,6 +287,34 @@ import Testing
     #expect(checked > 0 && reads < checked / 2, "\(reads) read of \(checked) checked")
   }
 
+  @Test func nestedRepositoriesLinksOddNamesAndEmptyFoldersListLikeTheFullWalk() throws {
+    let scratch = ScratchDirectory()
+    let (repo, tree) = try fixture(scratch)
+    _ = try GitRepoFixture(at: repo.path + "/pkg/other")  // an untracked repository of its own
+    try scratch.write(["pkg/other/x.go": "package other\n"], under: "repo")
+    try FileManager.default.createSymbolicLink(atPath: repo.path + "/pkg/link.go", withDestinationPath: "../main.go")
+    try scratch.writeBytes("odd/caf\u{00E9}.go", Array("package odd\n".utf8), under: "repo")
+    try FileManager.default.createDirectory(atPath: repo.path + "/empty/deeper", withIntermediateDirectories: true)
+    let bad = repo.path + "/odd/bad-\u{1}"
+    _ = FileManager.default.createFile(atPath: bad, contents: Data("x\n".utf8))
+    var raw = Array((repo.path + "/odd/latin").utf8) + [0xE9, 0]  // a name that is not UTF-8
+    let descriptor = raw.withUnsafeMutableBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+    if descriptor >= 0 { close(descriptor) }
+    try backdate(repo.path)
+    var cache: ListingCache? = nil
+    let first = try list(tree, &cache)
+    #expect(first.files.contains { $0.path == "pkg/link.go" && $0.isSymlink && !$0.isTracked })
+    #expect(first.files.contains { !$0.isValidName })
+    try list(tree, &cache)
+    let quiet = try list(tree, &cache)
+    #expect(quiet.foldersRead == 0)
+    // A file in a folder that was empty, and one two levels down.
+    try scratch.write(["empty/now.go": "package empty\n", "empty/deeper/too.go": "package deeper\n"], under: "repo")
+    let filled = try list(tree, &cache)
+    #expect(filled.files.contains { $0.path == "empty/now.go" } && filled.files.contains { $0.path == "empty/deeper/too.go" })
+    #expect(filled.foldersRead == 2)
+  }
+
   @Test func aDamagedRecordIsNotRead() throws {
     var bytes = ListingCache(decoding: [])?.encoded() ?? []
     #expect(bytes.isEmpty)
