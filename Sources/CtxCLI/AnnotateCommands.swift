@@ -66,6 +66,7 @@ enum AnnotationContext {
 extension Ctx {
   struct Annotate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "annotate",
       abstract: "Write an annotation (a file in annotations/) about a path, symbol, doc, commit, thread or term.",
       discussion: """
         TARGET is path:src/auth/**, symbol:validateSession, doc:docs/auth.md#token-expiry, commit:4f2a9c1e, \
@@ -124,6 +125,7 @@ extension Ctx {
 
   struct Correct: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "correct",
       abstract: "Record a correction: what is actually true about TARGET (shown first wherever TARGET appears).",
       discussion: "Same as `ctx annotate TARGET --kind correction --text TEXT`. Exit codes: 0 written; 2 an error.")
 
@@ -159,11 +161,13 @@ extension Ctx {
 
   struct Annotations: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "annotations",
       abstract: "List, show or re-anchor annotations.",
       subcommands: [List.self, Show.self, Log.self, Reanchor.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Every annotation, with its target, kind and status; and files that do not parse.")
+      static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Every annotation, with its target, kind and status; and files that do not parse.")
       @OptionGroup var workspaceOptions: WorkspaceOptions
       @Flag(name: .long, help: "Print them as JSON.") var json = false
 
@@ -188,7 +192,8 @@ extension Ctx {
     }
 
     struct Show: AsyncParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "One annotation in full (an id or a unique prefix).")
+      static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "One annotation in full (an id or a unique prefix).")
       @OptionGroup var workspaceOptions: WorkspaceOptions
       @Argument(help: "The annotation id (its file name without .md).") var id: String
       @Flag(name: .long, help: "Print it as JSON.") var json = false
@@ -206,6 +211,7 @@ extension Ctx {
 
     struct Log: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
+        commandName: "log",
         abstract: "A target's annotation history, oldest first: every annotation on it (rejected ones too), what superseded what, and when.",
         discussion: "Exit codes: 0 some history; 1 none; 2 an error.")
       @OptionGroup var workspaceOptions: WorkspaceOptions
@@ -253,6 +259,7 @@ extension Ctx {
 
     struct Reanchor: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
+        commandName: "reanchor",
         abstract: "Confirm an annotation still holds: anchor it to its target's current content (clears a stale-anchor conflict).",
         discussion: "A symbol renamed since is named with the commit that renamed it; --accept-rename moves the annotation to the new name.")
       @OptionGroup var workspaceOptions: WorkspaceOptions
@@ -271,6 +278,7 @@ extension Ctx {
 
   struct Conflicts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "conflicts",
       abstract: "Disagreements and stale memory: conflicting facts, changed or vanished targets, corrections to re-check, superseded documents.",
       discussion: "Exit codes: 0 no conflicts; 1 some (listed with evidence and the commands that resolve them); 2 an error.")
 

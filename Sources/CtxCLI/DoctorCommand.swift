@@ -9,6 +9,7 @@ import Foundation
 extension Ctx {
   struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "doctor",
       abstract: "Check the system pieces (SQLite with FTS5, libgit2, universal-ctags), the workspace and the index.",
       discussion: "Exit codes: 0 everything works; 2 something is wrong (each problem is printed with its fix).")
 

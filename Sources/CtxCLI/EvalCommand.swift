@@ -9,6 +9,7 @@ import Foundation
 extension Ctx {
   struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "eval",
       abstract: "Measure retrieval quality: Acc@k, MRR and bundle recall per layer, beside a plain BM25 baseline.",
       discussion: """
         FILE is JSON lines, one query each: {"query": "...", "files": [...], "symbols": [...], "commits": [...], \

@@ -9,6 +9,7 @@ import Logging
 extension Ctx {
   struct Index: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "index",
       abstract: "Bring every source up to date (incrementally unless --full).",
       discussion: """
         Exit codes: 0 everything indexed; 3 every source ran but some items had problems (named in the summary); \

@@ -5,6 +5,7 @@ import Foundation
 extension Ctx {
   struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "init",
       abstract: "Make a workspace: .ctx-workspace, connectors/, annotations/ and index/ (with a starter code connector); in an existing one, add what is missing.")
 
     @Argument(help: "The folder to make a workspace of (default: the current folder).")

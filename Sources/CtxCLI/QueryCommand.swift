@@ -25,6 +25,7 @@ struct ScopeOptions: ParsableArguments {
 extension Ctx {
   struct Query: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "query",
       abstract: "A context bundle for a question or task, fitted to a token budget.",
       discussion: "Exit codes: 0 a bundle with items; 1 nothing matched; 2 an error.")
 

@@ -26,6 +26,7 @@ struct RedactCheckJSON: Encodable {
 extension Ctx {
   struct Redact: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "redact",
       abstract: "Show what redaction would remove from files (--check), or print them redacted.",
       discussion: """
         Folders are read recursively, without .git and binary files. `-` reads stdin. \

@@ -24,6 +24,7 @@ struct ReviewerOptions: ParsableArguments {
 extension Ctx {
   struct Review: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "review",
       abstract: "Everything a person must verify: agents' proposals, disagreements, stale, dangling, renamed or ambiguous anchors, corrections to re-check, superseded documents.",
       discussion: """
         Each item comes with its evidence: the target's code now, the diff of its lines since the anchor, the commits \
@@ -34,6 +35,7 @@ extension Ctx {
 
     struct List: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "The review queue, each item with its evidence. Exit 0 when nothing waits, 1 when something does, 2 on an error.")
       @OptionGroup var workspaceOptions: WorkspaceOptions
       @Option(name: .long, help: "Only items of this kind (proposal, fact-disagreement, competing-corrections, stale-anchor, dangling, renamed, correction-recheck, ambiguous-anchor, superseded-document).")
@@ -59,7 +61,8 @@ extension Ctx {
     }
 
     struct Show: AsyncParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "One review item with its evidence (an item id, or an annotation id: every item about it).")
+      static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "One review item with its evidence (an item id, or an annotation id: every item about it).")
       @OptionGroup var workspaceOptions: WorkspaceOptions
       @Argument(help: "An item id from `ctx review list`, or an annotation id.") var id: String
       @Flag(name: .long, help: "Print it as JSON: {\"items\": [...]}.") var json = false
@@ -77,6 +80,7 @@ extension Ctx {
 
     struct Accept: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
+        commandName: "accept",
         abstract: "Accept: a proposal becomes reviewed; a stale, re-check or renamed item is confirmed as still true (re-anchored).",
         discussion: "ID is an annotation id or an item id from `ctx review list`. --supersedes replaces older annotations with this one.")
       @OptionGroup var workspaceOptions: WorkspaceOptions
@@ -109,7 +113,8 @@ extension Ctx {
     }
 
     struct Reject: AsyncParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Reject an annotation: kept on file with who rejected it and when, shown nowhere.")
+      static let configuration = CommandConfiguration(
+        commandName: "reject", abstract: "Reject an annotation: kept on file with who rejected it and when, shown nowhere.")
       @OptionGroup var workspaceOptions: WorkspaceOptions
       @OptionGroup var reviewerOptions: ReviewerOptions
       @Argument(help: "The annotation id (or a review item id about one annotation).") var id: String
@@ -124,6 +129,7 @@ extension Ctx {
 
     struct Supersede: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
+        commandName: "supersede",
         abstract: "Replace annotations with another: `ctx review supersede OLD[,OLD...] --by NEW` (NEW is accepted; OLD files are kept).")
       @OptionGroup var workspaceOptions: WorkspaceOptions
       @OptionGroup var reviewerOptions: ReviewerOptions

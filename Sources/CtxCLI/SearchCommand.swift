@@ -10,6 +10,7 @@ extension Layer: ExpressibleByArgument {}
 extension Ctx {
   struct Search: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "search",
       abstract: "Flat ranked hits, for scripts and evaluation.",
       discussion: "Exit codes: 0 hits found; 1 no hits; 2 an error.")
 

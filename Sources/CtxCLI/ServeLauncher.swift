@@ -9,6 +9,7 @@ extension Ctx {
   /// starts without loading them.
   struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "serve",
       abstract: "Serve the tools (context, search, show, annotate, correct, conflicts, status) to agents: MCP over stdio, JSON lines with --jsonl, or MCP over HTTP with --http.",
       discussion: """
         MCP: JSON-RPC messages, one per line, on stdin and stdout (docs/mcp.md). With --jsonl: one \

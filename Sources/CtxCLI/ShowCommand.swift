@@ -8,6 +8,7 @@ import Foundation
 extension Ctx {
   struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "show",
       abstract: "The live content behind a hit: a file's current lines (with how they compare to the index) or a commit.",
       discussion: """
         REF is `path`, `path:10`, `path:10-40` (relative to a code or docs source's root; the first \

@@ -10,6 +10,7 @@ import Foundation
 extension Ctx {
   struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "status",
       abstract: "Each source: last run, last success, counts, errors, and how far behind the index is now.",
       discussion: """
         States: fresh, stale, failing, missing (the folder is gone), never-indexed, unknown (README "Status"). \

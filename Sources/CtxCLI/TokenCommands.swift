@@ -10,6 +10,7 @@ extension Ctx {
   /// layers, with or without write and review rights. Stored hashed in `access/tokens.json`.
   struct Token: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "token",
       abstract: "Bearer tokens for `ctx serve --http`: create (scoped to sources and layers), list, revoke.",
       discussion: """
         Tokens are kept as SHA-256 hashes in access/tokens.json; a token's secret is printed once, by \
@@ -19,7 +20,8 @@ extension Ctx {
       subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: ParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Make a token and print its secret (once).")
+      static let configuration = CommandConfiguration(
+        commandName: "create", abstract: "Make a token and print its secret (once).")
 
       @OptionGroup var workspaceOptions: WorkspaceOptions
 
@@ -73,7 +75,8 @@ extension Ctx {
     }
 
     struct List: ParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "The tokens (never their secrets), revoked ones included.")
+      static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "The tokens (never their secrets), revoked ones included.")
 
       @OptionGroup var workspaceOptions: WorkspaceOptions
 
@@ -109,7 +112,8 @@ extension Ctx {
     }
 
     struct Revoke: ParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Revoke a token: refused from the next request on (kept in the list, marked revoked).")
+      static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Revoke a token: refused from the next request on (kept in the list, marked revoked).")
 
       @OptionGroup var workspaceOptions: WorkspaceOptions
 

@@ -9,6 +9,7 @@ import Foundation
 extension Ctx {
   struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "watch",
       abstract: "Keep the index fresh while people and agents work: re-index the sources that change, within seconds.",
       discussion: """
         Watches the work trees of code and docs sources and the refs of git sources (inotify on Linux; \

@@ -13,6 +13,14 @@ import Foundation
 public struct CodeConnector: Connector {
   public let config: SourceConfig
   public var options: CodeConnectorOptions
+  /// Files the previous run read and skipped by policy (binary, generated), by path: one whose
+  /// stamp is the same is skipped again without being read.
+  public var skipped: [String: SkippedStamp] = [:]
+  /// Where the work-tree listing keeps its record of folders between runs (`ListingCache`), so
+  /// a run where nothing changed reads no folder; nil lists without one (libgit2's status walk).
+  public var listingCachePath: String? = nil
+  /// Lists without reading the record (every folder is read), and writes a new one (`--full`).
+  public var ignoreListingCache = false
 
   public init(config: SourceConfig, options: CodeConnectorOptions = CodeConnectorOptions()) {
     self.config = config
@@ -30,12 +38,14 @@ public struct CodeConnector: Connector {
       try await crawl(revision: revision, known: known, into: sink)
       return
     }
-    let listing = try listFiles()
+    let listing = try listFiles(cached: listingCachePath != nil)
     for issue in listing.issues { try await sink.accept(.issue(issue)) }
+    if let counts = listing.counts { try await sink.accept(.listing(counts)) }
 
     let filter = self.filter
     var candidates: [CodeListing.Entry] = []
     var unchanged: [String] = []
+    var decided: [CrawlEvent] = []
     var listed = 0
     for entry in listing.entries {
       if let pattern = filter.excludingPattern(for: entry.path) {
@@ -44,18 +54,19 @@ public struct CodeConnector: Connector {
         continue  // outside every include pattern: not part of this source at all
       } else {
         listed += 1
-        // The no-change case, decided here: git's status walk has just compared the file with
-        // the git index entry whose stamp ctx recorded, so neither a stat nor a worker is
-        // needed (the walk's stat is the only one).
-        if let stamp = entry.indexStamp, let known = known[entry.path], known.stamp == stamp {
-          unchanged.append(entry.path)
-        } else {
-          candidates.append(entry)
+        // The no-change case, decided here: the listing already knows the file's stamp (git's
+        // status walk has just compared it with the git index entry, or the cached listing
+        // `lstat`ed it), so no second stat and no worker is needed.
+        switch decideWhileListing(entry, known: known[entry.path]) {
+        case .unchanged: unchanged.append(entry.path)
+        case .events(let events): decided += events
+        case .read: candidates.append(entry)
         }
       }
     }
     try await sink.accept(.listed(total: listed))
     if !unchanged.isEmpty { try await sink.accept(.unchangedFiles(unchanged)) }
+    for event in decided { try await sink.accept(event) }
 
     // Nothing to read (the no-change run): no `ctags --version` child, no workers.
     guard !candidates.isEmpty else { return }
@@ -81,13 +92,17 @@ public struct CodeConnector: Connector {
 
   /// Lists the source's files, through git when the root is inside a work tree; paths that
   /// hold a secret are left out (a `secret-in-path` skip, named redacted).
-  func listFiles() throws -> CodeListing {
-    let listing = try listAllFiles()
+  ///
+  /// - Parameter cached: list a work tree with the record at `listingCachePath` and renew it.
+  func listFiles(cached: Bool = false) throws -> CodeListing {
+    var listing = try listAllFiles(cached: cached)
     let screened = PathScreen(redactor: try Redactor(settings: config.redaction)).screen(listing.entries, issues: listing.issues, path: \.path)
-    return CodeListing(entries: screened.entries, issues: screened.issues)
+    listing.entries = screened.entries
+    listing.issues = screened.issues
+    return listing
   }
 
-  private func listAllFiles() throws -> CodeListing {
+  private func listAllFiles(cached: Bool) throws -> CodeListing {
     let root = config.root
     if config.code.useGit, let tree = try GitWorkTree.discover(containing: root) {
       let realRoot = (URL(fileURLWithPath: root).resolvingSymlinksInPath().path)
@@ -97,7 +112,20 @@ public struct CodeConnector: Connector {
         prefix = String(realRoot.dropFirst(realWorkdir.count + 1))
       }
       var listing = CodeListing()
-      for file in try tree.listFiles(under: prefix) {
+      let files: [GitListedFile]
+      if cached, let cachePath = listingCachePath {
+        let previous = ignoreListingCache ? nil : (FileManager.default.contents(atPath: cachePath)).flatMap { ListingCache(decoding: Array($0)) }
+        let result = try tree.listFiles(under: prefix, cache: previous)
+        files = result.files
+        listing.counts = ListingCounts(foldersRead: result.foldersRead, foldersChecked: result.foldersChecked, readEverything: result.readEverything)
+        if result.cache != previous {
+          // A record that cannot be written only costs the next run its reads.
+          try? Data(result.cache.encoded()).write(to: URL(fileURLWithPath: cachePath), options: .atomic)
+        }
+      } else {
+        files = try tree.listFiles(under: prefix)
+      }
+      for file in files {
         if file.isSubmodule {
           listing.issues.append(CrawlIssue(kind: .excluded, path: file.path, message: "a git submodule; submodules are not followed"))
           continue
@@ -106,7 +134,7 @@ public struct CodeConnector: Connector {
           listing.issues.append(CrawlIssue(kind: .nonUTF8Name, path: file.path, message: "the name is not valid UTF-8; rename it to index it"))
           continue
         }
-        listing.entries.append(CodeListing.Entry(path: file.path, isSymlink: file.isSymlink, indexStamp: file.indexStamp))
+        listing.entries.append(CodeListing.Entry(path: file.path, isSymlink: file.isSymlink, stamp: file.indexStamp ?? file.listedStamp))
       }
       return listing
     }
@@ -140,12 +168,16 @@ struct CodeListing: Sendable {
   struct Entry: Sendable {
     var path: String
     var isSymlink: Bool
-    /// The git index's stamp of a tracked file git's status walk found unchanged
-    /// (`GitListedFile.indexStamp`); nil when ctx must stat the file itself.
-    var indexStamp: FileStamp? = nil
+    /// The file's size and modification time as the listing saw them: the git index's stamp
+    /// of a tracked file git's status walk found unchanged (`GitListedFile.indexStamp`), or
+    /// the cached listing's own `lstat` (`GitListedFile.listedStamp`); nil when ctx must stat
+    /// the file itself.
+    var stamp: FileStamp? = nil
   }
   var entries: [Entry] = []
   var issues: [CrawlIssue] = []
+  /// What the cached work-tree listing read, when it was used.
+  var counts: ListingCounts? = nil
 }
 
 /// Hands out work items to crawl workers.
@@ -167,10 +199,13 @@ public struct SkippedStamp: Sendable, Hashable {
   public var stamp: FileStamp
   /// The git blob id, for `revision:` sources.
   public var contentHash: String?
+  /// Why it was skipped (`CrawlIssue.Kind`'s raw value).
+  public var reason: String?
 
-  public init(stamp: FileStamp, contentHash: String?) {
+  public init(stamp: FileStamp, contentHash: String?, reason: String? = nil) {
     self.stamp = stamp
     self.contentHash = contentHash
+    self.reason = reason
   }
 }
 
@@ -219,6 +254,30 @@ extension CodeConnector {
 }
 
 extension CodeConnector {
+  enum ListingDecision {
+    case unchanged
+    case events([CrawlEvent])
+    case read
+  }
+
+  /// What can be told of a listed file without reading it, as `FileProcessor` would tell it:
+  /// a symbolic link, a size over the limit, an empty file, a known file with its indexed
+  /// stamp, a file skipped by policy last time with the same stamp. Anything else is read.
+  func decideWhileListing(_ entry: CodeListing.Entry, known: KnownFile?) -> ListingDecision {
+    if entry.isSymlink { return .events(FileProcessor.symlinkEvents(path: entry.path, absolute: config.root + "/" + entry.path)) }
+    guard let stamp = entry.stamp else { return .read }
+    if stamp.size > config.code.maxFileSize { return .events([.issue(FileProcessor.tooLargeIssue(path: entry.path, size: stamp.size, config: config))]) }
+    if let known, known.stamp == stamp { return .unchanged }
+    if stamp.size == 0 { return .events([.issue(CrawlIssue(kind: .empty, path: entry.path, message: "empty file"))]) }
+    if let skip = skipped[entry.path], skip.stamp == stamp, let reason = skip.reason, let kind = CrawlIssue.Kind(rawValue: reason), !kind.isProblem {
+      var issue = CrawlIssue(kind: kind, path: entry.path, message: "skipped again unread (\(reason)): unchanged since the run that read it")
+      issue.stamp = skip.stamp
+      issue.contentHash = skip.contentHash
+      return .events([.issue(issue)])
+    }
+    return .read
+  }
+
   /// Whether universal-ctags can run; when it is configured but missing, the crawl says so once
   /// and goes on without symbols for languages other than Swift.
   func checkCtags(reportingTo sink: any DocumentSink) async throws -> Bool {

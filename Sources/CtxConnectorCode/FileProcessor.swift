@@ -34,12 +34,7 @@ struct FileProcessor: Sendable {
       [.issue(CrawlIssue(kind: kind, path: path, message: message))]
     }
 
-    if entry.isSymlink {
-      if case .failed(let code) = FileSystem.statKind(absolute), code == ELOOP {
-        return issue(.symlinkLoop, "symbolic link loop; remove or fix the link")
-      }
-      return issue(.symlink, "a symbolic link; links are not followed")
-    }
+    if entry.isSymlink { return FileProcessor.symlinkEvents(path: path, absolute: absolute) }
 
     let stamp: FileStamp
     switch FileSystem.lstatKind(absolute) {
@@ -48,9 +43,7 @@ struct FileProcessor: Sendable {
     case .failed(let code): return issue(.unreadable, "cannot stat: \(FileSystem.describe(errno: code))")
     case .directory, .symlink, .other: return issue(.excluded, "not a regular file")
     }
-    if stamp.size > config.code.maxFileSize {
-      return issue(.tooLarge, "\(stamp.size) bytes is over max_file_size (\(config.code.maxFileSize)); raise it in \(config.name).yaml to index it")
-    }
+    if stamp.size > config.code.maxFileSize { return [.issue(FileProcessor.tooLargeIssue(path: path, size: stamp.size, config: config))] }
     if let known, known.stamp == stamp { return [.unchanged(path: path)] }
 
     let bytes: [UInt8]
@@ -66,6 +59,19 @@ struct FileProcessor: Sendable {
     case .failed(let code): return issue(.unreadable, "cannot read: \(FileSystem.describe(errno: code)); check its permissions")
     }
     return await process(path: path, bytes: bytes, stamp: readStamp, hash: nil, known: known, ctags: ctags)
+  }
+
+  static func symlinkEvents(path: String, absolute: String) -> [CrawlEvent] {
+    if case .failed(let code) = FileSystem.statKind(absolute), code == ELOOP {
+      return [.issue(CrawlIssue(kind: .symlinkLoop, path: path, message: "symbolic link loop; remove or fix the link"))]
+    }
+    return [.issue(CrawlIssue(kind: .symlink, path: path, message: "a symbolic link; links are not followed"))]
+  }
+
+  static func tooLargeIssue(path: String, size: Int64, config: SourceConfig) -> CrawlIssue {
+    CrawlIssue(
+      kind: .tooLarge, path: path,
+      message: "\(size) bytes is over max_file_size (\(config.code.maxFileSize)); raise it in \(config.name).yaml to index it")
   }
 
   /// Turns a file's content into events, wherever it was read from (disk, or a blob of a

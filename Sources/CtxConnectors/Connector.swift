@@ -27,6 +27,25 @@ public enum CrawlEvent: Sendable {
   case restamped(path: String, stamp: FileStamp)
   /// A file that was seen but is not indexed, or a problem with one item.
   case issue(CrawlIssue)
+  /// What the work-tree listing read (with a `ListingCache`), once per crawl.
+  case listing(ListingCounts)
+}
+
+/// What a cached work-tree listing did: folders `stat`ed and folders read.
+public struct ListingCounts: Sendable, Codable, Hashable {
+  /// Folders whose entries were read (`getdents`): 0 when nothing changed since the last run.
+  public var foldersRead: Int
+  /// Recorded folders `stat`ed to see whether their entries changed.
+  public var foldersChecked: Int
+  /// No usable record (first run, `--full`, tracked paths or ignore rules changed): every
+  /// folder was read.
+  public var readEverything: Bool
+
+  public init(foldersRead: Int, foldersChecked: Int, readEverything: Bool) {
+    self.foldersRead = foldersRead
+    self.foldersChecked = foldersChecked
+    self.readEverything = readEverything
+  }
 }
 
 /// Where connectors send what they find. Connectors never see the database: the indexer

@@ -17,13 +17,16 @@ public struct GitListedFile: Sendable, Hashable {
   /// that entry (by stat, or by content when the stat differed), so a crawl can compare its
   /// own stamp with this one instead of calling stat a second time. Nil otherwise.
   public var indexStamp: FileStamp? = nil
+  /// For a regular file listed with a `ListingCache`: its size and modification time from the
+  /// listing's own `lstat` (taken in place of libgit2's status walk). Nil otherwise.
+  public var listedStamp: FileStamp? = nil
 }
 
 /// Read-only access to a git work tree through libgit2.
 ///
 /// Owns the `git_repository` and frees it on deinit; no C pointer leaves this type.
 public final class GitWorkTree {
-  private let repository: OpaquePointer
+  let repository: OpaquePointer
   /// Absolute work tree root, with a trailing `/`.
   public let workdir: String
 
@@ -76,6 +79,8 @@ public final class GitWorkTree {
     try GitLibrary.check(git_repository_index(&indexHandle, repository), "cannot read the git index", path: workdir)
     guard let index = indexHandle else { return }
     defer { git_index_free(index) }
+    // The repository keeps its index in memory: read it again if the file changed since.
+    try GitLibrary.check(git_index_read(index, 0), "cannot read the git index", path: workdir)
     let count = git_index_entrycount(index)
     var previous = ""
     for position in 0..<count {

@@ -1,3 +1,4 @@
+import CtxConnectors
 import CtxCore
 
 /// What one source's crawl did, for the `ctx index` summary and `--json`.
@@ -43,6 +44,8 @@ public struct SourceReport: Sendable, Codable {
   public var history: HistoryCounts?
   /// Facts that are not problems: an empty repository, a shallow clone.
   public var notes: [String] = []
+  /// For `kind: code` sources in a git work tree: folders checked and read by the listing.
+  public var listing: ListingCounts?
 
   public init(name: String, kind: String) {
     self.name = name

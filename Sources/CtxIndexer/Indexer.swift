@@ -87,6 +87,7 @@ public struct Indexer: Sendable {
       // A source whose connector file was deleted leaves the index with it. Not when some
       // connector file is unreadable: that source is then kept as it was.
       report.removedSources = try await store.removeSources(notIn: Set(sources.map(\.name)))
+      for name in report.removedSources { try? FileManager.default.removeItem(atPath: Indexer.listingCachePath(workspace: workspace, source: name)) }
     }
     for source in sources where options.sources?.contains(source.name) ?? true {
       if let deadline = options.deadline, ContinuousClock.now >= deadline {
@@ -280,10 +281,24 @@ extension Indexer {
     // Read before anything is written in this source's transaction (reads see committed data).
     let indexed = options.full ? [:] : try store.indexedFiles(sourceID: sourceID)
     let known = indexed.mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
-    let sink = IndexingSink(store: store, sourceID: sourceID, known: known, batchSize: options.batchSize, name: source.name, progress: progress)
-    let connector = CodeConnector(config: source, options: options.code)
+    let skipped = options.full ? [:] : try store.skippedFiles(sourceID: sourceID)
+    let sink = IndexingSink(
+      store: store, sourceID: sourceID, known: known, batchSize: options.batchSize, name: source.name, progress: progress,
+      previouslySkipped: Set(skipped.values))
+    var connector = CodeConnector(config: source, options: options.code)
+    connector.skipped = skipped.mapValues { SkippedStamp(stamp: $0.stamp, contentHash: $0.contentHash, reason: $0.reason) }
+    connector.listingCachePath = Indexer.listingCachePath(workspace: workspace, source: source.name)
+    connector.ignoreListingCache = options.full
     try await connector.crawl(known: known, into: sink)
     return try await sink.finish(report)
+  }
+}
+
+extension Indexer {
+  /// The code connector's record of a work tree's folders (`CtxGit.ListingCache`), beside the
+  /// index: it describes the work tree, not the index, so it needs no transaction.
+  public static func listingCachePath(workspace: Workspace, source: String) -> String {
+    workspace.indexDirectory + "/listing-" + source + ".cache"
   }
 }
 
@@ -303,8 +318,12 @@ extension Duration {
 struct IndexingSink: DocumentSink {
   let collector: BatchCollector
 
-  init(store: IndexStore, sourceID: Int64, known: [String: KnownFile], batchSize: Int, name: String, progress: (any IndexProgress)?) {
-    collector = BatchCollector(store: store, sourceID: sourceID, known: known, batchSize: batchSize, name: name, progress: progress)
+  init(
+    store: IndexStore, sourceID: Int64, known: [String: KnownFile], batchSize: Int, name: String, progress: (any IndexProgress)?,
+    previouslySkipped: Set<SkippedFile>? = nil
+  ) {
+    collector = BatchCollector(
+      store: store, sourceID: sourceID, known: known, batchSize: batchSize, name: name, progress: progress, previouslySkipped: previouslySkipped)
   }
 
   func accept(_ event: CrawlEvent) async throws {
@@ -336,6 +355,11 @@ actor BatchCollector {
   private var batch: [FileChange] = []
   private var batchBytes = 0
   private var seen = Set<String>()
+  private var unchangedBulk: [[String]] = []
+  private var unchangedBulkCount = 0
+  /// Whether `seen` holds every known file of a folder that could not be read (they may also
+  /// be in a bulk event: the counts above no longer tell).
+  private var markedFolder = false
   /// Files read and skipped by policy, kept so `ctx status` does not count them as new.
   private var skipped: [SkippedFile] = []
   private var report: SourceReport
@@ -345,7 +369,14 @@ actor BatchCollector {
   /// Problems after which the file's previous index entry is kept rather than dropped.
   private static let keepsPrevious: Set<CrawlIssue.Kind> = [.unreadable, .ctagsFailed, .parseFailed, .symlinkLoop]
 
-  init(store: IndexStore, sourceID: Int64, known: [String: KnownFile], batchSize: Int, name: String, progress: (any IndexProgress)?) {
+  /// The skip list the index holds, when known: an unchanged list is not written again.
+  let previouslySkipped: Set<SkippedFile>?
+
+  init(
+    store: IndexStore, sourceID: Int64, known: [String: KnownFile], batchSize: Int, name: String, progress: (any IndexProgress)?,
+    previouslySkipped: Set<SkippedFile>? = nil
+  ) {
+    self.previouslySkipped = previouslySkipped
     self.store = store
     self.sourceID = sourceID
     self.known = known
@@ -376,7 +407,10 @@ actor BatchCollector {
       report.unchanged += 1
       done += 1
     case .unchangedFiles(let paths):
-      seen.formUnion(paths)
+      // Kept aside, not hashed into `seen`: when they and the other seen files cover every
+      // known file (the no-change run), nothing is gone and the set is never needed.
+      unchangedBulk.append(paths)
+      unchangedBulkCount += paths.count
       report.unchanged += paths.count
       done += paths.count
     case .restamped(let path, let stamp):
@@ -385,6 +419,9 @@ actor BatchCollector {
       report.bytesRead += stamp.size
       batch.append(.restamp(path: path, stamp: stamp))
       done += 1
+    case .listing(let counts):
+      report.listing = counts
+      return
     case .issue(let issue):
       report.record(issue)
       if !issue.kind.isProblem, let path = issue.path, let stamp = issue.stamp {
@@ -395,6 +432,7 @@ actor BatchCollector {
         // A folder that could not be listed keeps every file it had.
         let folder = path.hasSuffix("/") ? path : path + "/"
         for known in known.keys where known.hasPrefix(folder) { seen.insert(known) }
+        markedFolder = true
       }
       if issue.path != nil && issue.kind != .excluded && issue.kind != .invalidUTF8 && issue.kind != .ctagsFailed { done += 1 }
     }
@@ -415,13 +453,18 @@ actor BatchCollector {
   /// listing: an aborted crawl never deletes anything.
   func finish(_ base: SourceReport) async throws -> SourceReport {
     try await flush()
-    let gone = known.keys.filter { !seen.contains($0) }.sorted()
+    var gone: [String] = []
+    // Paths in a bulk event are known, distinct, and in no other event.
+    if markedFolder || unchangedBulkCount + seen.lazy.filter({ self.known[$0] != nil }).count < known.count {
+      for paths in unchangedBulk { seen.formUnion(paths) }
+      gone = known.keys.filter { !seen.contains($0) }.sorted()
+    }
     for start in stride(from: 0, to: gone.count, by: batchSize) {
       let slice = gone[start..<min(start + batchSize, gone.count)]
       try await store.apply(slice.map { .delete(path: $0) }, sourceID: sourceID)
     }
     report.deleted = gone.count
-    try await store.replaceSkippedFiles(skipped, sourceID: sourceID)
+    if previouslySkipped != Set(skipped) { try await store.replaceSkippedFiles(skipped, sourceID: sourceID) }
     progress?.advanced(name, done: total, total: total)
     var result = report
     result.name = base.name

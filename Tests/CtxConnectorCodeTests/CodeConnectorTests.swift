@@ -39,6 +39,10 @@ final class CollectingSink: DocumentSink, @unchecked Sendable {
   }
 
   func issue(_ path: String) -> CrawlIssue.Kind? { issues.first { $0.path == path }?.kind }
+
+  var listing: ListingCounts? {
+    lock.withLock { events.compactMap { if case .listing(let counts) = $0 { counts } else { nil } }.first }
+  }
 }
 
 @Suite struct CodeConnectorTests {
@@ -132,5 +136,94 @@ final class CollectingSink: DocumentSink, @unchecked Sendable {
     try await connector.crawl(known: known, into: second)
     #expect(second.unchanged == ["a.c"])
     #expect(Set(second.files.keys) == ["b.c"])
+  }
+}
+
+/// The code connector with a listing record (`listingCachePath`), as `ctx index` runs it.
+@Suite struct CodeConnectorListingCacheTests {
+  func source(_ root: String) -> SourceConfig {
+    SourceConfig(name: "code", kind: .code, root: root, configFile: root + "/code.yaml")
+  }
+
+  /// Folder times an hour back, so none is taken for just modified.
+  func backdate(_ root: String) throws {
+    let past = Date().addingTimeInterval(-3600)
+    var folders = [root]
+    while let folder = folders.popLast() {
+      for name in try FileManager.default.contentsOfDirectory(atPath: folder) where name != ".git" {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder), isFolder.boolValue { folders.append(folder + "/" + name) }
+      }
+      try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: folder)
+    }
+  }
+
+  func counts(_ sink: CollectingSink) -> ListingCounts? { sink.listing }
+
+  @Test func aRunWhereNothingChangedReadsNoFolderAndNoFile() async throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    try scratch.write(["src/a.c": "int a;\n", "src/deep/b.c": "int b;\n", "empty.txt": ""], under: "repo")
+    try scratch.writeBytes("data.bin", [0x7F, 0x45, 0x00, 0x01], under: "repo")
+    try repo.commitAll("one")
+    try scratch.write(["src/untracked.c": "int u;\n"], under: "repo")
+    try FileManager.default.createSymbolicLink(atPath: repo.path + "/link.c", withDestinationPath: "src/a.c")
+    try backdate(repo.path)
+    var connector = CodeConnector(config: source(repo.path))
+    connector.listingCachePath = scratch.path + "/listing.cache"
+
+    let first = CollectingSink()
+    try await connector.crawl(known: [:], into: first)
+    #expect(Set(first.files.keys) == ["src/a.c", "src/deep/b.c", "src/untracked.c"])
+    #expect(first.listing?.readEverything == true)
+    #expect(FileManager.default.fileExists(atPath: scratch.path + "/listing.cache"))
+    let known = first.files.mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
+    connector.skipped = Dictionary(
+      uniqueKeysWithValues: first.issues.compactMap { issue in
+        issue.stamp.map { (issue.path!, SkippedStamp(stamp: $0, contentHash: issue.contentHash, reason: issue.kind.rawValue)) }
+      })
+    #expect(connector.skipped["data.bin"]?.reason == "binary")
+
+    let second = CollectingSink()
+    try await connector.crawl(known: known, into: second)
+    #expect(second.listing == ListingCounts(foldersRead: 0, foldersChecked: 3, readEverything: false))
+    #expect(second.unchanged == ["src/a.c", "src/deep/b.c", "src/untracked.c"])
+    #expect(second.files.isEmpty)
+    // Skips decided while listing, the binary file unread (its stamp carried over).
+    #expect(second.issue("data.bin") == .binary && second.issues.first { $0.path == "data.bin" }?.stamp == connector.skipped["data.bin"]?.stamp)
+    #expect(second.issue("empty.txt") == .empty)
+    #expect(second.issue("link.c") == .symlink)
+
+    // A new untracked file and a changed tracked one: one folder read, both indexed.
+    try scratch.write(["src/deep/new.c": "int n;\n", "src/a.c": "int a2;\n"], under: "repo")
+    let third = CollectingSink()
+    try await connector.crawl(known: known, into: third)
+    #expect(third.listing?.foldersRead == 1)
+    #expect(Set(third.files.keys) == ["src/a.c", "src/deep/new.c"])
+    // A file the binary check skipped, changed into text, is read again.
+    try scratch.write(["data.bin": "text now\n"], under: "repo")
+    let fourth = CollectingSink()
+    try await connector.crawl(known: known, into: fourth)
+    #expect(fourth.files["data.bin"] != nil)
+  }
+
+  @Test func withoutTheRecordFileEveryFolderIsRead() async throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    try scratch.write(["a/x.c": "int x;\n"], under: "repo")
+    try repo.commitAll("one")
+    var connector = CodeConnector(config: source(repo.path))
+    connector.listingCachePath = scratch.path + "/listing.cache"
+    let first = CollectingSink()
+    try await connector.crawl(known: [:], into: first)
+    try FileManager.default.removeItem(atPath: scratch.path + "/listing.cache")
+    try "not a record".write(toFile: scratch.path + "/listing.cache", atomically: true, encoding: .utf8)
+    let second = CollectingSink()
+    try await connector.crawl(known: [:], into: second)
+    #expect(second.listing?.readEverything == true && Set(second.files.keys) == ["a/x.c"])
+    connector.ignoreListingCache = true  // --full
+    let third = CollectingSink()
+    try await connector.crawl(known: [:], into: third)
+    #expect(third.listing?.readEverything == true)
   }
 }
