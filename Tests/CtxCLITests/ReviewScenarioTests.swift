@@ -96,7 +96,7 @@ import Testing
   }
 
   @Test func everyRuleFiresWithItsEvidenceAndNothingIsLost() throws {
-    var scenario = try Scenario()
+    let scenario = try Scenario()
     let short = String(scenario.initial.prefix(10))
     let caveat = try scenario.write(["annotate", "symbol:load", "--kind", "caveat", "--text", "Reads the whole file into memory.", "--author", "Ada"])
     let human = try scenario.write(["correct", "symbol:load", "load must stream large files (since \(short)).", "--author", "Ada"])
