@@ -52,8 +52,8 @@ import Testing
     let queue = try DatabaseQueue(path: path)
     try Schema.migrator.migrate(queue, upTo: "v10-rechunk-code")
     let body = "func validateSession(token string) error {\n\tif token == \"\" {\n\t\treturn errMissing\n\t}\n\treturn nil\n}\n"
-    var expected: [Int64: (path: String, text: String)] = [:]
-    try await queue.write { db in
+    let expected = try await queue.write { db -> [Int64: (path: String, text: String)] in
+      var expected: [Int64: (path: String, text: String)] = [:]
       try db.execute(sql: "INSERT INTO source(id, name, kind, root) VALUES (1, 'code', 'code', '/src')")
       for file in 1...30 {
         let filePath = "pkg\(file % 4)/file\(file).go"
@@ -73,6 +73,7 @@ import Testing
         }
       }
       try db.execute(sql: "PRAGMA user_version = 10")
+      return expected
     }
     let queries = ["\"session\"", "\"validate\" OR \"errmissing\"", "\"file\" AND \"pkg1\"", "path : \"pkg2\"", "\"end\""]
     let before = try await queue.read { db in
