@@ -129,8 +129,53 @@ def state_of(db_path):
         con.close()
 
 
+def ctx_text(body):
+    """ctx's SQL function `ctx_text(body)` (schema v11), which `chunk_ft` reads its content
+    through: a chunk's text as stored, TEXT as it is, or a BLOB of tag 1, the UTF-8 length as a
+    LEB128 varint and an LZ4 block (CtxStore.ChunkText), decoded here independently of ctx."""
+    if not isinstance(body, bytes):
+        return body
+    if body[0] != 1:
+        raise ValueError("unknown chunk body tag")
+    i, length, shift = 1, 0, 0
+    while True:
+        length |= (body[i] & 0x7F) << shift
+        i += 1
+        if body[i - 1] < 0x80:
+            break
+        shift += 7
+
+    def run_length(n):
+        nonlocal i
+        if n == 15:
+            while True:
+                n += body[i]
+                i += 1
+                if body[i - 1] != 255:
+                    break
+        return n
+
+    out = bytearray()
+    while True:
+        token = body[i]
+        i += 1
+        literals = run_length(token >> 4)
+        out += body[i:i + literals]
+        i += literals
+        if i == len(body):
+            break
+        offset = body[i] | body[i + 1] << 8
+        i += 2
+        for _ in range(run_length(token & 15) + 4):
+            out.append(out[-offset])
+    if len(out) != length:
+        raise ValueError("chunk body of the wrong length")
+    return out.decode()
+
+
 def integrity(db_path):
     con = sqlite3.connect(db_path)
+    con.create_function("ctx_text", 1, ctx_text, deterministic=True)
     try:
         problems = [row[0] for row in con.execute("PRAGMA integrity_check") if row[0] != "ok"]
         for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%fts5(%'"):

@@ -333,7 +333,8 @@ struct IndexingSink: DocumentSink {
       let parts = file.chunks.map { chunk in
         IdentifierParts.expansion(of: (chunk.symbol ?? "") + " " + file.path + "\n" + chunk.text)
       }
-      try await collector.add(.upsert(file, chunkParts: parts), event: event)
+      let bodies = file.chunks.map { ChunkText.encode($0.text) }
+      try await collector.add(.upsert(file, chunkParts: parts, chunkBodies: bodies), event: event)
     } else {
       try await collector.add(nil, event: event)
     }

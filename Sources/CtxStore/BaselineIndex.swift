@@ -26,7 +26,7 @@ public final class BaselineIndex: Sendable {
       let cursor = try Row.fetchCursor(
         db,
         sql: """
-          SELECT chunk.file_id, file.path, chunk.text FROM chunk JOIN file ON file.id = chunk.file_id
+          SELECT chunk.file_id, file.path, chunk.body FROM chunk JOIN file ON file.id = chunk.file_id
           JOIN source ON source.id = file.source_id WHERE source.kind = 'code'
           ORDER BY chunk.file_id, chunk.start_line
           """)
@@ -42,7 +42,7 @@ public final class BaselineIndex: Sendable {
           currentPath = row[1]
           parts = []
         }
-        parts.append(row[2])
+        parts.append(ChunkText.decode(row[2]) ?? "")
       }
       if currentID >= 0 { files.append((currentPath, parts.joined(separator: "\n"))) }
       return files

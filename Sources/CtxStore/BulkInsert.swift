@@ -5,6 +5,7 @@ import GRDBSQLite
 enum BulkValue {
   case integer(Int64)
   case text(String)
+  case blob([UInt8])
   case null
 
   init(_ value: Int) { self = .integer(Int64(value)) }
@@ -38,6 +39,8 @@ enum BulkInsert {
           guard let base = bytes.baseAddress else { return sqlite3_bind_text(handle, index, "", 0, transient) }
           return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { sqlite3_bind_text(handle, index, $0, Int32(bytes.count), transient) }
         }
+      case .blob(let bytes):
+        code = bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
       case .null:
         code = sqlite3_bind_null(handle, index)
       }

@@ -86,12 +86,14 @@ extension IndexStore {
       let rows = try Row.fetchAll(
         db,
         sql: """
-          SELECT chunk.id, chunk.file_id, source.name, chunk.path, chunk.start_line, chunk.end_line, chunk.symbol, chunk.kind, chunk.text
+          SELECT chunk.id, chunk.file_id, source.name, file.path, chunk.start_line, chunk.end_line, chunk.symbol, chunk.kind, chunk.body
           FROM chunk JOIN file ON file.id = chunk.file_id JOIN source ON source.id = file.source_id
           WHERE chunk.id IN (\(placeholders))
           """, arguments: StatementArguments(ids))
       return rows.map {
-        ChunkRecord(id: $0[0], fileID: $0[1], source: $0[2], path: $0[3], startLine: $0[4], endLine: $0[5], symbol: $0[6], kind: $0[7], text: $0[8])
+        ChunkRecord(
+          id: $0[0], fileID: $0[1], source: $0[2], path: $0[3], startLine: $0[4], endLine: $0[5], symbol: $0[6], kind: $0[7],
+          text: ChunkText.decode($0[8]) ?? "")
       }
     }
   }

@@ -13,8 +13,10 @@ public struct IndexedFile: Sendable, Hashable {
 /// One change to a source's files, applied inside a batch transaction.
 public enum FileChange: Sendable {
   /// New or changed content. `chunkParts[i]` is the identifier-parts text of `file.chunks[i]`
-  /// (computed by the caller, off the writer's thread).
-  case upsert(CodeFile, chunkParts: [String])
+  /// and `chunkBodies[i]` its stored form (`ChunkText.encode`; nil: the text as it is), both
+  /// computed by the caller, off the writer's thread. Without `chunkBodies`, the writer
+  /// encodes the texts itself.
+  case upsert(CodeFile, chunkParts: [String], chunkBodies: [[UInt8]?]? = nil)
   /// A new or changed document file, its sections' identifier-parts text beside it.
   case upsertDocument(DocumentRecord, sectionParts: [String])
   /// Same content, new size/modification time.
@@ -101,8 +103,8 @@ extension IndexStore {
     try await write { db in
       for change in changes {
         switch change {
-        case .upsert(let file, let parts):
-          try IndexStore.upsert(file, parts: parts, sourceID: sourceID, now: now, db)
+        case .upsert(let file, let parts, let bodies):
+          try IndexStore.upsert(file, parts: parts, bodies: bodies, sourceID: sourceID, now: now, db)
         case .upsertDocument(let document, let parts):
           try IndexStore.upsert(document, parts: parts, sourceID: sourceID, now: now, db)
         case .restamp(let path, let stamp):
@@ -125,9 +127,7 @@ extension IndexStore {
     path: String, stamp: FileStamp, contentHash: String, language: String?, lineCount: Int, sourceID: Int64, now: Double, _ db: Database
   ) throws -> Int64 {
     let name = path.split(separator: "/").last.map(String.init) ?? path
-    if let existing = try Int64.fetchOne(
-      db, sql: "SELECT id FROM file WHERE source_id = ? AND path = ?", arguments: [sourceID, path])
-    {
+    if let existing = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM file WHERE source_id = ? AND path = ?"), arguments: [sourceID, path]) {
       try removeContent(fileID: existing, db)
       try db.cachedStatement(
         sql: "UPDATE file SET size = ?, mtime_ns = ?, content_hash = ?, language = ?, line_count = ?, indexed_at = ? WHERE id = ?"
@@ -143,18 +143,20 @@ extension IndexStore {
     return db.lastInsertedRowID
   }
 
-  private static func upsert(_ file: CodeFile, parts: [String], sourceID: Int64, now: Double, _ db: Database) throws {
+  private static func upsert(_ file: CodeFile, parts: [String], bodies: [[UInt8]?]?, sourceID: Int64, now: Double, _ db: Database) throws {
     let fileID = try fileRow(
       path: file.path, stamp: file.stamp, contentHash: file.contentHash, language: file.language, lineCount: file.lineCount,
       sourceID: sourceID, now: now, db)
     let insertChunk = try db.cachedStatement(
-      sql: "INSERT INTO chunk(file_id, start_line, end_line, path, symbol, kind, text, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      sql: "INSERT INTO chunk(file_id, start_line, end_line, symbol, kind, body, parts) VALUES (?, ?, ?, ?, ?, ?, ?)")
     let insertText = try db.cachedStatement(sql: "INSERT INTO chunk_ft(rowid, path, symbol, text, parts) VALUES (?, ?, ?, ?, ?)")
     for (index, chunk) in file.chunks.enumerated() {
       let chunkParts = index < parts.count ? parts[index] : ""
+      let encoded = bodies.map { index < $0.count ? $0[index] : nil } ?? ChunkText.encode(chunk.text)
+      let body: BulkValue = encoded.map { .blob($0) } ?? .init(chunk.text)
       try BulkInsert.run(
         insertChunk,
-        [.init(fileID), .init(chunk.startLine), .init(chunk.endLine), .init(file.path), .init(chunk.symbol), .init(chunk.kind), .init(chunk.text), .init(chunkParts)])
+        [.init(fileID), .init(chunk.startLine), .init(chunk.endLine), .init(chunk.symbol), .init(chunk.kind), body, .init(chunkParts)])
       try BulkInsert.run(insertText, [.init(db.lastInsertedRowID), .init(file.path), .init(chunk.symbol), .init(chunk.text), .init(chunkParts)])
     }
     let insertSymbol = try db.cachedStatement(
@@ -207,7 +209,7 @@ extension IndexStore {
     try db.cachedStatement(
       sql: """
         INSERT INTO chunk_ft(chunk_ft, rowid, path, symbol, text, parts)
-        SELECT 'delete', id, path, symbol, text, parts FROM chunk WHERE file_id = ?
+        SELECT 'delete', id, path, symbol, text, parts FROM chunk_content WHERE file_id = ?
         """
     ).execute(arguments: [fileID])
     try db.cachedStatement(sql: "DELETE FROM chunk WHERE file_id = ?").execute(arguments: [fileID])

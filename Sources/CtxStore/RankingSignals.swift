@@ -84,9 +84,9 @@ extension IndexStore {
     return try read { db in
       let placeholders = databaseQuestionMarks(count: fileIDs.count)
       return try Row.fetchAll(
-        db, sql: "SELECT id, file_id, text FROM chunk WHERE file_id IN (\(placeholders)) ORDER BY file_id, start_line",
+        db, sql: "SELECT id, file_id, body FROM chunk WHERE file_id IN (\(placeholders)) ORDER BY file_id, start_line",
         arguments: StatementArguments(fileIDs)
-      ).map { (id: $0[0], fileID: $0[1], text: $0[2]) }
+      ).map { (id: $0[0], fileID: $0[1], text: ChunkText.decode($0[2]) ?? "") }
     }
   }
 }
@@ -105,7 +105,7 @@ extension IndexStore {
       let rows = try Row.fetchAll(
         db,
         sql: """
-          SELECT m.rowid, m.score, chunk.path FROM (
+          SELECT m.rowid, m.score, file.path FROM (
             SELECT rowid, bm25(chunk_ft, \(Schema.chunkWeights)) AS score FROM chunk_ft WHERE chunk_ft MATCH ? ORDER BY score LIMIT ?
           ) m JOIN chunk ON chunk.id = m.rowid JOIN file ON file.id = chunk.file_id JOIN source ON source.id = file.source_id
           WHERE source.name = ? ORDER BY m.score

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The index schema and its migrations.
@@ -7,7 +8,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 10
+  static let version = 11
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -194,8 +195,71 @@ enum Schema {
       // file's stamp and hash are cleared, so the next `ctx index` reads and cuts it again.
       try db.execute(sql: "UPDATE file SET mtime_ns = -1, content_hash = '' WHERE source_id IN (SELECT id FROM source WHERE kind = 'code')")
     }
+    migrator.registerMigration(compactChunksMigration) { db in
+      // Chunks without a copy of their file's path, and with their text compressed when that
+      // makes it smaller (`ChunkText`): moby's index went from 2.39x its source to under 2x
+      // (docs/benchmarks.md, "Index size"). `chunk_ft` reads its external content from the view
+      // `chunk_content`, which joins the path and decompresses the text (SQL function
+      // `ctx_text`, registered on every connection ctx opens). Existing rows are converted
+      // in place with their ids (`max(id)` counts chunks for term statistics); the full-text
+      // index is rebuilt from the view, which holds exactly the text it had.
+      try db.execute(sql: "CREATE TABLE chunk_compact (\(chunkColumns))")
+      let insert = try db.makeStatement(
+        sql: "INSERT INTO chunk_compact(id, file_id, start_line, end_line, symbol, kind, body, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      let rows = try Row.fetchCursor(db, sql: "SELECT id, file_id, start_line, end_line, symbol, kind, text, parts FROM chunk ORDER BY id")
+      while let row = try rows.next() {
+        let text: String = row[6]
+        let body: any DatabaseValueConvertible = ChunkText.encode(text).map { Data($0) } ?? text
+        try insert.execute(arguments: [row[0], row[1], row[2], row[3], row[4], row[5], body, row[7]])
+      }
+      try db.execute(
+        sql: """
+          DROP TABLE chunk_vocab;
+          DROP TABLE chunk_ft;
+          DROP TABLE chunk;
+          ALTER TABLE chunk_compact RENAME TO chunk;
+          CREATE INDEX chunk_file ON chunk(file_id);
+          \(chunkContentSchema)
+          INSERT INTO chunk_ft(chunk_ft, rank) VALUES('automerge', 0);
+          INSERT INTO chunk_ft(chunk_ft) VALUES('rebuild');
+          """)
+    }
     return migrator
   }
+
+  /// The migration that compressed chunk texts; `IndexStore` vacuums the file after it.
+  static let compactChunksMigration = "v11-compact-chunks"
+
+  /// The columns of `chunk` from v11 on. `body` is the text as `ChunkText` stores it: TEXT,
+  /// or a BLOB of its compressed form; read it with `ChunkText.decode` or `ctx_text(body)`.
+  /// The path is the file's (`file.path`), not copied into every chunk.
+  static let chunkColumns = """
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    symbol TEXT,
+    kind TEXT,
+    body NOT NULL,
+    parts TEXT NOT NULL
+    """
+
+  /// The chunks as full text sees them (v11), and the full-text table over that view.
+  /// External content: the text lives once, in `chunk`, compressed. FTS5 reads the view only
+  /// to delete a row (`'delete'` with the old values, which the store passes itself from the
+  /// same view), to rebuild or to check integrity; matching and `bm25` never read it.
+  static let chunkContentSchema = """
+    CREATE VIEW chunk_content(id, file_id, path, symbol, text, parts) AS
+      SELECT chunk.id, chunk.file_id, file.path, chunk.symbol, ctx_text(chunk.body), chunk.parts
+      FROM chunk JOIN file ON file.id = chunk.file_id;
+    CREATE VIRTUAL TABLE chunk_ft USING fts5(
+      path, symbol, text, parts,
+      content='chunk_content', content_rowid='id',
+      tokenize='porter unicode61 remove_diacritics 2'
+    );
+    INSERT INTO chunk_ft(chunk_ft, rank) VALUES('hashsize', 16777216);
+    CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_ft, 'row');
+    """
 
   /// Column weights for `bm25(annotation_ft, …)`: target, body, parts.
   static let annotationWeights = "3.0, 1.0, 0.7"

@@ -1,9 +1,10 @@
 import CtxCore
-import CtxStore
 import CtxTestSupport
 import Foundation
 import GRDB
 import Testing
+
+@testable import CtxStore
 
 /// An index written by the previous release (schema v1, ctx 0.1.0 at 1d1a8fe: code only) is
 /// migrated in place, keeping what it held.
@@ -41,5 +42,76 @@ import Testing
     // The new tables work.
     let source = try await store.ensureSource(name: "history", kind: "git", root: scratch.path)
     #expect(try store.commitCount(sourceID: source) == 0)
+  }
+
+  /// v11 on an index written by v10: chunks keep their ids, texts and paths; long texts are
+  /// compressed; searches rank and score exactly as before; the full-text index is consistent.
+  @Test func v10ChunksAreCompactedInPlaceWithIdenticalSearches() async throws {
+    let scratch = ScratchDirectory()
+    let path = scratch.path + "/ctx.sqlite"
+    let queue = try DatabaseQueue(path: path)
+    try Schema.migrator.migrate(queue, upTo: "v10-rechunk-code")
+    let body = "func validateSession(token string) error {\n\tif token == \"\" {\n\t\treturn errMissing\n\t}\n\treturn nil\n}\n"
+    let expected = try await queue.write { db -> [Int64: (path: String, text: String)] in
+      var expected: [Int64: (path: String, text: String)] = [:]
+      try db.execute(sql: "INSERT INTO source(id, name, kind, root) VALUES (1, 'code', 'code', '/src')")
+      for file in 1...30 {
+        let filePath = "pkg\(file % 4)/file\(file).go"
+        try db.execute(
+          sql: "INSERT INTO file(id, source_id, path, name, size, mtime_ns, content_hash, language, line_count, indexed_at) VALUES (?, 1, ?, ?, 1, 1, 'h', 'go', 9, 0)",
+          arguments: [file, filePath, "file\(file).go"])
+        for part in 0..<3 {
+          let text = part == 2 ? "// end \(file)" : String(repeating: body, count: 1 + (file + part) % 5) + "// file \(file) part \(part) session"
+          let symbol = part == 0 ? "validateSession\(file)" : nil
+          let parts = part == 0 ? "validate session \(file)" : ""
+          try db.execute(
+            sql: "INSERT INTO chunk(file_id, start_line, end_line, path, symbol, kind, text, parts) VALUES (?, ?, ?, ?, ?, 'func', ?, ?)",
+            arguments: [file, part * 3 + 1, part * 3 + 3, filePath, symbol, text, parts])
+          let id = db.lastInsertedRowID
+          try db.execute(sql: "INSERT INTO chunk_ft(rowid, path, symbol, text, parts) VALUES (?, ?, ?, ?, ?)", arguments: [id, filePath, symbol, text, parts])
+          expected[id] = (filePath, text)
+        }
+      }
+      try db.execute(sql: "PRAGMA user_version = 10")
+      return expected
+    }
+    let queries = ["\"session\"", "\"validate\" OR \"errmissing\"", "\"file\" AND \"pkg1\"", "path : \"pkg2\"", "\"end\""]
+    let before = try await queue.read { db in
+      try queries.map { query in
+        try Row.fetchAll(db, sql: "SELECT rowid, bm25(chunk_ft, \(Schema.chunkWeights)) FROM chunk_ft WHERE chunk_ft MATCH ? ORDER BY 2, 1", arguments: [query])
+          .map { "\($0[0] as Int64) \($0[1] as Double)" }
+      }
+    }
+    try queue.close()
+
+    let store = try IndexStore(path: path, mode: .readWrite)
+    let after = try queries.map { query in try store.matchChunks(query, limit: 1_000).sorted { ($0.score, $0.id) < ($1.score, $1.id) }.map { "\($0.id) \($0.score)" } }
+    #expect(after == before)
+    #expect(before.allSatisfy { !$0.isEmpty })
+    let chunks = try store.chunks(ids: Array(expected.keys))
+    #expect(chunks.count == expected.count)
+    for chunk in chunks {
+      #expect(chunk.text == expected[chunk.id]?.text && chunk.path == expected[chunk.id]?.path, "chunk \(chunk.id)")
+    }
+    #expect(try store.chunkCount() == 90)
+    #expect(try store.integrityProblems().isEmpty)
+    let reopened = try DatabaseQueue(path: path)
+    let (types, columns, free) = try await reopened.read { db in
+      (
+        try String.fetchAll(db, sql: "SELECT DISTINCT typeof(body) FROM chunk ORDER BY 1"),
+        try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('chunk')"),
+        try Int.fetchOne(db, sql: "PRAGMA freelist_count")
+      )
+    }
+    #expect(types == ["blob", "text"])
+    #expect(free == 0)  // vacuumed after the migration
+    #expect(!columns.contains("path") && !columns.contains("text"))
+    // Changes after the migration keep the full-text index consistent.
+    let file = CodeFile(
+      path: "pkg1/file1.go", stamp: FileStamp(size: 2, mtimeNanos: 2), contentHash: "h2", language: "go", lineCount: 3, symbols: [],
+      chunks: [Chunk(startLine: 1, endLine: 3, text: String(repeating: "return replaced\n", count: 10))])
+    try await store.apply([.upsert(file, chunkParts: [""]), .delete(path: "pkg2/file2.go")], sourceID: 1)
+    #expect(try store.integrityProblems().isEmpty)
+    #expect(try store.matchChunks("\"replaced\"", limit: 10).count == 1)
   }
 }
