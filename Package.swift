@@ -54,6 +54,12 @@ let package = Package(
       pkgConfig: "libgit2",
       providers: [.apt(["libgit2-dev"])]
     ),
+    // liblz4 from the system: chunk texts are stored in LZ4's block format (CtxStore.ChunkText).
+    .systemLibrary(
+      name: "CLZ4",
+      pkgConfig: "liblz4",
+      providers: [.apt(["liblz4-dev"])]
+    ),
     .target(
       name: "CtxGit",
       dependencies: [
@@ -224,6 +230,7 @@ let package = Package(
     .target(
       name: "CtxStore",
       dependencies: [
+        "CLZ4",
         "CtxCore",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]

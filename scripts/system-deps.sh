@@ -2,12 +2,13 @@
 # Installs the system pieces ctx needs when they are missing: SQLite with FTS5, libgit2,
 # universal-ctags (plus pkg-config and git, which the build and tests use, and zlib, which
 # ZIPFoundation links for reading zipped chat exports, libcurl's development files, which the
-# statically linked release `ctx-mcp` links, and binutils, whose strip scripts/install.sh uses).
+# statically linked release `ctx-mcp` links, binutils, whose strip scripts/install.sh uses, and
+# liblz4, whose block format stores chunk texts).
 # With --tests, also Chromium and its WebDriver, which the review page's browser test drives
 # (scripts/test.sh); building, the demo and installing do not need them.
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
 set -euo pipefail
-packages=(libsqlite3-dev libgit2-dev universal-ctags pkg-config git zlib1g-dev libcurl4-openssl-dev binutils)
+packages=(libsqlite3-dev libgit2-dev universal-ctags pkg-config git zlib1g-dev libcurl4-openssl-dev binutils liblz4-dev)
 if [ "${1:-}" = "--tests" ]; then
   packages+=(chromium chromium-driver)
 fi
