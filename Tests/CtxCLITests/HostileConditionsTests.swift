@@ -13,44 +13,15 @@ import Testing
   }
 
   func integrity(_ database: String) throws -> String {
-    // `chunk_ft` reads its content through `ctx_text(body)` (schema v11): a chunk's text as
-    // stored, TEXT or tag 1 + LEB128 length + an LZ4 block, decoded here independently of ctx.
+    // `chunk_ft` reads its content through `ctx_text(body)` (schema v11): the crash harness's
+    // decoder of the stored form (TEXT, or tag 1 + LEB128 length + an LZ4 block), independent
+    // of ctx.
+    let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("scripts").path
     let script = """
       import sqlite3, sys
-      def ctx_text(body):
-          if not isinstance(body, bytes):
-              return body
-          assert body[0] == 1
-          i, length, shift = 1, 0, 0
-          while True:
-              length |= (body[i] & 0x7f) << shift
-              i += 1
-              if body[i - 1] < 0x80:
-                  break
-              shift += 7
-          out = bytearray()
-          while True:
-              token = body[i]; i += 1
-              n = token >> 4
-              if n == 15:
-                  while True:
-                      n += body[i]; i += 1
-                      if body[i - 1] != 255:
-                          break
-              out += body[i:i + n]; i += n
-              if i == len(body):
-                  break
-              offset = body[i] | body[i + 1] << 8; i += 2
-              m = token & 15
-              if m == 15:
-                  while True:
-                      m += body[i]; i += 1
-                      if body[i - 1] != 255:
-                          break
-              for _ in range(m + 4):
-                  out.append(out[-offset])
-          assert len(out) == length
-          return out.decode()
+      sys.path.insert(0, "\(scripts)")
+      from crash_harness import ctx_text
       con = sqlite3.connect(sys.argv[1])
       con.create_function("ctx_text", 1, ctx_text, deterministic=True)
       rows = [r[0] for r in con.execute("PRAGMA integrity_check")]
