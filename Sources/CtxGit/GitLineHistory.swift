@@ -52,6 +52,7 @@ public final class GitLineHistory {
   private var revisions: [String: git_oid?] = [:]
   private var trees: [String: OpaquePointer] = [:]
   private var described: [String: LineCommit] = [:]
+  private var mergedAdditionsCache: [String: [(commit: git_oid, added: Set<String>)]] = [:]
 
   public init(path: String) throws(CtxError) {
     GitLibrary.ensureInitialized()
@@ -115,16 +116,12 @@ public final class GitLineHistory {
       currentBlob = newBlob
       range = mapped.lines
       if mapped.touched {
-        let before = GitLineHistory.slice(oldText, tracked)
         let after = range.map { GitLineHistory.slice(newText, $0) } ?? ""
-        for change in attribution(of: commit, from: previous, path: path, added: GitLineHistory.addedLines(before, after))
+        for change in attribution(of: commit, from: previous, path: path, before: GitLineHistory.slice(oldText, tracked), after: after)
         where !trace.commits.contains(change) {
           trace.commits.append(change)
         }
-      }
-      if let watch, trace.watchLostIn == nil, mapped.touched {
-        let now = range.map { GitLineHistory.slice(newText, $0) } ?? ""
-        if !GitLineHistory.containsWord(now, watch) { trace.watchLostIn = describe(commit) }
+        if let watch, trace.watchLostIn == nil, !GitLineHistory.containsWord(after, watch) { trace.watchLostIn = describe(commit) }
       }
     }
     trace.lines = range
@@ -141,35 +138,45 @@ public final class GitLineHistory {
   /// sees the change where it was made and why, then the merge (which names the pull request
   /// or branch it came with). Only the merge when no merged commit added them (a conflict
   /// resolved in the merge, or only deletions).
-  private func attribution(of commit: git_oid, from previous: git_oid, path: String, added: Set<String>) -> [LineCommit] {
+  private func attribution(of commit: git_oid, from previous: git_oid, path: String, before: String, after: String) -> [LineCommit] {
     let parents = parentIDs(of: commit)
-    guard parents.count > 1, !added.isEmpty else { return [describe(commit)] }
+    guard parents.count > 1 else { return [describe(commit)] }
+    let added = GitLineHistory.addedLines(before, after)
+    guard !added.isEmpty else { return [describe(commit)] }
+    let found = mergedAdditions(merge: commit, parents: parents, from: previous, path: path).filter { !$0.added.isDisjoint(with: added) }
+    return found.map { describe($0.commit) } + [describe(commit)]
+  }
+
+  /// The commits a merge brought in (reachable from its other parents, not from `previous`)
+  /// that changed `path`, oldest first, each with the lines it added; computed once per merge
+  /// and path, since many annotations on one file cross the same merges.
+  private func mergedAdditions(merge: git_oid, parents: [git_oid], from previous: git_oid, path: String) -> [(commit: git_oid, added: Set<String>)] {
+    let key = ContentHash.hex(merge) + "\0" + ContentHash.hex(previous) + "\0" + path
+    if let cached = mergedAdditionsCache[key] { return cached }
+    var result: [(commit: git_oid, added: Set<String>)] = []
+    defer { mergedAdditionsCache[key] = result }
     var walker: OpaquePointer? = nil
-    guard git_revwalk_new(&walker, repository) == 0, let walker else { return [describe(commit)] }
+    guard git_revwalk_new(&walker, repository) == 0, let walker else { return result }
     defer { git_revwalk_free(walker) }
     git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue)
     var hidden = previous
-    guard git_revwalk_hide(walker, &hidden) == 0 else { return [describe(commit)] }
+    guard git_revwalk_hide(walker, &hidden) == 0 else { return result }
     for parent in parents where git_oid_equal([parent], [previous]) != 1 {
       var id = parent
       git_revwalk_push(walker, &id)
     }
-    var found: [LineCommit] = []
     var next = git_oid()
-    var examined = 0
     // A long-lived branch can bring thousands of commits: at most 2,000 that touched the
     // file are read.
-    while git_revwalk_next(&next, walker) == 0, examined < 2_000 {
+    while git_revwalk_next(&next, walker) == 0, result.count < 2_000 {
       let merged = next
       guard let newBlob = blob(commit: merged, path: path) else { continue }
       let oldBlob = firstParent(of: merged).flatMap { blob(commit: $0, path: path) }
       if let oldBlob, git_oid_equal([oldBlob], [newBlob]) == 1 { continue }
-      examined += 1
       guard let newText = text(of: newBlob) else { continue }
-      let oldText = oldBlob.flatMap { text(of: $0) } ?? ""
-      if !GitLineHistory.addedLines(oldText, newText).isDisjoint(with: added) { found.append(describe(merged)) }
+      result.append((merged, GitLineHistory.addedLines(oldBlob.flatMap { text(of: $0) } ?? "", newText)))
     }
-    return found + [describe(commit)]
+    return result
   }
 
   /// The lines of `new` that are not in `old`, trimmed, leaving out lines with no letter
