@@ -209,12 +209,18 @@ private func folderStat(_ path: UnsafePointer<CChar>) -> FolderStat? {
   return FolderStat(mtime: nanos(info.st_mtim), ctime: nanos(info.st_ctim), inode: UInt64(info.st_ino))
 }
 
-/// FNV-1a of a file's content, 0 when it cannot be opened (absent).
+/// FNV-1a of a file's content, 0 when it cannot be opened (absent). Opened without blocking and
+/// read only when it is a regular file: a `.gitignore` that is a FIFO must not hang the run.
 private func contentHash(_ path: UnsafePointer<CChar>) -> UInt64 {
-  let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+  let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
   guard descriptor >= 0 else { return 0 }
   defer { close(descriptor) }
   var hash = Fingerprint()
+  var info = stat()
+  guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+    hash.add(UInt8(0xFE))  // not a file git reads rules from: a value no content has
+    return hash.value
+  }
   var buffer = [UInt8](repeating: 0, count: 16384)
   while true {
     let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
