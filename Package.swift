@@ -256,6 +256,7 @@ let package = Package(
         "CtxConnectorGit",
         "CtxConnectors",
         "CtxCore",
+        "CtxGit",
         "CtxRedaction",
         "CtxStore",
         "CtxWorkspace",

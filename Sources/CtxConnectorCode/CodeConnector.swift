@@ -38,7 +38,12 @@ public struct CodeConnector: Connector {
       try await crawl(revision: revision, known: known, into: sink)
       return
     }
-    let listing = try listFiles(cached: listingCachePath != nil)
+    try await crawl(listing: try listFiles(cached: listingCachePath != nil), known: known, into: sink)
+  }
+
+  /// The work-tree crawl of a listing made beforehand (`listFiles`): the indexer lists while
+  /// it loads the known stamps.
+  public func crawl(listing: CodeListing, known: [String: KnownFile], into sink: any DocumentSink) async throws {
     for issue in listing.issues { try await sink.accept(.issue(issue)) }
     if let counts = listing.counts { try await sink.accept(.listing(counts)) }
 
@@ -94,7 +99,7 @@ public struct CodeConnector: Connector {
   /// hold a secret are left out (a `secret-in-path` skip, named redacted).
   ///
   /// - Parameter cached: list a work tree with the record at `listingCachePath` and renew it.
-  func listFiles(cached: Bool = false) throws -> CodeListing {
+  public func listFiles(cached: Bool = false) throws -> CodeListing {
     var listing = try listAllFiles(cached: cached)
     let screened = PathScreen(redactor: try Redactor(settings: config.redaction)).screen(listing.entries, issues: listing.issues, path: \.path)
     listing.entries = screened.entries
@@ -164,7 +169,8 @@ public struct CodeConnectorOptions: Sendable {
   }
 }
 
-struct CodeListing: Sendable {
+/// What a crawl considers: the source's files as listed, with what listing them found.
+public struct CodeListing: Sendable {
   struct Entry: Sendable {
     var path: String
     var isSymlink: Bool

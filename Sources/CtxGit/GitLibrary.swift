@@ -1,5 +1,6 @@
 import CLibGit2
 import CtxCore
+import Foundation
 
 /// Process-wide libgit2 set-up, done once before the first call.
 public enum GitLibrary {
@@ -11,6 +12,13 @@ public enum GitLibrary {
 
   static func ensureInitialized() {
     _ = initialized
+  }
+
+  /// Starts libgit2's set-up on a thread of its own and returns at once. Its TLS back end
+  /// parses the system's CA bundle at init (several ms): a run that will use git overlaps it
+  /// with its own start (opening the index, reading stamps). The first real call waits for it.
+  public static func initializeInBackground() {
+    Thread.detachNewThread { ensureInitialized() }
   }
 
   /// Turns a libgit2 return code into a `CtxError` carrying `git_error_last()`'s text.

@@ -471,36 +471,54 @@ extension GitWorkTree {
   private func listTracked(prefix: String, into files: inout [GitListedFile], paths: inout [[UInt8]], regular: inout [Int], hash: inout Fingerprint)
     throws(CtxError)
   {
-    var indexHandle: OpaquePointer? = nil
-    try GitLibrary.check(git_repository_index(&indexHandle, repository), "cannot read the git index", path: workdir)
-    guard let index = indexHandle else { return }
-    defer { git_index_free(index) }
-    // The repository keeps its index in memory: read it again if the file changed since.
-    try GitLibrary.check(git_index_read(index, 0), "cannot read the git index", path: workdir)
+    // Read from the file directly when its format allows (`GitIndexFile`), else by libgit2.
+    var entries = indexFilePath.flatMap(GitIndexFile.entries(at:))
+    if entries == nil { entries = try indexEntriesFromLibgit2() }
     let prefixBytes = Array(prefix.utf8)
-    let count = git_index_entrycount(index)
     var previous: [UInt8] = []
-    for position in 0..<count {
-      guard let entry = git_index_get_byindex(index, position) else { continue }
-      let raw = entry.pointee.path!
-      let length = strlen(raw)
-      let path = raw.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+    for entry in entries ?? [] {
+      let path = entry.path
       if path == previous { continue }  // conflicted: once per stage
       previous = path
       guard path.starts(with: prefixBytes) else { continue }
       hash.add(path)
       hash.add(UInt8(0))
       paths.append(path)
-      let mode = entry.pointee.mode & 0o170000
-      let stage = (Int(entry.pointee.flags) >> 12) & 0x3
+      let mode = entry.mode & 0o170000
       let relative = path.dropFirst(prefixBytes.count)
       let text = String(validating: relative, as: UTF8.self)
-      if stage == 0 && mode == 0o100000 { regular.append(files.count) }
+      if entry.stage == 0 && mode == 0o100000 { regular.append(files.count) }
       files.append(
         GitListedFile(
           path: text ?? String(decoding: relative, as: UTF8.self), isTracked: true, isSymlink: mode == 0o120000, isSubmodule: mode == 0o160000,
           isValidName: text != nil))
     }
+  }
+
+  /// The repository's index file (in a linked work tree, that tree's own).
+  private var indexFilePath: String? {
+    git_repository_path(repository).map { String(cString: $0) + "index" }
+  }
+
+  /// Every index entry, through libgit2 (for the index files `GitIndexFile` leaves to it).
+  private func indexEntriesFromLibgit2() throws(CtxError) -> [GitIndexFile.Entry] {
+    var indexHandle: OpaquePointer? = nil
+    try GitLibrary.check(git_repository_index(&indexHandle, repository), "cannot read the git index", path: workdir)
+    guard let index = indexHandle else { return [] }
+    defer { git_index_free(index) }
+    // The repository keeps its index in memory: read it again if the file changed since.
+    try GitLibrary.check(git_index_read(index, 0), "cannot read the git index", path: workdir)
+    let count = git_index_entrycount(index)
+    var entries: [GitIndexFile.Entry] = []
+    entries.reserveCapacity(count)
+    for position in 0..<count {
+      guard let entry = git_index_get_byindex(index, position) else { continue }
+      let raw = entry.pointee.path!
+      let length = strlen(raw)
+      let path = raw.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+      entries.append(GitIndexFile.Entry(path: path, mode: entry.pointee.mode, stage: (Int(entry.pointee.flags) >> 12) & 0x3))
+    }
+    return entries
   }
 
   /// What the ignore rules depend on beyond the recorded folders' `.gitignore` files: the
@@ -587,32 +605,39 @@ private struct ParallelChecks {
     let buffer: UnsafeMutableBufferPointer<T>
   }
 
+  /// Files (or folders) per job: small enough that the threads finish together, large enough
+  /// that a job's folder descriptors are reused.
+  private static let jobSize = 1024
+
   init(base: [UInt8], paths: [[UInt8]], regular: [Int], folders: [ListingCache.Folder]) {
     var stamps = [FileStamp?](repeating: nil, count: regular.count)
     var folderStats = [FolderStat?](repeating: nil, count: folders.count)
     var ignoreHashes = [UInt64](repeating: 0, count: folders.count)
-    let cores = max(1, min(8, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
-    let chunks = max(1, min(cores, regular.count / 2048))
+    let fileJobs = (regular.count + ParallelChecks.jobSize - 1) / ParallelChecks.jobSize
+    let folderJobs = (folders.count + ParallelChecks.jobSize - 1) / ParallelChecks.jobSize
     stamps.withUnsafeMutableBufferPointer { stampBuffer in
       folderStats.withUnsafeMutableBufferPointer { statBuffer in
         ignoreHashes.withUnsafeMutableBufferPointer { ignoreBuffer in
           let stampSlots = Slots(buffer: stampBuffer)
           let statSlots = Slots(buffer: statBuffer)
           let ignoreSlots = Slots(buffer: ignoreBuffer)
-          let jobs = chunks + (folders.isEmpty ? 0 : 1)
-          DispatchQueue.concurrentPerform(iterations: jobs) { job in
-            if job < chunks {
-              let size = (regular.count + chunks - 1) / chunks
-              var buffer = base
-              for slot in (job * size)..<min(regular.count, (job + 1) * size) {
-                buffer.removeSubrange(base.count...)
-                buffer.append(contentsOf: paths[regular[slot]])
-                buffer.append(0)
-                stampSlots.buffer[slot] = buffer.withUnsafeBufferPointer { raw in raw.withMemoryRebound(to: CChar.self) { regularStamp($0.baseAddress!) } }
+          DispatchQueue.concurrentPerform(iterations: fileJobs + folderJobs) { job in
+            var cursor = FolderCursor(base: base)
+            defer { cursor.close() }
+            if job < fileJobs {
+              let range = (job * ParallelChecks.jobSize)..<min(regular.count, (job + 1) * ParallelChecks.jobSize)
+              for slot in range {
+                stampSlots.buffer[slot] = cursor.lstat(paths[regular[slot]]).flatMap { info in
+                  info.st_mode & S_IFMT == S_IFREG ? FileStamp(size: Int64(info.st_size), mtimeNanos: nanos(info.st_mtim)) : nil
+                }
               }
             } else {
-              for (slot, folder) in folders.enumerated() {
-                let now = withCPath(base, folder.path, [], folderStat)
+              let first = (job - fileJobs) * ParallelChecks.jobSize
+              for slot in first..<min(folders.count, first + ParallelChecks.jobSize) {
+                let folder = folders[slot]
+                let now = cursor.lstat(folder.path).flatMap { info in
+                  info.st_mode & S_IFMT == S_IFDIR ? FolderStat(mtime: nanos(info.st_mtim), ctime: nanos(info.st_ctim), inode: UInt64(info.st_ino)) : nil
+                }
                 statSlots.buffer[slot] = now
                 if let now, !folder.racy, folder.ignoreHash != 0, now.mtime == folder.mtime, now.ctime == folder.ctime, now.inode == folder.inode {
                   ignoreSlots.buffer[slot] = withCPath(base, folder.path, Array("/.gitignore".utf8), contentHash)
@@ -626,6 +651,86 @@ private struct ParallelChecks {
     self.stamps = stamps
     self.folderStats = folderStats
     self.ignoreHashes = ignoreHashes
+  }
+}
+
+/// `lstat`s paths under a root through descriptors of the folders on the way (`fstatat` on
+/// the parent), so that the kernel looks up one name per call instead of the whole path: the
+/// lookups were most of a no-change run. Paths in index order share their folders, so each
+/// folder is opened about once. Intermediate symbolic links are followed, as `lstat` does.
+private struct FolderCursor {
+  /// Linux's `O_PATH` (a descriptor only to look names up under), which Glibc's Swift module
+  /// does not export.
+  private let openPathOnly: Int32 = 0o10_000_000
+
+  let base: [UInt8]
+  /// Open folders from the root down: the path (relative, no trailing `/`) and descriptor.
+  private var open: [(path: [UInt8], descriptor: Int32)] = []
+  private var rootDescriptor: Int32 = -1
+
+  init(base: [UInt8]) {
+    self.base = base
+  }
+
+  /// A NUL-terminated name, reused by every call.
+  private var name: [UInt8] = []
+
+  /// The `lstat` of `path` (relative to the root), nil when it cannot be read.
+  mutating func lstat(_ path: [UInt8]) -> stat? {
+    if path.isEmpty {  // the root itself: by its path
+      var info = stat()
+      return withCPath(base, [], []) { Glibc.lstat($0, &info) } == 0 ? info : nil
+    }
+    let slash = path.lastIndex(of: UInt8(ascii: "/"))
+    guard let folder = descriptor(for: path, length: slash ?? 0) else { return nil }
+    name.removeAll(keepingCapacity: true)
+    name.append(contentsOf: path[(slash.map { $0 + 1 } ?? 0)...])
+    name.append(0)
+    var info = stat()
+    let found = name.withUnsafeBufferPointer { raw in
+      raw.withMemoryRebound(to: CChar.self) { fstatat(folder, $0.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) == 0 }
+    }
+    return found ? info : nil
+  }
+
+  /// A descriptor of the folder `path[0..<length]` (relative, empty for the root), reusing
+  /// the open folders it shares a beginning with.
+  private mutating func descriptor(for path: [UInt8], length: Int) -> Int32? {
+    if rootDescriptor < 0 {
+      rootDescriptor = withCPath(base, [], []) { Glibc.open($0, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
+      if rootDescriptor < 0 { return nil }
+    }
+    // Keep the open folders that are this folder or folders above it.
+    while let last = open.last {
+      let count = last.path.count
+      if count <= length && (count == length || path[count] == UInt8(ascii: "/")) && path[0..<count].elementsEqual(last.path) { break }
+      Glibc.close(last.descriptor)
+      open.removeLast()
+    }
+    var parent = open.last?.descriptor ?? rootDescriptor
+    var done = open.last?.path.count ?? 0
+    while done < length {
+      let start = open.isEmpty ? 0 : done + 1
+      let end = path[start..<length].firstIndex(of: UInt8(ascii: "/")) ?? length
+      name.removeAll(keepingCapacity: true)
+      name.append(contentsOf: path[start..<end])
+      name.append(0)
+      let child = name.withUnsafeBufferPointer { raw in
+        raw.withMemoryRebound(to: CChar.self) { openat(parent, $0.baseAddress!, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
+      }
+      if child < 0 { return nil }
+      open.append((Array(path[0..<end]), child))
+      parent = child
+      done = end
+    }
+    return parent
+  }
+
+  mutating func close() {
+    for entry in open { Glibc.close(entry.descriptor) }
+    open = []
+    if rootDescriptor >= 0 { Glibc.close(rootDescriptor) }
+    rootDescriptor = -1
   }
 }
 

@@ -2,6 +2,7 @@ import CtxAnnotations
 import CtxConnectorCode
 import CtxConnectors
 import CtxCore
+import CtxGit
 import CtxStore
 import CtxWorkspace
 import Foundation
@@ -55,6 +56,7 @@ public struct Indexer: Sendable {
     var report = IndexReport()
     let (sources, configErrors) = workspace.loadSources()
     report.configErrors = configErrors.map(\.description)
+    if sources.contains(where: { $0.kind == .code || $0.kind == .git }) { GitLibrary.initializeInBackground() }
     if let wanted = options.sources {
       let known = Set(sources.map(\.name))
       for name in wanted where !known.contains(name) {
@@ -278,19 +280,31 @@ extension Indexer {
   }
 
   func crawlCode(_ source: SourceConfig, sourceID: Int64, store: IndexStore, report: SourceReport, progress: (any IndexProgress)?) async throws -> SourceReport {
-    // Read before anything is written in this source's transaction (reads see committed data).
-    let indexed = options.full ? [:] : try store.indexedFiles(sourceID: sourceID)
-    let known = indexed.mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
+    // Read before anything is written in this source's transaction (reads see committed data),
+    // while the work tree is listed: on a no-change run both are most of the time.
+    let full = options.full
+    async let loadedKnown = Indexer.knownFiles(store: store, sourceID: sourceID, full: full)
+    var connector = CodeConnector(config: source, options: options.code)
+    connector.listingCachePath = Indexer.listingCachePath(workspace: workspace, source: source.name)
+    connector.ignoreListingCache = options.full
+    // A `revision:` source lists its commit's tree inside `crawl`.
+    let listing = source.code.revision == nil ? Result { try connector.listFiles(cached: true) } : nil
+    let known = try await loadedKnown
     let skipped = options.full ? [:] : try store.skippedFiles(sourceID: sourceID)
     let sink = IndexingSink(
       store: store, sourceID: sourceID, known: known, batchSize: options.batchSize, name: source.name, progress: progress,
       previouslySkipped: Set(skipped.values))
-    var connector = CodeConnector(config: source, options: options.code)
     connector.skipped = skipped.mapValues { SkippedStamp(stamp: $0.stamp, contentHash: $0.contentHash, reason: $0.reason) }
-    connector.listingCachePath = Indexer.listingCachePath(workspace: workspace, source: source.name)
-    connector.ignoreListingCache = options.full
-    try await connector.crawl(known: known, into: sink)
+    if let listing {
+      try await connector.crawl(listing: try listing.get(), known: known, into: sink)
+    } else {
+      try await connector.crawl(known: known, into: sink)
+    }
     return try await sink.finish(report)
+  }
+
+  private static func knownFiles(store: IndexStore, sourceID: Int64, full: Bool) throws -> [String: KnownFile] {
+    full ? [:] : try store.indexedFiles(sourceID: sourceID).mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
   }
 }
 

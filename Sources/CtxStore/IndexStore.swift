@@ -78,7 +78,7 @@ public final class IndexStore: Sendable {
             + "Upgrade ctx, or rebuild the index with `ctx index --full`.", path: path)
       }
       if mode == .readWrite {
-        try IndexStore.migrate(pool)
+        try IndexStore.migrate(pool, userVersion: found)
       } else if found < Schema.version {
         throw CtxError(.schemaTooNew, "the index at \(path) is from an older ctx (schema \(found)); run `ctx index` to upgrade it", path: path)
       }
@@ -110,9 +110,12 @@ public final class IndexStore: Sendable {
     db.add(function: ChunkText.sqlFunction)
   }
 
-  private static func migrate(_ writer: any DatabaseWriter) throws {
+  private static func migrate(_ writer: any DatabaseWriter, userVersion: Int = 0) throws {
     let migrator = Schema.migrator
-    let applied = try writer.read { db in try migrator.appliedIdentifiers(db) }
+    let (applied, complete) = try writer.read { db in (try migrator.appliedIdentifiers(db), try migrator.hasCompletedMigrations(db)) }
+    // An index already at this schema is not written to on open (a no-change run then
+    // writes nothing before its crawl: no WAL frame, no sync).
+    if complete && userVersion == Schema.version { return }
     try migrator.migrate(writer)
     try writer.writeWithoutTransaction { db in
       try db.execute(sql: "PRAGMA user_version = \(Schema.version)")
