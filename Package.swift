@@ -13,7 +13,14 @@ func staticRuntime(_ extra: [String] = []) -> [LinkerSetting] {
     "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims",
     "-l_FoundationCollections", "-lswiftSynchronization",
   ]
-  return [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group"] + foundation + extra + ["-Xlinker", "--end-group"], .when(configuration: .release))]
+  // SwiftPM exports every symbol of an executable (`--export-dynamic`); nothing loads ctx as a
+  // library, and `dladdr` scans the whole table (52k symbols) on each of the runtime's calls
+  // at start-up.
+  return [
+    .unsafeFlags(
+      ["-static-stdlib", "-Xlinker", "--start-group"] + foundation + extra + ["-Xlinker", "--end-group", "-Xlinker", "--no-export-dynamic"],
+      .when(configuration: .release))
+  ]
 }
 
 let package = Package(

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <malloc.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/vfs.h>
@@ -15,4 +16,10 @@ unsigned long ctx_filesystem_type(const char *path) {
   struct statfs info;
   if (statfs(path, &info) != 0) return 0;
   return (unsigned long)info.f_type;
+}
+
+void ctx_keep_freed_memory(void) {
+  mallopt(M_TOP_PAD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
 }

@@ -50,6 +50,7 @@ extension Ctx {
     }
 
     func run() async throws {
+      ProcessMemory.keepFreedMemory()  // a short-lived process
       let workspace = try workspaceOptions.locate()
       let lock = try IndexLock.acquire(workspace)
       defer { withExtendedLifetime(lock) {} }

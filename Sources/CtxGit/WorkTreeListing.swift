@@ -298,6 +298,10 @@ extension GitWorkTree {
     let started = nanos(now)
     let base = Array(workdir.utf8)
 
+    // The recorded folders are `stat`ed on a thread of their own while the index is read.
+    let sameTree = previous.map { $0.workdir == workdir && $0.prefix == prefix } ?? false
+    let folderChecks = FolderChecks(base: base, folders: sameTree ? previous?.folders ?? [] : [])
+
     // Tracked files: every index entry under the prefix, each regular one `lstat`ed.
     var files: [GitListedFile] = []
     var trackedPaths: [[UInt8]] = []
@@ -307,11 +311,12 @@ extension GitWorkTree {
     let settings = ignoreSettingsHash(prefix: prefix, base: base)
     let rootFolder = Array(prefix.utf8.dropLast(prefix.isEmpty ? 0 : 1))
 
-    var usable = previous.map { $0.workdir == workdir && $0.prefix == prefix && $0.tracked == trackedHash.value && $0.settings == settings } ?? false
-    // The `lstat` of every tracked file and of every recorded folder, on several threads (as
-    // git's `core.preloadIndex` does): most of a no-change run is the kernel answering them.
-    let checks = ParallelChecks(base: base, paths: trackedPaths, regular: regular, folders: usable ? previous?.folders ?? [] : [])
-    for (slot, position) in regular.enumerated() { files[position].listedStamp = checks.stamps[slot] }
+    var usable = sameTree && previous.map { $0.tracked == trackedHash.value && $0.settings == settings } ?? false
+    // The `lstat` of every tracked file, on several threads (as git's `core.preloadIndex`
+    // does): most of a no-change run is the kernel answering them.
+    let stamps = FileChecks.stamps(base: base, paths: trackedPaths, regular: regular)
+    for (slot, position) in regular.enumerated() { files[position].listedStamp = stamps[slot] }
+    let checks = folderChecks.result()
     var records: [[UInt8]: ListingCache.Folder] = [:]
     var queue: [([UInt8], FolderStat?)] = []
     var queued = Set<[UInt8]>()
@@ -593,64 +598,69 @@ extension GitWorkTree {
   }
 }
 
-/// Stamps of tracked files and recorded folders, taken on several threads.
-private struct ParallelChecks {
-  var stamps: [FileStamp?]
-  var folderStats: [FolderStat?]
-  /// For unchanged folders with a `.gitignore`: its content hash now.
-  var ignoreHashes: [UInt64]
-
+/// Stamps of tracked files, taken on several threads.
+private enum FileChecks {
   /// Slots the threads write, each its own range.
-  private struct Slots<T>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<T>
+  private struct Slots: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<FileStamp?>
   }
 
-  /// Files (or folders) per job: small enough that the threads finish together, large enough
-  /// that a job's folder descriptors are reused.
+  /// Files per job: small enough that the threads finish together, large enough that a job's
+  /// folder descriptors are reused.
   private static let jobSize = 1024
 
-  init(base: [UInt8], paths: [[UInt8]], regular: [Int], folders: [ListingCache.Folder]) {
+  /// The stamp of each regular file (`paths[regular[i]]`), nil when it is not one now.
+  static func stamps(base: [UInt8], paths: [[UInt8]], regular: [Int]) -> [FileStamp?] {
     var stamps = [FileStamp?](repeating: nil, count: regular.count)
-    var folderStats = [FolderStat?](repeating: nil, count: folders.count)
-    var ignoreHashes = [UInt64](repeating: 0, count: folders.count)
-    let fileJobs = (regular.count + ParallelChecks.jobSize - 1) / ParallelChecks.jobSize
-    let folderJobs = (folders.count + ParallelChecks.jobSize - 1) / ParallelChecks.jobSize
-    stamps.withUnsafeMutableBufferPointer { stampBuffer in
-      folderStats.withUnsafeMutableBufferPointer { statBuffer in
-        ignoreHashes.withUnsafeMutableBufferPointer { ignoreBuffer in
-          let stampSlots = Slots(buffer: stampBuffer)
-          let statSlots = Slots(buffer: statBuffer)
-          let ignoreSlots = Slots(buffer: ignoreBuffer)
-          DispatchQueue.concurrentPerform(iterations: fileJobs + folderJobs) { job in
-            var cursor = FolderCursor(base: base)
-            defer { cursor.close() }
-            if job < fileJobs {
-              let range = (job * ParallelChecks.jobSize)..<min(regular.count, (job + 1) * ParallelChecks.jobSize)
-              for slot in range {
-                stampSlots.buffer[slot] = cursor.lstat(paths[regular[slot]]).flatMap { info in
-                  info.st_mode & S_IFMT == S_IFREG ? FileStamp(size: Int64(info.st_size), mtimeNanos: nanos(info.st_mtim)) : nil
-                }
-              }
-            } else {
-              let first = (job - fileJobs) * ParallelChecks.jobSize
-              for slot in first..<min(folders.count, first + ParallelChecks.jobSize) {
-                let folder = folders[slot]
-                let now = cursor.lstat(folder.path).flatMap { info in
-                  info.st_mode & S_IFMT == S_IFDIR ? FolderStat(mtime: nanos(info.st_mtim), ctime: nanos(info.st_ctim), inode: UInt64(info.st_ino)) : nil
-                }
-                statSlots.buffer[slot] = now
-                if let now, !folder.racy, folder.ignoreHash != 0, now.mtime == folder.mtime, now.ctime == folder.ctime, now.inode == folder.inode {
-                  ignoreSlots.buffer[slot] = withCPath(base, folder.path, Array("/.gitignore".utf8), contentHash)
-                }
-              }
-            }
+    stamps.withUnsafeMutableBufferPointer { buffer in
+      let slots = Slots(buffer: buffer)
+      DispatchQueue.concurrentPerform(iterations: (regular.count + jobSize - 1) / jobSize) { job in
+        var cursor = FolderCursor(base: base)
+        defer { cursor.close() }
+        for slot in (job * jobSize)..<min(regular.count, (job + 1) * jobSize) {
+          slots.buffer[slot] = cursor.lstat(paths[regular[slot]]).flatMap { info in
+            info.st_mode & S_IFMT == S_IFREG ? FileStamp(size: Int64(info.st_size), mtimeNanos: nanos(info.st_mtim)) : nil
           }
         }
       }
     }
-    self.stamps = stamps
-    self.folderStats = folderStats
-    self.ignoreHashes = ignoreHashes
+    return stamps
+  }
+}
+
+/// The recorded folders' `stat`s (and, for unchanged folders with one, their `.gitignore`'s
+/// hash), taken on a thread of their own from the moment the listing starts.
+private final class FolderChecks: @unchecked Sendable {
+  /// Nil for a folder that is gone (or no longer a folder).
+  private(set) var folderStats: [FolderStat?] = []
+  private(set) var ignoreHashes: [UInt64] = []
+  private let done = DispatchGroup()
+
+  init(base: [UInt8], folders: [ListingCache.Folder]) {
+    guard !folders.isEmpty else { return }
+    DispatchQueue.global().async(group: done) { [self] in
+      var stats = [FolderStat?](repeating: nil, count: folders.count)
+      var hashes = [UInt64](repeating: 0, count: folders.count)
+      var cursor = FolderCursor(base: base)
+      defer { cursor.close() }
+      for (slot, folder) in folders.enumerated() {
+        let now = cursor.lstat(folder.path).flatMap { info in
+          info.st_mode & S_IFMT == S_IFDIR ? FolderStat(mtime: nanos(info.st_mtim), ctime: nanos(info.st_ctim), inode: UInt64(info.st_ino)) : nil
+        }
+        stats[slot] = now
+        if let now, !folder.racy, folder.ignoreHash != 0, now.mtime == folder.mtime, now.ctime == folder.ctime, now.inode == folder.inode {
+          hashes[slot] = withCPath(base, folder.path, Array("/.gitignore".utf8), contentHash)
+        }
+      }
+      folderStats = stats
+      ignoreHashes = hashes
+    }
+  }
+
+  /// Waits for the checks (the group's wait orders their writes before these reads).
+  func result() -> FolderChecks {
+    done.wait()
+    return self
   }
 }
 

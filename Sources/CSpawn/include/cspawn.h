@@ -15,4 +15,8 @@ int ctx_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
 /// <sys/vfs.h> is not in Swift's Glibc module either.
 unsigned long ctx_filesystem_type(const char *path);
 
+/// mallopt: keep freed memory and serve blocks up to 64 MiB from the heap (see
+/// `ProcessMemory.keepFreedMemory`); <malloc.h> is not in Swift's Glibc module.
+void ctx_keep_freed_memory(void);
+
 #endif
