@@ -295,12 +295,16 @@ extension Indexer {
       store: store, sourceID: sourceID, known: known, batchSize: options.batchSize, name: source.name, progress: progress,
       previouslySkipped: Set(skipped.values))
     connector.skipped = skipped.mapValues { SkippedStamp(stamp: $0.stamp, contentHash: $0.contentHash, reason: $0.reason) }
+    // Empty code tables (a first or `--full` run): their indexes are built once at the end.
+    let indexesSuspended = known.isEmpty ? try await store.suspendCodeIndexes() : false
     if let listing {
       try await connector.crawl(listing: try listing.get(), known: known, into: sink)
     } else {
       try await connector.crawl(known: known, into: sink)
     }
-    return try await sink.finish(report)
+    let finished = try await sink.finish(report)
+    if indexesSuspended { try await store.restoreCodeIndexes() }
+    return finished
   }
 
   private static func knownFiles(store: IndexStore, sourceID: Int64, full: Bool) throws -> [String: KnownFile] {

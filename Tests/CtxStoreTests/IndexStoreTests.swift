@@ -30,6 +30,47 @@ import Testing
     #expect(try store.indexedFiles(sourceID: source).isEmpty)
   }
 
+  /// Names of the code tables' secondary indexes present in the file.
+  func codeIndexNames(_ path: String) throws -> [String] {
+    let queue = try DatabaseQueue(path: path)
+    defer { try? queue.close() }
+    return try queue.read { db in
+      try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('symbol', 'chunk') AND sql IS NOT NULL ORDER BY name")
+    }
+  }
+
+  /// A first run builds the code indexes once at the end; a run that fails after dropping them
+  /// is rolled back with them in place; tables with rows keep them throughout.
+  @Test func codeIndexesAreSuspendedOnlyOnEmptyTablesAndAlwaysComeBack() async throws {
+    let scratch = ScratchDirectory()
+    let path = scratch.path + "/index/ctx.sqlite"
+    let store = try IndexStore(path: path, mode: .readWrite)
+    let all = ["chunk_file", "symbol_file", "symbol_norm"]
+    let source = try await store.ensureSource(name: "code", kind: "code", root: scratch.path)
+
+    // Dropped, then the source's transaction fails: the rollback restores them.
+    try await store.beginSource()
+    #expect(try await store.suspendCodeIndexes())
+    try await store.apply([.upsert(sampleFile("a.c", "int validateSession() { return 1; }"), chunkParts: ["validate session"])], sourceID: source)
+    await store.rollbackSource()
+    #expect(try codeIndexNames(path) == all)
+
+    // Dropped, filled, built again, committed.
+    try await store.beginSource()
+    #expect(try await store.suspendCodeIndexes())
+    try await store.apply([.upsert(sampleFile("a.c", "int validateSession() { return 1; }"), chunkParts: ["validate session"])], sourceID: source)
+    try await store.restoreCodeIndexes()
+    try await store.commitSource()
+    #expect(try codeIndexNames(path) == all)
+    #expect(try store.integrityProblems().isEmpty)
+
+    // With rows in the tables they are left alone.
+    try await store.beginSource()
+    #expect(try await store.suspendCodeIndexes() == false)
+    try await store.commitSource()
+    #expect(try codeIndexNames(path) == all)
+  }
+
   @Test func refusesAnIndexFromANewerCtxUntilRebuilt() async throws {
     let scratch = ScratchDirectory()
     let path = scratch.path + "/ctx.sqlite"
