@@ -117,20 +117,19 @@ public struct CodeConnector: Connector {
         prefix = String(realRoot.dropFirst(realWorkdir.count + 1))
       }
       var listing = CodeListing()
-      let files: [GitListedFile]
-      if cached, let cachePath = listingCachePath {
-        let previous = ignoreListingCache ? nil : (FileManager.default.contents(atPath: cachePath)).flatMap { ListingCache(decoding: Array($0)) }
-        let result = try tree.listFiles(under: prefix, cache: previous)
-        files = result.files
+      // Without a record the same listing reads every folder (it guards libgit2's walk).
+      let cachePath = cached ? listingCachePath : nil
+      let previous = cachePath.flatMap { ignoreListingCache ? nil : FileManager.default.contents(atPath: $0) }.flatMap { ListingCache(decoding: Array($0)) }
+      let result = try tree.listFiles(under: prefix, cache: previous)
+      if let cachePath {
         listing.counts = ListingCounts(foldersRead: result.foldersRead, foldersChecked: result.foldersChecked, readEverything: result.readEverything)
         if result.cache != previous {
           // A record that cannot be written only costs the next run its reads.
           try? Data(result.cache.encoded()).write(to: URL(fileURLWithPath: cachePath), options: .atomic)
         }
-      } else {
-        files = try tree.listFiles(under: prefix)
       }
-      for file in files {
+      listing.issues += result.unreadIgnoreFiles.map(CrawlIssue.unreadIgnoreFile)
+      for file in result.files {
         if file.isSubmodule {
           listing.issues.append(CrawlIssue(kind: .excluded, path: file.path, message: "a git submodule; submodules are not followed"))
           continue

@@ -170,8 +170,9 @@ public struct DocsConnector: Sendable {
         prefix = String(realRoot.dropFirst(realWorkdir.count + 1))
       }
       var entries: [(path: String, isSymlink: Bool)] = []
-      var issues: [CrawlIssue] = []
-      for file in try tree.listFiles(under: prefix) {
+      let listed = try tree.listFiles(under: prefix, cache: nil)
+      var issues = listed.unreadIgnoreFiles.map(CrawlIssue.unreadIgnoreFile)
+      for file in listed.files {
         if file.isSubmodule {
           issues.append(CrawlIssue(kind: .excluded, path: file.path, message: "a git submodule; submodules are not followed"))
           continue

@@ -131,3 +131,13 @@ public struct CrawlIssue: Sendable, Hashable, Codable {
     self.message = message
   }
 }
+
+extension CrawlIssue {
+  /// An ignore file that exists but is not a regular file (`WorkTreeListing.unreadIgnoreFiles`).
+  public static func unreadIgnoreFile(_ path: String) -> CrawlIssue {
+    CrawlIssue(
+      kind: .unreadable, path: nil,
+      message: "\(path) is not a regular file (a named pipe, socket or device): git would wait on it forever, so untracked files "
+        + "in the folders it governs were not listed (tracked files were); replace it with a regular file or remove it")
+  }
+}

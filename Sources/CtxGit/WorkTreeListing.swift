@@ -162,6 +162,11 @@ public struct WorkTreeListing: Sendable {
   public var foldersChecked: Int
   /// True when no usable record was given (or it was invalidated): every folder was read.
   public var readEverything: Bool
+  /// Ignore files (absolute paths) that exist but are not regular files, such as a FIFO named
+  /// `.gitignore`: libgit2 would wait on them forever, so its walk was not run over the
+  /// folders they govern (all of them, for a repository-wide one). Untracked files there are
+  /// not listed; tracked files are.
+  public var unreadIgnoreFiles: [String] = []
 }
 
 /// FNV-1a, 64 bits: fingerprints of paths and ignore files (not a defence against crafted
@@ -233,6 +238,26 @@ private func contentHash(_ path: UnsafePointer<CChar>) -> UInt64 {
     hash.add(buffer[0..<count])
   }
   return hash.value == 0 ? 1 : hash.value
+}
+
+private let ignoreFileName = Array(".gitignore".utf8)
+
+/// True when `path` exists and is neither a regular file nor a folder (after links): a FIFO, a
+/// socket or a device, which libgit2 would open and wait on.
+private func isUnsafeIgnoreFile(_ path: UnsafePointer<CChar>) -> Bool {
+  var info = stat()
+  guard stat(path, &info) == 0 else { return false }
+  let type = info.st_mode & S_IFMT
+  return type != S_IFREG && type != S_IFDIR
+}
+
+private func isUnsafeIgnoreFile(_ path: String) -> Bool {
+  path.withCString { isUnsafeIgnoreFile($0) }
+}
+
+/// Whether `path` is `folder` or inside it (relative paths; the empty folder is the root).
+private func isInside(_ path: [UInt8], _ folder: [UInt8]) -> Bool {
+  folder.isEmpty || path.count > folder.count && path.starts(with: folder) && path[folder.count] == UInt8(ascii: "/") || path == folder
 }
 
 private func isDotGit(_ name: [UInt8]) -> Bool {
@@ -308,7 +333,7 @@ extension GitWorkTree {
     var trackedHash = Fingerprint()
     var regular: [Int] = []
     try listTracked(prefix: prefix, into: &files, paths: &trackedPaths, regular: &regular, hash: &trackedHash)
-    let settings = ignoreSettingsHash(prefix: prefix, base: base)
+    let (settings, unsafeRepositoryIgnores) = ignoreSettingsHash(prefix: prefix, base: base)
     let rootFolder = Array(prefix.utf8.dropLast(prefix.isEmpty ? 0 : 1))
 
     var usable = sameTree && previous.map { $0.tracked == trackedHash.value && $0.settings == settings } ?? false
@@ -374,6 +399,9 @@ extension GitWorkTree {
     }
     var foldersRead = 0
     var candidates: [(path: [UInt8], isFolder: Bool)] = []
+    // Folders whose `.gitignore` is not a regular file (a FIFO): libgit2 would wait on it
+    // forever, so nothing below them is handed to its walk (`unreadIgnoreFiles`).
+    var unsafeFolders: [[UInt8]] = []
     var readThisRun: [[UInt8]] = []
     var index = 0
     while index < queue.count {
@@ -393,6 +421,10 @@ extension GitWorkTree {
         path: path, mtime: stat.mtime, ctime: stat.ctime, inode: stat.inode, racy: entries == nil || stat.mtime >= started - racyNanos,
         ignoreHash: ignoreHash, untracked: [])
       guard let entries else { continue }
+      if entries.contains(where: { $0.name == ignoreFileName }), withCPath(base, path, Array("/.gitignore".utf8), isUnsafeIgnoreFile) {
+        unsafeFolders.append(path)
+        records[path]?.racy = true  // read again (and reported again) until it is mended
+      }
       for entry in entries where !isDotGit(entry.name) {
         let child = joined(path, entry.name)
         if trackedNames.contains(child) { continue }
@@ -406,6 +438,21 @@ extension GitWorkTree {
         }
         candidates.append((child, entry.isFolder))
       }
+    }
+
+    // libgit2 reads the `.gitignore` of every folder on its way to a candidate, and of each
+    // untracked folder it goes into: none may be one it would wait on forever.
+    var unreadIgnoreFiles = unsafeRepositoryIgnores
+    for folder in unsafeFolders { unreadIgnoreFiles.append(workdir + String(decoding: joined(folder, ignoreFileName), as: UTF8.self)) }
+    if !unsafeRepositoryIgnores.isEmpty {
+      candidates = []
+    } else if !unsafeFolders.isEmpty {
+      candidates.removeAll { candidate in unsafeFolders.contains { isInside(candidate.path, $0) } }
+    }
+    candidates.removeAll { candidate in
+      guard candidate.isFolder, withCPath(base, candidate.path, Array("/.gitignore".utf8), isUnsafeIgnoreFile) else { return false }
+      unreadIgnoreFiles.append(workdir + String(decoding: joined(candidate.path, ignoreFileName), as: UTF8.self))
+      return true
     }
 
     // libgit2 decides which candidates are untracked and not ignored (its walk, limited to them).
@@ -468,7 +515,7 @@ extension GitWorkTree {
     if files.count > trackedCount { files.sort { $0.path < $1.path } }
     return WorkTreeListing(
       files: files, cache: ListingCache(workdir: workdir, prefix: prefix, tracked: trackedHash.value, settings: settings, folders: folders),
-      foldersRead: foldersRead, foldersChecked: checked, readEverything: !usable)
+      foldersRead: foldersRead, foldersChecked: checked, readEverything: !usable, unreadIgnoreFiles: unreadIgnoreFiles)
   }
 
   /// Index entries under the prefix; `regular` gets the positions of regular files (stage 0),
@@ -529,17 +576,22 @@ extension GitWorkTree {
   /// What the ignore rules depend on beyond the recorded folders' `.gitignore` files: the
   /// `.gitignore` of each folder above the prefix, `info/exclude`, `core.excludesFile` (its
   /// name and content, or the XDG default's), `core.ignorecase`.
-  func ignoreSettingsHash(prefix: String, base: [UInt8]) -> UInt64 {
+  func ignoreSettingsHash(prefix: String, base: [UInt8]) -> (hash: UInt64, unsafe: [String]) {
     var hash = Fingerprint()
+    var unsafe: [String] = []
+    func add(_ path: String) {
+      hash.add(contentHash(path))
+      if isUnsafeIgnoreFile(path) { unsafe.append(path) }
+    }
     var folders: [[UInt8]] = []
     var above = Array(prefix.utf8)
     while !above.isEmpty {
       above = parent(of: above)
       folders.append(above)
     }
-    for folder in folders { hash.add(withCPath(base, folder, Array("/.gitignore".utf8), contentHash)) }
-    if let gitDir = git_repository_path(repository) { hash.add(contentHash(String(cString: gitDir) + "info/exclude")) }
-    if let common = git_repository_commondir(repository) { hash.add(contentHash(String(cString: common) + "info/exclude")) }
+    for folder in folders { add(workdir + String(decoding: joined(folder, ignoreFileName), as: UTF8.self)) }
+    if let gitDir = git_repository_path(repository) { add(String(cString: gitDir) + "info/exclude") }
+    if let common = git_repository_commondir(repository) { add(String(cString: common) + "info/exclude") }
     var configHandle: OpaquePointer? = nil
     if git_repository_config_snapshot(&configHandle, repository) == 0, let config = configHandle {
       defer { git_config_free(config) }
@@ -547,16 +599,16 @@ extension GitWorkTree {
       if git_config_get_path(&buffer, config, "core.excludesfile") == 0, let pointer = buffer.ptr {
         let path = String(cString: pointer)
         hash.add(Array(path.utf8))
-        hash.add(contentHash(path))
+        add(path)
       }
       git_buf_dispose(&buffer)
       var ignoreCase: Int32 = 0
       if git_config_get_bool(&ignoreCase, config, "core.ignorecase") == 0 { hash.add(UInt64(ignoreCase + 2)) }
     }
     let environment = ProcessEnvironment.self
-    if let xdg = environment.value("XDG_CONFIG_HOME"), !xdg.isEmpty { hash.add(contentHash(xdg + "/git/ignore")) }
-    if let home = environment.value("HOME"), !home.isEmpty { hash.add(contentHash(home + "/.config/git/ignore")) }
-    return hash.value
+    if let xdg = environment.value("XDG_CONFIG_HOME"), !xdg.isEmpty { add(xdg + "/git/ignore") }
+    if let home = environment.value("HOME"), !home.isEmpty { add(home + "/.config/git/ignore") }
+    return (hash.value, unsafe)
   }
 
   /// libgit2's status walk over exactly `paths` (untracked candidates): `report(path, isNew,

@@ -54,4 +54,42 @@ import Testing
     try CtxBinary.run(["index"], in: workspace)
     #expect(!FileManager.default.fileExists(atPath: workspace + "/index/listing-code.cache"))
   }
+  /// A FIFO named `.gitignore` (in a tracked folder, in a new untracked folder) would make
+  /// libgit2's walk wait forever: `ctx index` and `ctx status` finish, say which file and
+  /// what was not listed, and list everything else, on every run until it is mended.
+  @Test func aPipeNamedGitignoreIsReportedNotWaitedOn() throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    try scratch.write(["src/app.py": "def start():\n    return 1\n", "lib/util.py": "def pad():\n    pass\n", "README.md": "# Readme\n"], under: "repo")
+    try repo.commitAll("one")
+    try scratch.write(["lib/new_helper.py": "def helper_marker():\n    pass\n", "src/hidden_draft.py": "def hidden():\n    pass\n"], under: "repo")
+    try FileManager.default.createDirectory(atPath: repo.path + "/scratchpad", withIntermediateDirectories: true)
+    #expect(mkfifo(repo.path + "/src/.gitignore", 0o600) == 0)
+    #expect(mkfifo(repo.path + "/scratchpad/.gitignore", 0o600) == 0)
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n", "ws/connectors/docs.yaml": "kind: docs\npath: ../repo\n"])
+
+    for _ in 0..<2 {
+      // `timeout`: a regression must fail the test, not hang the suite.
+      let run = try Run.program("/usr/bin/timeout", ["60", CtxBinary.path, "index", "--json"], in: workspace)
+      #expect(run.status == 3, "exit \(run.status): \(run.stderr)")  // partial: the run finished and says so
+      let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+      for source in report["sources"] as? [[String: Any]] ?? [] {
+        let problems = (source["problems"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+        #expect(problems.contains { $0.contains("/src/.gitignore is not a regular file") }, "\(source["name"] ?? "")")
+        #expect(problems.contains { $0.contains("/scratchpad/.gitignore is not a regular file") })
+      }
+    }
+    // Tracked files and untracked files elsewhere are listed; the folder's untracked file is not.
+    let found = try CtxBinary.run(["search", "helper_marker", "--json"], in: workspace)
+    #expect(found.stdout.contains("lib/new_helper.py"))
+    let start = try CtxBinary.run(["search", "start", "--json"], in: workspace)
+    #expect(start.stdout.contains("src/app.py"))
+    let hidden = try CtxBinary.run(["search", "hidden", "--json"], in: workspace)
+    #expect(!hidden.stdout.contains("hidden_draft.py"))
+    let status = try Run.program("/usr/bin/timeout", ["60", CtxBinary.path, "status"], in: workspace)
+    #expect(status.status == 0, "\(status.stderr)")
+    #expect(status.stdout.contains(".gitignore is not a regular file"))
+  }
 }
