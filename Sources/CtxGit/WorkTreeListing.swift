@@ -657,8 +657,7 @@ private enum FileChecks {
     let buffer: UnsafeMutableBufferPointer<FileStamp?>
   }
 
-  /// Files per job: small enough that the threads finish together, large enough that a job's
-  /// folder descriptors are reused.
+  /// Files per job: small enough that the threads finish together.
   private static let jobSize = 1024
 
   /// The stamp of each regular file (`paths[regular[i]]`), nil when it is not one now.
@@ -667,12 +666,12 @@ private enum FileChecks {
     stamps.withUnsafeMutableBufferPointer { buffer in
       let slots = Slots(buffer: buffer)
       DispatchQueue.concurrentPerform(iterations: (regular.count + jobSize - 1) / jobSize) { job in
-        var cursor = FolderCursor(base: base)
-        defer { cursor.close() }
+        var buffer = base
         for slot in (job * jobSize)..<min(regular.count, (job + 1) * jobSize) {
-          slots.buffer[slot] = cursor.lstat(paths[regular[slot]]).flatMap { info in
-            info.st_mode & S_IFMT == S_IFREG ? FileStamp(size: Int64(info.st_size), mtimeNanos: nanos(info.st_mtim)) : nil
-          }
+          buffer.removeSubrange(base.count...)
+          buffer.append(contentsOf: paths[regular[slot]])
+          buffer.append(0)
+          slots.buffer[slot] = buffer.withUnsafeBufferPointer { raw in raw.withMemoryRebound(to: CChar.self) { regularStamp($0.baseAddress!) } }
         }
       }
     }
@@ -693,12 +692,8 @@ private final class FolderChecks: @unchecked Sendable {
     DispatchQueue.global().async(group: done) { [self] in
       var stats = [FolderStat?](repeating: nil, count: folders.count)
       var hashes = [UInt64](repeating: 0, count: folders.count)
-      var cursor = FolderCursor(base: base)
-      defer { cursor.close() }
       for (slot, folder) in folders.enumerated() {
-        let now = cursor.lstat(folder.path).flatMap { info in
-          info.st_mode & S_IFMT == S_IFDIR ? FolderStat(mtime: nanos(info.st_mtim), ctime: nanos(info.st_ctim), inode: UInt64(info.st_ino)) : nil
-        }
+        let now = withCPath(base, folder.path, [], folderStat)
         stats[slot] = now
         if let now, !folder.racy, folder.ignoreHash != 0, now.mtime == folder.mtime, now.ctime == folder.ctime, now.inode == folder.inode {
           hashes[slot] = withCPath(base, folder.path, Array("/.gitignore".utf8), contentHash)
@@ -713,86 +708,6 @@ private final class FolderChecks: @unchecked Sendable {
   func result() -> FolderChecks {
     done.wait()
     return self
-  }
-}
-
-/// `lstat`s paths under a root through descriptors of the folders on the way (`fstatat` on
-/// the parent), so that the kernel looks up one name per call instead of the whole path: the
-/// lookups were most of a no-change run. Paths in index order share their folders, so each
-/// folder is opened about once. Intermediate symbolic links are followed, as `lstat` does.
-private struct FolderCursor {
-  /// Linux's `O_PATH` (a descriptor only to look names up under), which Glibc's Swift module
-  /// does not export.
-  private let openPathOnly: Int32 = 0o10_000_000
-
-  let base: [UInt8]
-  /// Open folders from the root down: the path (relative, no trailing `/`) and descriptor.
-  private var open: [(path: [UInt8], descriptor: Int32)] = []
-  private var rootDescriptor: Int32 = -1
-
-  init(base: [UInt8]) {
-    self.base = base
-  }
-
-  /// A NUL-terminated name, reused by every call.
-  private var name: [UInt8] = []
-
-  /// The `lstat` of `path` (relative to the root), nil when it cannot be read.
-  mutating func lstat(_ path: [UInt8]) -> stat? {
-    if path.isEmpty {  // the root itself: by its path
-      var info = stat()
-      return withCPath(base, [], []) { Glibc.lstat($0, &info) } == 0 ? info : nil
-    }
-    let slash = path.lastIndex(of: UInt8(ascii: "/"))
-    guard let folder = descriptor(for: path, length: slash ?? 0) else { return nil }
-    name.removeAll(keepingCapacity: true)
-    name.append(contentsOf: path[(slash.map { $0 + 1 } ?? 0)...])
-    name.append(0)
-    var info = stat()
-    let found = name.withUnsafeBufferPointer { raw in
-      raw.withMemoryRebound(to: CChar.self) { fstatat(folder, $0.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) == 0 }
-    }
-    return found ? info : nil
-  }
-
-  /// A descriptor of the folder `path[0..<length]` (relative, empty for the root), reusing
-  /// the open folders it shares a beginning with.
-  private mutating func descriptor(for path: [UInt8], length: Int) -> Int32? {
-    if rootDescriptor < 0 {
-      rootDescriptor = withCPath(base, [], []) { Glibc.open($0, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
-      if rootDescriptor < 0 { return nil }
-    }
-    // Keep the open folders that are this folder or folders above it.
-    while let last = open.last {
-      let count = last.path.count
-      if count <= length && (count == length || path[count] == UInt8(ascii: "/")) && path[0..<count].elementsEqual(last.path) { break }
-      Glibc.close(last.descriptor)
-      open.removeLast()
-    }
-    var parent = open.last?.descriptor ?? rootDescriptor
-    var done = open.last?.path.count ?? 0
-    while done < length {
-      let start = open.isEmpty ? 0 : done + 1
-      let end = path[start..<length].firstIndex(of: UInt8(ascii: "/")) ?? length
-      name.removeAll(keepingCapacity: true)
-      name.append(contentsOf: path[start..<end])
-      name.append(0)
-      let child = name.withUnsafeBufferPointer { raw in
-        raw.withMemoryRebound(to: CChar.self) { openat(parent, $0.baseAddress!, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
-      }
-      if child < 0 { return nil }
-      open.append((Array(path[0..<end]), child))
-      parent = child
-      done = end
-    }
-    return parent
-  }
-
-  mutating func close() {
-    for entry in open { Glibc.close(entry.descriptor) }
-    open = []
-    if rootDescriptor >= 0 { Glibc.close(rootDescriptor) }
-    rootDescriptor = -1
   }
 }
 
