@@ -445,14 +445,15 @@ extension GitLibrary {
   /// (30-40% of the time), keep the object cache tiny (measured on moby: at 32 MiB, evicting
   /// from it took more time than it saved; a near-empty cache is cleared wholesale, which is
   /// cheap), and cap the memory-mapped pack windows (8 GiB by default, all resident once
-  /// touched) so memory is bounded by them, not by the history. 64 MiB windows under a
-  /// 160 MiB cap: a full run of moby peaked at 194-198 MiB (420 MiB with 128 MiB windows under
-  /// 256 MiB) for 20-30% more wall time (more remapping: system time 0.4 -> 1.5 s), measured
-  /// side by side (docs/benchmarks.md, "History").
+  /// touched) so memory is bounded by them, not by the history. Small windows under the cap:
+  /// each unmapping makes the kernel flush the other cores' TLBs, and with 64 MiB windows under
+  /// 160 MiB a full run of moby (340 MB of packs) spent 2.6 s of system time remapping (5.4 s
+  /// wall); 16 MiB windows under the same cap: 0.6 s, 3.45 s wall, peak 196-203 MiB against
+  /// 190 (docs/benchmarks.md, "History").
   static let historyConfigured: Bool = {
     _ = ctx_git_set_strict_hash_verification(0)
     _ = ctx_git_set_cache_max_size(1 << 20)
-    _ = ctx_git_set_mwindow_size(64 << 20)
+    _ = ctx_git_set_mwindow_size(16 << 20)
     _ = ctx_git_set_mwindow_mapped_limit(160 << 20)
     return true
   }()
