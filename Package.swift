@@ -212,6 +212,7 @@ let package = Package(
       dependencies: [
         "CtxConnectorGit",
         "CtxConnectors",
+        "CtxGit",
         "CtxTestSupport",
       ]
     ),

@@ -197,11 +197,27 @@ final class ProgressPrinter: IndexProgress, @unchecked Sendable {
     }
   }
 
+  func counting(_ name: String, unit: String) {
+    lock.withLock { self.unit = unit }
+  }
+
   func advanced(_ name: String, done: Int, total: Int) {
     lock.withLock {
       let now = Date()
       let elapsed = max(now.timeIntervalSince(started), 0.001)
       let rate = Double(done) / elapsed
+      guard total > 0 else {
+        // Not counted yet: no bar, no estimate.
+        if bar && now.timeIntervalSince(lastBar) >= 0.1 {
+          lastBar = now
+          Output.errorRaw(String(format: "\r\u{1B}[K%@ %d %@ so far  %.0f/s", name, done, unit, rate))
+        }
+        if now.timeIntervalSince(lastLine) >= 10 {
+          lastLine = now
+          logger.info("\(String(format: "%@: %d %@ so far, %.0f/s", name, done, unit, rate))")
+        }
+        return
+      }
       let remaining = rate > 0 ? Double(max(total - done, 0)) / rate : 0
       if bar && now.timeIntervalSince(lastBar) >= 0.1 {
         lastBar = now

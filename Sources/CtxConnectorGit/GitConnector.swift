@@ -5,8 +5,6 @@ import Foundation
 
 /// What the git connector decided before reading any commit.
 public struct HistoryPlan: Sendable {
-  /// Commits to read and add, newest first.
-  public var newCommits: Int
   /// Indexed commits that no ref reaches any more (history was rewritten, or a ref removed).
   public var removedCommits: Int
   /// True when a ref's previous tip is no longer an ancestor of its tip (force-push, rebase).
@@ -19,11 +17,14 @@ public struct HistoryPlan: Sendable {
 }
 
 /// What the git connector reports while it crawls, in this order: the plan, the removals, the
-/// new commits in batches, and last the ref tips to remember.
+/// new commits in batches (with `counted` among them, when the walk has ended), and last the
+/// ref tips to remember.
 public enum HistoryEvent: Sendable {
   case plan(HistoryPlan)
   case removed([String])
   case commits([GitCommitRecord])
+  /// How many new commits the walk found (sent once, when it ends: commits may come before).
+  case counted(newCommits: Int)
   case issue(CrawlIssue)
   /// Everything is written: the cursors may move to these tips.
   case finished(refs: [String: String])
@@ -46,6 +47,8 @@ public struct GitConnector: Sendable {
   public var batchSize = 1000
   /// Commits read at once by one reader.
   var chunkSize = 256
+  /// Chunks the walk may run ahead of the readers.
+  var walkWindow = 32
   /// Parallel readers (one libgit2 repository handle each).
   public var workers = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
@@ -118,8 +121,9 @@ public struct GitConnector: Sendable {
     // tenth of a full-history run with one core idle); a reconciling walk must finish first,
     // to know which indexed commits are gone.
     let chunkSize = self.chunkSize
-    let (chunkStream, chunkFeed) = AsyncStream<[String]>.makeStream()
+    let (chunkStream, chunkFeed) = AsyncStream<[GitHistory.WalkedCommit]>.makeStream()
     let walkResult = WalkResult()
+    var walker: Walker?
     var removed: [String] = []
     if rewritten {
       let walk = history.walk(from: Array(Set(tips.values)))
@@ -129,16 +133,27 @@ public struct GitConnector: Sendable {
       // named as problems below).
       removed = walk.missing.isEmpty ? indexed.filter { !reachable.contains($0) }.sorted() : []
       let fresh = walk.commits.filter { !indexed.contains($0) }
-      for start in stride(from: 0, to: fresh.count, by: chunkSize) { chunkFeed.yield(Array(fresh[start..<min(start + chunkSize, fresh.count)])) }
+      for start in stride(from: 0, to: fresh.count, by: chunkSize) {
+        chunkFeed.yield(fresh[start..<min(start + chunkSize, fresh.count)].map(GitHistory.WalkedCommit.init(sha:)))
+      }
       walkResult.set(walk)
       chunkFeed.finish()
     } else {
-      let walker = Walker(history: try GitHistory(path: config.root, trustOwner: config.git.trustOwner))
-      walker.start(from: Array(Set(tips.values)), skipping: indexed, chunkSize: chunkSize, feed: chunkFeed, result: walkResult)
+      let started = Walker(history: try GitHistory(path: config.root, trustOwner: config.git.trustOwner), window: walkWindow)
+      started.start(from: Array(Set(tips.values)), skipping: indexed, chunkSize: chunkSize, feed: chunkFeed, result: walkResult)
+      walker = started
     }
+    defer { walker?.stop() }
 
     let filter = PathFilter(include: config.include.map(Glob.init), exclude: config.exclude.map(Glob.init))
     let filtersPaths = !config.include.isEmpty || !config.exclude.isEmpty
+    let repositoryRoot = String((history.workdir ?? history.gitDirectory).reversed().drop { $0 == "/" }.reversed())
+    // The plan goes out before the first commit is read, so the store writes while the walk
+    // still runs (waiting for the walk's count left the writer idle for a third of a
+    // full-history run); the count follows as `.counted` when the walk ends.
+    try await sink.accept(.plan(HistoryPlan(removedCommits: removed.count, rewritten: rewritten, notes: notes, repositoryRoot: repositoryRoot)))
+    if !removed.isEmpty { try await sink.accept(.removed(removed)) }
+
     // Commits are read in chunks by one repository handle per core (libgit2 handles are not
     // shareable), and emitted in walk order.
     // A reader's handle is opened when its first chunk arrives: ten new commits need one.
@@ -146,7 +161,7 @@ public struct GitConnector: Sendable {
     var readers = [CommitReader(history: history)]
     var inFlight: [Task<[CommitReader.Outcome], Never>] = []
     var next = 0
-    func launch(_ chunk: [String]) throws {
+    func launch(_ chunk: [GitHistory.WalkedCommit]) throws {
       if readers.count < readerCount && next >= readers.count {
         readers.append(CommitReader(history: try GitHistory(path: config.root, trustOwner: config.git.trustOwner)))
       }
@@ -156,29 +171,24 @@ public struct GitConnector: Sendable {
       inFlight.append(Task { await reader.read(chunk, countingLinesOfFirst: counted) })
       next += 1
     }
-    // While the walk runs: start reading (up to 16 chunks ahead), keep the rest for later.
-    // Nothing is emitted until the plan, which needs the walk's count.
-    var waiting: [[String]] = []
+    var chunks = chunkStream.makeAsyncIterator()
+    var walkEnded = false
     var freshCount = 0
-    for await chunk in chunkStream {
-      freshCount += chunk.count
-      if inFlight.count < 16 { try launch(chunk) } else { waiting.append(chunk) }
-    }
-    for missing in walkResult.get()?.missing ?? [] {
-      try await sink.accept(
-        .issue(CrawlIssue(kind: .unreadable, path: missing, message: "commit \(missing) is missing from the object database (corrupt or partial clone); history below it is not indexed")))
-    }
-    try await sink.accept(.plan(HistoryPlan(newCommits: freshCount, removedCommits: removed.count, rewritten: rewritten, notes: notes,
-          repositoryRoot: String((history.workdir ?? history.gitDirectory).reversed().drop { $0 == "/" }.reversed()))))
-    if !removed.isEmpty { try await sink.accept(.removed(removed)) }
-
     var batch: [GitCommitRecord] = []
-    var pending = waiting[...]
-    while !inFlight.isEmpty || !pending.isEmpty {
-      while let chunk = pending.first, inFlight.count < readerCount * 2 {
-        pending.removeFirst()
+    while true {
+      // Two chunks per reader in flight: enough to keep every reader busy, few enough that
+      // read commits do not pile up ahead of the writer.
+      while !walkEnded && inFlight.count < readerCount * 2 {
+        guard let chunk = await chunks.next() else {
+          walkEnded = true
+          try await walkEnd(walkResult.get(), newCommits: freshCount, into: sink)
+          break
+        }
+        walker?.took()
+        freshCount += chunk.count
         try launch(chunk)
       }
+      guard !inFlight.isEmpty else { break }
       for outcome in await inFlight.removeFirst().value {
         switch outcome {
         case .commit(var record):
@@ -203,6 +213,17 @@ public struct GitConnector: Sendable {
   }
 }
 
+extension GitConnector {
+  /// What the walk found once it ended: the missing commits as problems, then the count.
+  private func walkEnd(_ walk: GitHistory.Walk?, newCommits: Int, into sink: any HistorySink) async throws {
+    for missing in walk?.missing ?? [] {
+      try await sink.accept(
+        .issue(CrawlIssue(kind: .unreadable, path: missing, message: "commit \(missing) is missing from the object database (corrupt or partial clone); history below it is not indexed")))
+    }
+    try await sink.accept(.counted(newCommits: newCommits))
+  }
+}
+
 /// The walk's outcome, handed from the walking thread to the crawl (set before the chunk
 /// stream finishes, read after it).
 final class WalkResult: @unchecked Sendable {
@@ -214,28 +235,64 @@ final class WalkResult: @unchecked Sendable {
 }
 
 /// A fast-forward walk on its own thread and repository handle, feeding chunks of new commits
-/// as it reaches them.
+/// as it reaches them, at most `window` chunks ahead of the crawl: each holds its commits'
+/// messages, and a walk that ran ahead unchecked held the whole history's (40 MB on moby).
 final class Walker: @unchecked Sendable {
   private let history: GitHistory
+  private let room: DispatchSemaphore
+  private let lock = NSLock()
+  private var stopped = false
 
-  init(history: GitHistory) {
+  init(history: GitHistory, window: Int = 32) {
     self.history = history
+    room = DispatchSemaphore(value: window)
+  }
+
+  /// The crawl took a chunk: the walk may run one further ahead.
+  func took() { room.signal() }
+
+  /// The crawl is over (finished or failed): the walk stops waiting and yields nothing more.
+  func stop() {
+    lock.withLock { stopped = true }
+    room.signal()
+  }
+
+  private var isStopped: Bool { lock.withLock { stopped } }
+
+  /// Waits for room in the window, a second at a time so that a crawl gone away is noticed;
+  /// false when the crawl stopped.
+  private func waitForRoom() -> Bool {
+    while room.wait(timeout: .now() + 1) == .timedOut {
+      if isStopped { return false }
+    }
+    if isStopped {
+      room.signal()  // pass the wake-up on
+      return false
+    }
+    return true
   }
 
   func start(
-    from tips: [String], skipping indexed: Set<String>, chunkSize: Int, feed: AsyncStream<[String]>.Continuation, result: WalkResult
+    from tips: [String], skipping indexed: Set<String>, chunkSize: Int, feed: AsyncStream<[GitHistory.WalkedCommit]>.Continuation,
+    result: WalkResult
   ) {
     DispatchQueue(label: "ctx.git.walk").async {
-      var chunk: [String] = []
-      let walk = self.history.walk(from: tips, stop: { indexed.contains($0) }) { sha in
-        guard !indexed.contains(sha) else { return }
-        chunk.append(sha)
+      var chunk: [GitHistory.WalkedCommit] = []
+      var feeding = true
+      func hand(_ commits: [GitHistory.WalkedCommit]) {
+        guard feeding else { return }
+        if self.waitForRoom() { feed.yield(commits) } else { feeding = false }
+      }
+      // Once the crawl has stopped, no parent is queued: the walk ends with what it holds.
+      let walk = self.history.walkReading(from: tips, stop: { !feeding || indexed.contains($0) }) { walked in
+        guard feeding, !indexed.contains(walked.sha) else { return }
+        chunk.append(walked)
         if chunk.count == chunkSize {
-          feed.yield(chunk)
+          hand(chunk)
           chunk = []
         }
       }
-      if !chunk.isEmpty { feed.yield(chunk) }
+      if !chunk.isEmpty { hand(chunk) }
       result.set(walk)
       feed.finish()
     }
@@ -257,12 +314,14 @@ final class CommitReader: @unchecked Sendable {
     self.history = history
   }
 
-  func read(_ shas: [String], countingLinesOfFirst counted: Int) async -> [Outcome] {
+  func read(_ commits: [GitHistory.WalkedCommit], countingLinesOfFirst counted: Int) async -> [Outcome] {
     await withCheckedContinuation { continuation in
       queue.async {
         continuation.resume(
-          returning: shas.enumerated().map { index, sha in
-            do { return .commit(try self.history.commit(sha, countLines: index < counted)) } catch { return .failed(sha, error as? CtxError ?? CtxError(.gitFailed, "\(error)")) }
+          returning: commits.enumerated().map { index, walked in
+            do { return .commit(try self.history.commit(walked, countLines: index < counted)) } catch {
+              return .failed(walked.sha, error as? CtxError ?? CtxError(.gitFailed, "\(error)"))
+            }
           })
       }
     }

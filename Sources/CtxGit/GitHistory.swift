@@ -185,6 +185,22 @@ public final class GitHistory {
     public var boundaryReached: [String] = []
   }
 
+  /// A commit as a walk read it: its metadata and the trees to compare, so a reader only
+  /// compares trees and never reads the commit (or its parent) again.
+  public struct WalkedCommit: Sendable {
+    public let sha: String
+    /// The commit's metadata, changes not yet filled in; nil when the walk did not keep it.
+    var header: GitCommitRecord?
+    var tree = git_oid()
+    /// The first parent's tree, when the walk read that parent (nil: look it up).
+    var firstParentTree: git_oid?
+
+    /// A commit known by its id only: the reader reads it whole.
+    public init(sha: String) {
+      self.sha = sha
+    }
+  }
+
   /// Every commit reachable from `tips`, not descending past commits for which `stop`
   /// returns true (already indexed), newest first by committer time.
   ///
@@ -193,49 +209,74 @@ public final class GitHistory {
   /// - Parameter each: called with each commit as the walk reaches it, in walk order, so a
   ///   caller can start reading commits before the walk ends.
   public func walk(from tips: [String], stop: (String) -> Bool = { _ in false }, each: (String) -> Void = { _ in }) -> Walk {
+    walkCommits(from: tips, stop: stop, keepHeaders: false) { each($0.sha) }
+  }
+
+  /// The same walk, handing each commit over with what was read of it (metadata, trees), for
+  /// `commit(_:countLines:)` to finish without reading it again: each commit is then read
+  /// once in the whole run, where reading it in the walk and again in a reader (and its
+  /// parent a third time, for the parent's tree) cost a fifth of a full-history run.
+  public func walkReading(from tips: [String], stop: (String) -> Bool = { _ in false }, each: (WalkedCommit) -> Void) -> Walk {
+    walkCommits(from: tips, stop: stop, keepHeaders: true, each: each)
+  }
+
+  private func walkCommits(from tips: [String], stop: (String) -> Bool, keepHeaders: Bool, each: (WalkedCommit) -> Void) -> Walk {
     var result = Walk()
     var queued = Set<String>()
     var heap = CommitHeap()
-    // Each commit is read once, when queued: its time orders the heap, its parents are kept
-    // until it is popped (reading it again then cost a fifth of a full-history run).
-    var parentsOf: [String: [String]] = [:]
+    // Each commit is read once, when queued: its time orders the heap, its parents (and what
+    // a reader needs of it) are kept until it is popped.
+    var pending: [String: (parents: [String], walked: WalkedCommit)] = [:]
     func enqueue(_ sha: String) {
-      guard let (time, parents) = timeAndParents(sha) else {
+      guard let (time, parents, walked) = withCommit(sha, { commit -> (Int64, [String], WalkedCommit) in
+        var walked = WalkedCommit(sha: sha)
+        walked.tree = git_commit_tree_id(commit).pointee
+        let parents = GitHistory.parents(of: commit)
+        if keepHeaders { walked.header = GitHistory.header(of: commit, sha: sha, parents: parents) }
+        return (git_commit_time(commit), parents, walked)
+      }) else {
         result.missing.append(sha)
         return
       }
       heap.push(sha, time)
-      parentsOf[sha] = parents
+      pending[sha] = (parents, walked)
     }
     for tip in tips where !stop(tip) && queued.insert(tip).inserted { enqueue(tip) }
     while let (sha, _) = heap.pop() {
       result.commits.append(sha)
-      each(sha)
-      let parents = parentsOf.removeValue(forKey: sha) ?? []
+      guard let (parents, walked) = pending.removeValue(forKey: sha) else { continue }
       if shallowBoundary.contains(sha) {
+        each(walked)
         result.boundaryReached.append(sha)
         continue
       }
+      // Parents first, so the first parent's tree is known when the commit is handed over.
       for parent in parents where !stop(parent) && queued.insert(parent).inserted { enqueue(parent) }
+      var handed = walked
+      if let first = parents.first { handed.firstParentTree = pending[first]?.walked.tree }
+      each(handed)
     }
     return result
   }
 
   private func withCommit<T>(_ sha: String, _ body: (OpaquePointer) -> T) -> T? {
     guard var id = GitHistory.oid(sha) else { return nil }
-    var commit: OpaquePointer? = nil
-    guard git_commit_lookup(&commit, repository, &id) == 0, let commit else { return nil }
-    defer { git_commit_free(commit) }
-    return body(commit)
+    return withCommitID(&id, body)
   }
 
-  private func timeAndParents(_ sha: String) -> (Int64, [String])? {
-    withCommit(sha) { commit in
-      let parents = (0..<git_commit_parentcount(commit)).compactMap { index in
-        git_commit_parent_id(commit, index).map { ContentHash.hex($0.pointee) }
-      }
-      return (git_commit_time(commit), parents)
+  private static func parents(of commit: OpaquePointer) -> [String] {
+    (0..<git_commit_parentcount(commit)).compactMap { index in
+      git_commit_parent_id(commit, index).map { ContentHash.hex($0.pointee) }
     }
+  }
+
+  /// A commit's metadata, with no changes yet.
+  private static func header(of commit: OpaquePointer, sha: String, parents: [String]) -> GitCommitRecord {
+    let message = git_commit_message(commit).map { String(cString: $0) } ?? ""
+    let (summary, body) = GitHistory.split(message: message)
+    return GitCommitRecord(
+      sha: sha, parents: parents, author: GitHistory.signature(git_commit_author(commit)),
+      committer: GitHistory.signature(git_commit_committer(commit)), summary: summary, body: body, changes: [])
   }
 
   // MARK: Reading one commit
@@ -254,32 +295,36 @@ public final class GitHistory {
   ///     counts every changed file. A mass change touching hundreds of files costs hundreds
   ///     of diffs otherwise.
   public func commit(_ sha: String, countLines: Bool = false, linesOnlyFor paths: Set<String>? = nil) throws(CtxError) -> GitCommitRecord {
-    guard var id = GitHistory.oid(sha) else { throw CtxError(.gitFailed, "`\(sha)` is not a commit id", path: gitDirectory) }
-    var handle: OpaquePointer? = nil
-    try GitLibrary.check(git_commit_lookup(&handle, repository, &id), "cannot read commit \(sha)", path: gitDirectory)
-    guard let commit = handle else { throw CtxError(.gitFailed, "cannot read commit \(sha)", path: gitDirectory) }
-    defer { git_commit_free(commit) }
+    try commit(WalkedCommit(sha: sha), countLines: countLines, linesOnlyFor: paths)
+  }
 
-    let parents = (0..<git_commit_parentcount(commit)).compactMap { index in
-      git_commit_parent_id(commit, index).map { ContentHash.hex($0.pointee) }
+  /// The same, for a commit a walk has read (`walkReading`): only its trees are read here.
+  public func commit(_ walked: WalkedCommit, countLines: Bool = false, linesOnlyFor paths: Set<String>? = nil) throws(CtxError) -> GitCommitRecord {
+    let sha = walked.sha
+    var record: GitCommitRecord
+    var newTree = walked.tree
+    if let header = walked.header {
+      record = header
+    } else {
+      guard var id = GitHistory.oid(sha) else { throw CtxError(.gitFailed, "`\(sha)` is not a commit id", path: gitDirectory) }
+      var handle: OpaquePointer? = nil
+      try GitLibrary.check(git_commit_lookup(&handle, repository, &id), "cannot read commit \(sha)", path: gitDirectory)
+      guard let commit = handle else { throw CtxError(.gitFailed, "cannot read commit \(sha)", path: gitDirectory) }
+      defer { git_commit_free(commit) }
+      record = GitHistory.header(of: commit, sha: sha, parents: GitHistory.parents(of: commit))
+      newTree = git_commit_tree_id(commit).pointee
     }
-    let message = git_commit_message(commit).map { String(cString: $0) } ?? ""
-    let (summary, body) = GitHistory.split(message: message)
-    var record = GitCommitRecord(
-      sha: sha, parents: parents, author: GitHistory.signature(git_commit_author(commit)),
-      committer: GitHistory.signature(git_commit_committer(commit)), summary: summary, body: body, changes: [])
+    let parents = record.parents
     guard parents.count <= 1, !shallowBoundary.contains(sha) else {
       record.changesComplete = parents.count > 1
       return record
     }
-    var newTree = git_oid()
-    newTree = git_commit_tree_id(commit).pointee
     var oldTree: git_oid? = nil
-    if parents.count == 1 {
-      var parent: OpaquePointer? = nil
-      if git_commit_parent(&parent, commit, 0) == 0, let parent {
-        oldTree = git_commit_tree_id(parent).pointee
-        git_commit_free(parent)
+    if let first = parents.first {
+      if let known = walked.firstParentTree {
+        oldTree = known
+      } else if var parentID = GitHistory.oid(first), let tree = withCommitID(&parentID, { git_commit_tree_id($0).pointee }) {
+        oldTree = tree
       } else {
         record.changesComplete = false
         return record
@@ -302,6 +347,13 @@ public final class GitHistory {
       }
     }
     return record
+  }
+
+  private func withCommitID<T>(_ id: inout git_oid, _ body: (OpaquePointer) -> T) -> T? {
+    var commit: OpaquePointer? = nil
+    guard git_commit_lookup(&commit, repository, &id) == 0, let commit else { return nil }
+    defer { git_commit_free(commit) }
+    return body(commit)
   }
 
   private static func lineCount(_ repository: OpaquePointer, old: git_oid?, new: git_oid?) -> (added: Int, removed: Int)? {

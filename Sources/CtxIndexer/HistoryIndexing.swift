@@ -107,12 +107,14 @@ actor HistoryCollector: HistorySink {
   private func handle(_ event: HistoryEvent) async throws {
     switch event {
     case .plan(let plan):
-      total = plan.newCommits
-      report.listed = plan.newCommits
       report.notes += plan.notes
       counts.rewritten = plan.rewritten
       repositoryRoot = plan.repositoryRoot
-      progress?.listed(name, total: plan.newCommits, unit: "new commits")
+      progress?.counting(name, unit: "new commits")
+    case .counted(let newCommits):
+      total = newCommits
+      report.listed = newCommits
+      progress?.listed(name, total: newCommits, unit: "new commits")
     case .removed(let shas):
       try await pending?.value
       pending = nil

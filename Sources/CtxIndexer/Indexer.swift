@@ -33,8 +33,15 @@ public protocol IndexProgress: Sendable {
   func sourceStarted(_ name: String)
   /// The crawl knows how many items it will look at; `unit` names them ("files", "commits").
   func listed(_ name: String, total: Int, unit: String)
+  /// The crawl reads items before it knows how many there are (`advanced` then gets total 0
+  /// until `listed`): a git walk that is still running.
+  func counting(_ name: String, unit: String)
   func advanced(_ name: String, done: Int, total: Int)
   func sourceFinished(_ report: SourceReport)
+}
+
+extension IndexProgress {
+  public func counting(_ name: String, unit: String) {}
 }
 
 /// Drives connectors into the store: one source after another, files in batches.

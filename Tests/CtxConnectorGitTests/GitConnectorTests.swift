@@ -1,6 +1,7 @@
 @testable import CtxConnectorGit
 import CtxConnectors
 import CtxCore
+import CtxGit
 import CtxTestSupport
 import Foundation
 import Testing
@@ -25,6 +26,10 @@ final class CollectingHistorySink: HistorySink, @unchecked Sendable {
   }
   var plan: HistoryPlan? {
     lock.withLock { events.compactMap { if case .plan(let plan) = $0 { plan } else { nil } }.first }
+  }
+  /// The walk's count of new commits (`.counted`).
+  var newCommits: Int? {
+    lock.withLock { events.compactMap { if case .counted(let count) = $0 { count } else { nil } }.first }
   }
   var refs: [String: String]? {
     lock.withLock { events.compactMap { if case .finished(let refs) = $0 { refs } else { nil } }.first }
@@ -132,7 +137,7 @@ func sampleRepository(_ scratch: ScratchDirectory) throws -> GitRepoFixture {
 
     // Nothing new: nothing read.
     let third = try await crawl(gitSource(repo.path), refs: try #require(second.refs), indexed: indexed.union(second.commits.map(\.sha)))
-    #expect(third.commits.isEmpty && third.plan?.newCommits == 0)
+    #expect(third.commits.isEmpty && third.newCommits == 0)
   }
 
   /// The walk hands chunks to the readers while it runs: with tiny chunks, more of them than
@@ -147,13 +152,17 @@ func sampleRepository(_ scratch: ScratchDirectory) throws -> GitRepoFixture {
     var connector = GitConnector(config: gitSource(repo.path))
     connector.chunkSize = 2
     connector.batchSize = 5
+    connector.walkWindow = 1
     let sink = CollectingHistorySink()
     try await connector.crawl(indexedRefs: [:], indexed: [], into: sink)
     #expect(sink.commits.map(\.summary) == (0..<45).reversed().map { "Commit \($0)" })
-    #expect(sink.plan?.newCommits == 45)
+    #expect(sink.newCommits == 45)
     let firstCommits = try #require(sink.events.firstIndex { if case .commits = $0 { true } else { false } })
     let planIndex = try #require(sink.events.firstIndex { if case .plan = $0 { true } else { false } })
     #expect(planIndex < firstCommits)
+    // Commits are handed on while the walk still runs: the count comes after the first ones.
+    let countedIndex = try #require(sink.events.firstIndex { if case .counted = $0 { true } else { false } })
+    #expect(firstCommits < countedIndex)
 
     // The next run stops at what is indexed, through the same path.
     for index in 45..<48 {
@@ -163,7 +172,29 @@ func sampleRepository(_ scratch: ScratchDirectory) throws -> GitRepoFixture {
     let next = CollectingHistorySink()
     try await connector.crawl(indexedRefs: try #require(sink.refs), indexed: Set(sink.commits.map(\.sha)), into: next)
     #expect(next.commits.map(\.summary) == ["Commit 47", "Commit 46", "Commit 45"])
-    #expect(next.plan?.newCommits == 3)
+    #expect(next.newCommits == 3)
+  }
+
+  /// A walk never runs more than its window ahead, and a crawl that stops (its writer failed)
+  /// ends the walk: nothing waits on a reader that is gone.
+  @Test(.timeLimit(.minutes(1))) func aStoppedWalkEndsWithoutItsReader() async throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    for index in 0..<30 {
+      try scratch.write(["file.txt": "version \(index)\n"], under: "repo")
+      try repo.commitAll("Commit \(index)", date: String(format: "2024-01-01T10:%02d:00Z", index))
+    }
+    let walker = Walker(history: try GitHistory(path: repo.path), window: 1)
+    let (stream, feed) = AsyncStream<[GitHistory.WalkedCommit]>.makeStream()
+    let result = WalkResult()
+    walker.start(from: [try repo.sha("HEAD")], skipping: [], chunkSize: 2, feed: feed, result: result)
+    var chunks = stream.makeAsyncIterator()
+    #expect(await chunks.next()?.map(\.sha) == [try repo.sha("HEAD"), try repo.sha("HEAD~1")])
+    walker.stop()
+    var after = 0
+    while let chunk = await chunks.next() { after += chunk.count }
+    #expect(after == 0)  // the window was full: nothing more was handed over
+    #expect(result.get() != nil)
   }
 
   @Test func rewrittenHistoryIsReconciled() async throws {

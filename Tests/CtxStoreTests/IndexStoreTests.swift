@@ -96,3 +96,70 @@ import Testing
     }
   }
 }
+
+/// A first run keeps each path's signal in memory as it writes; later runs recompute touched
+/// paths from the change rows. Both must give the same rows.
+@Suite struct HistorySignalTests {
+  func commit(_ sha: String, time: Int64, _ paths: [String]) -> HistoryWriter.Prepared {
+    let person = GitSignature(name: "Ada", email: "ada@example.com", time: time, offsetMinutes: 0)
+    return HistoryWriter.prepare(
+      GitCommitRecord(
+        sha: sha, parents: [], author: person, committer: person, summary: "change \(sha)", body: "",
+        changes: paths.map { GitFileChange(path: $0, status: .modified) }))
+  }
+
+  /// What the recomputing query gives for every path of the source: path, last sha, time, count.
+  func recomputed(_ path: String, sourceID: Int64) throws -> [[String]] {
+    try DatabaseQueue(path: path).read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT p.path, g.sha, max(g.commit_time), count(*) FROM git_change c JOIN git_commit g ON g.id = c.commit_id
+          JOIN git_path p ON p.id = c.path_id WHERE g.source_id = ? GROUP BY c.path_id ORDER BY p.path
+          """, arguments: [sourceID]
+      ).map { row in [row[0], row[1], String(row[2] as Int64), String(row[3] as Int64)] }
+    }
+  }
+
+  func stored(_ path: String, sourceID: Int64) throws -> [[String]] {
+    try DatabaseQueue(path: path).read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT p.path, g.sha, f.last_time, f.changes FROM file_signal f JOIN git_path p ON p.id = f.path_id
+          JOIN git_commit g ON g.id = f.last_commit_id WHERE f.source_id = ? ORDER BY p.path
+          """, arguments: [sourceID]
+      ).map { row in [row[0], row[1], String(row[2] as Int64), String(row[3] as Int64)] }
+    }
+  }
+
+  @Test func signalsKeptWhileWritingEqualTheRecomputedOnes() async throws {
+    let scratch = ScratchDirectory()
+    let path = scratch.path + "/index/ctx.sqlite"
+    let store = try IndexStore(path: path, mode: .readWrite)
+    let source = try await store.ensureSource(name: "history", kind: "git", root: scratch.path)
+
+    // First run: an empty source. Two commits at the same time touch `a` (the first written
+    // is the one recorded), and a commit with an older time comes last (clock skew).
+    try await store.beginSource()
+    let first = try HistoryWriter(store: store, sourceID: source)
+    try await first.add([commit("c1", time: 100, ["a", "b"]), commit("c2", time: 200, ["a"])])
+    try await first.add([commit("c3", time: 200, ["a", "c"]), commit("c4", time: 50, ["b", "c", "d"])])
+    try await first.finish(refs: ["HEAD": "c1"])
+    try await store.commitSource()
+    let kept = try stored(path, sourceID: source)
+    #expect(kept.count == 4)
+    #expect(kept.first == ["a", "c2", "200", "3"])
+    #expect(kept == (try recomputed(path, sourceID: source)))
+
+    // A later run recomputes what it touched from the rows.
+    try await store.beginSource()
+    let second = try HistoryWriter(store: store, sourceID: source)
+    try await second.add([commit("c5", time: 300, ["b"])])
+    try await second.finish(refs: ["HEAD": "c5"])
+    try await store.commitSource()
+    let after = try stored(path, sourceID: source)
+    #expect(after.first { $0[0] == "b" } == ["b", "c5", "300", "3"])
+    #expect(after == (try recomputed(path, sourceID: source)))
+  }
+}
