@@ -71,6 +71,10 @@ public struct GitConnector: Sendable {
   }
 
   public func crawl(indexedRefs: [String: String], indexed: Set<String>, into sink: any HistorySink) async throws {
+    try await GitLibrary.historyPass { try await crawlHistory(indexedRefs: indexedRefs, indexed: indexed, into: sink) }
+  }
+
+  private func crawlHistory(indexedRefs: [String: String], indexed: Set<String>, into sink: any HistorySink) async throws {
     let history = try GitHistory(path: config.root, trustOwner: config.git.trustOwner)
     var notes: [String] = []
     var tips: [String: String] = [:]
