@@ -47,6 +47,10 @@ public struct GitConnector: Sendable {
   public var batchSize = 1000
   /// Commits read at once by one reader.
   var chunkSize = 256
+  /// Commits per chunk among the newest, whose lines are counted (`line_counts`): counting
+  /// reads every changed blob, and one reader counting 200 commits alone held up everything
+  /// written after them (commits are written in walk order) for a tenth of a full moby run.
+  var lineCountedChunkSize = 16
   /// Chunks the walk may run ahead of the readers.
   var walkWindow = 32
   /// Parallel readers (one libgit2 repository handle each).
@@ -124,7 +128,7 @@ public struct GitConnector: Sendable {
     // repository handle while the readers start on its first chunks (the walk alone was a
     // tenth of a full-history run with one core idle); a reconciling walk must finish first,
     // to know which indexed commits are gone.
-    let chunkSize = self.chunkSize
+    let chunking = Chunking(size: chunkSize, smallSize: lineCountedChunkSize, smallUntil: config.git.lineCountsPerRun)
     let (chunkStream, chunkFeed) = AsyncStream<[GitHistory.WalkedCommit]>.makeStream()
     let walkResult = WalkResult()
     var walker: Walker?
@@ -137,14 +141,17 @@ public struct GitConnector: Sendable {
       // named as problems below).
       removed = walk.missing.isEmpty ? indexed.filter { !reachable.contains($0) }.sorted() : []
       let fresh = walk.commits.filter { !indexed.contains($0) }
-      for start in stride(from: 0, to: fresh.count, by: chunkSize) {
-        chunkFeed.yield(fresh[start..<min(start + chunkSize, fresh.count)].map(GitHistory.WalkedCommit.init(sha:)))
+      var start = 0
+      while start < fresh.count {
+        let end = min(start + chunking.size(after: start), fresh.count)
+        chunkFeed.yield(fresh[start..<end].map(GitHistory.WalkedCommit.init(sha:)))
+        start = end
       }
       walkResult.set(walk)
       chunkFeed.finish()
     } else {
       let started = Walker(history: try GitHistory(path: config.root, trustOwner: config.git.trustOwner), window: walkWindow)
-      started.start(from: Array(Set(tips.values)), skipping: indexed, chunkSize: chunkSize, feed: chunkFeed, result: walkResult)
+      started.start(from: Array(Set(tips.values)), skipping: indexed, chunking: chunking, feed: chunkFeed, result: walkResult)
       walker = started
     }
     defer { walker?.stop() }
@@ -165,13 +172,15 @@ public struct GitConnector: Sendable {
     var readers = [CommitReader(history: history)]
     var inFlight: [Task<[CommitReader.Outcome], Never>] = []
     var next = 0
+    var launched = 0
     func launch(_ chunk: [GitHistory.WalkedCommit]) throws {
       if readers.count < readerCount && next >= readers.count {
         readers.append(CommitReader(history: try GitHistory(path: config.root, trustOwner: config.git.trustOwner)))
       }
       let reader = readers[next % readers.count]
       // Line counts for the newest commits only: they read every changed blob.
-      let counted = max(0, min(chunk.count, config.git.lineCountsPerRun - next * chunkSize))
+      let counted = max(0, min(chunk.count, config.git.lineCountsPerRun - launched))
+      launched += chunk.count
       inFlight.append(Task { await reader.read(chunk, countingLinesOfFirst: counted) })
       next += 1
     }
@@ -228,6 +237,19 @@ extension GitConnector {
   }
 }
 
+/// How many commits go in each chunk: small ones among the newest (whose lines are counted,
+/// the slow part), so that several readers share them; the rest in full-size chunks.
+struct Chunking: Sendable {
+  let size: Int
+  let smallSize: Int
+  let smallUntil: Int
+
+  /// The size of the chunk that starts after `offset` commits.
+  func size(after offset: Int) -> Int {
+    offset < smallUntil ? max(1, min(smallSize, size)) : max(1, size)
+  }
+}
+
 /// The walk's outcome, handed from the walking thread to the crawl (set before the chunk
 /// stream finishes, read after it).
 final class WalkResult: @unchecked Sendable {
@@ -277,21 +299,23 @@ final class Walker: @unchecked Sendable {
   }
 
   func start(
-    from tips: [String], skipping indexed: Set<String>, chunkSize: Int, feed: AsyncStream<[GitHistory.WalkedCommit]>.Continuation,
+    from tips: [String], skipping indexed: Set<String>, chunking: Chunking, feed: AsyncStream<[GitHistory.WalkedCommit]>.Continuation,
     result: WalkResult
   ) {
     DispatchQueue(label: "ctx.git.walk").async {
       var chunk: [GitHistory.WalkedCommit] = []
+      var handed = 0
       var feeding = true
       func hand(_ commits: [GitHistory.WalkedCommit]) {
         guard feeding else { return }
+        handed += commits.count
         if self.waitForRoom() { feed.yield(commits) } else { feeding = false }
       }
       // Once the crawl has stopped, no parent is queued: the walk ends with what it holds.
       let walk = self.history.walkReading(from: tips, stop: { !feeding || indexed.contains($0) }) { walked in
         guard feeding, !indexed.contains(walked.sha) else { return }
         chunk.append(walked)
-        if chunk.count == chunkSize {
+        if chunk.count == chunking.size(after: handed) {
           hand(chunk)
           chunk = []
         }

@@ -90,6 +90,31 @@ func sampleRepository(_ scratch: ScratchDirectory) throws -> GitRepoFixture {
     #expect(newestOnly[0].changes.allSatisfy { $0.added != nil } && newestOnly[1].changes.allSatisfy { $0.added == nil })
   }
 
+  /// The newest commits, whose lines are counted, go in small chunks (several readers share
+  /// the counting); exactly `line_counts` of them are counted, across chunk boundaries.
+  @Test func theNewestCommitsAreCountedInSmallChunks() async throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    for index in 0..<12 {
+      try scratch.write(["file.txt": String(repeating: "line \(index)\n", count: index + 1)], under: "repo")
+      try repo.commitAll("Commit \(index)", date: String(format: "2024-01-01T10:%02d:00Z", index))
+    }
+    var config = gitSource(repo.path)
+    config.git.lineCountsPerRun = 5
+    var connector = GitConnector(config: config)
+    connector.chunkSize = 4
+    connector.lineCountedChunkSize = 2
+    let sink = CollectingHistorySink()
+    try await connector.crawl(indexedRefs: [:], indexed: [], into: sink)
+    let commits = sink.commits
+    #expect(commits.map(\.summary) == (0..<12).reversed().map { "Commit \($0)" })
+    #expect(commits.prefix(5).allSatisfy { $0.changes.allSatisfy { $0.added != nil } })
+    #expect(commits.dropFirst(5).allSatisfy { $0.changes.allSatisfy { $0.added == nil } })
+    #expect(commits.first?.changes.first.map { [$0.added, $0.removed] } == [12, 11])
+    #expect(Chunking(size: 4, smallSize: 2, smallUntil: 5).size(after: 4) == 2)
+    #expect(Chunking(size: 4, smallSize: 2, smallUntil: 5).size(after: 6) == 4)
+  }
+
   @Test func aRenameWithEditsIsARename() async throws {
     let scratch = ScratchDirectory()
     let repo = try GitRepoFixture(at: scratch.path + "/repo")
@@ -187,7 +212,7 @@ func sampleRepository(_ scratch: ScratchDirectory) throws -> GitRepoFixture {
     let walker = Walker(history: try GitHistory(path: repo.path), window: 1)
     let (stream, feed) = AsyncStream<[GitHistory.WalkedCommit]>.makeStream()
     let result = WalkResult()
-    walker.start(from: [try repo.sha("HEAD")], skipping: [], chunkSize: 2, feed: feed, result: result)
+    walker.start(from: [try repo.sha("HEAD")], skipping: [], chunking: Chunking(size: 2, smallSize: 2, smallUntil: 0), feed: feed, result: result)
     var chunks = stream.makeAsyncIterator()
     #expect(await chunks.next()?.map(\.sha) == [try repo.sha("HEAD"), try repo.sha("HEAD~1")])
     walker.stop()
