@@ -519,9 +519,9 @@ extension GitLibrary {
 
   /// Runs a pass over a history (a crawl) with libgit2's object cache off. Such a pass reads
   /// each object once or twice, in order, from several threads: the cache's lock, its map and
-  /// its evictions cost more than its hits (moby: 8-10% of a full run's CPU). The cache is
-  /// process-wide, so it comes back when the last pass ends: line tracing (`GitLineHistory`)
-  /// looks the same subtrees up again and again and wants it.
+  /// its evictions cost more than its hits (moby: 6-10% of a full run's CPU, measured in
+  /// alternating runs). The cache is process-wide, so it comes back when the last pass ends:
+  /// line tracing (`GitLineHistory`) looks the same subtrees up again and again and wants it.
   public static func historyPass<T>(_ body: () async throws -> T) async rethrows -> T {
     ensureInitialized()
     passes.change(by: 1)
