@@ -39,10 +39,10 @@ public final class CtagsSession: @unchecked Sendable {
   /// Where the search for the next newline resumes (bytes before it hold none).
   private var scanFrom = 0
 
-  /// Options after `--_interactive`: JSON, no search patterns (large and unused), line, end line,
-  /// kind names, signatures and scopes.
+  /// Options after `--_interactive`: JSON, no search patterns or type references (large and
+  /// unused), line, end line, kind names, signatures and scopes.
   static let arguments = [
-    "--_interactive=sandbox", "--output-format=json", "--fields=-P+neKS", "--extras=-F",
+    "--_interactive=sandbox", "--output-format=json", "--fields=-Pt+neKS", "--extras=-F",
     "--languages=-JSON",
   ]
 
@@ -158,35 +158,35 @@ public final class CtagsSession: @unchecked Sendable {
         stop()
         throw CtxError(.connectorFailed, "ctags exited while reading this file; it restarts for the next one", path: path)
       }
-      guard let object = FlatJSON.parseObject(line) else {
+      guard let reply = CtagsReply(line) else {
         stop()
         throw CtxError(.connectorFailed, "ctags answered a line that is not JSON; it restarts for the next file", path: path)
       }
-      switch object["_type"]?.string {
-      case "tag":
+      switch reply.type {
+      case .tag:
         // A tag for another name means the replies are out of step: never attribute it here.
-        if let tagPath = object["path"]?.string, tagPath != name {
+        if let tagPath = reply.path, !tagPath.isString(name.utf8) {
           stop()
           throw CtxError(.connectorFailed, "ctags answered for another file; it restarts for the next one", path: path)
         }
-        guard let name = object["name"]?.string, let lineNumber = object["line"]?.int else { continue }
+        guard let tagName = reply.name, let lineNumber = reply.line else { continue }
         symbols.append(
           Symbol(
-            name: name, kind: object["kind"]?.string ?? "unknown", line: lineNumber, endLine: object["end"]?.int,
-            scope: object["scope"]?.string, signature: object["signature"]?.string))
-      case "completed":
+            name: tagName, kind: reply.kind ?? "unknown", line: lineNumber, endLine: reply.end, scope: reply.scope,
+            signature: reply.signature))
+      case .completed:
         guard pending.isEmpty else {
           stop()
           throw CtxError(.connectorFailed, "ctags finished before reading the whole file; it restarts for the next one", path: path)
         }
         return symbols
-      case "error":
+      case .error:
         // Warnings (`ignoring null tag ...`) belong to this reply, which goes on.
-        if object["warning"] == .bool(true) { continue }
+        if reply.warning { continue }
         stop()
-        let message = object["message"]?.string ?? "unknown error"
+        let message = reply.message ?? "unknown error"
         throw CtxError(.connectorFailed, "ctags: \(message)", path: path)
-      default:
+      case .other:
         continue
       }
     }

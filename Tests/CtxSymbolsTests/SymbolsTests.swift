@@ -175,4 +175,19 @@ import Testing
     #expect(object["end"]?.int == -1)
     #expect(FlatJSON.parseObject(Array("not json".utf8)[...]) == nil)
   }
+
+  @Test func readsTheFieldsOfATagReply() throws {
+    let line = #"{"_type": "tag", "name": "q\"x", "path": "a\u00e9.go", "line": 7, "typeref": "typename:int", "kind": "func", "end": 9, "scope": "S", "scopeKind": "struct", "signature": "(a, b)"}"#
+    let reply = try #require(CtagsReply(Array(line.utf8)[...]))
+    #expect(reply.type == .tag)
+    #expect(reply.name == "q\"x")
+    #expect(reply.path?.isString("aé.go".utf8) == true)
+    #expect(reply.path?.isString("a.go".utf8) == false)
+    #expect(reply.line == 7 && reply.end == 9)
+    #expect(reply.kind == "func" && reply.scope == "S" && reply.signature == "(a, b)")
+    let warning = try #require(CtagsReply(Array(#"{"_type": "error", "message": "ignoring null tag", "warning": true}"#.utf8)[...]))
+    #expect(warning.type == .error && warning.warning && warning.message == "ignoring null tag")
+    #expect(try #require(CtagsReply(Array(#"{"_type": "completed", "command": "generate-tags"}"#.utf8)[...])).type == .completed)
+    #expect(CtagsReply(Array(#"{"_type": "tag", "name": {"nested": 1}}"#.utf8)[...]) == nil)
+  }
 }
