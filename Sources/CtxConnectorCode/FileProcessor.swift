@@ -96,17 +96,19 @@ struct FileProcessor: Sendable {
     if let known, known.contentHash == hash { return [.restamped(path: path, stamp: readStamp)] }
 
     var events: [CrawlEvent] = []
-    if String(validating: bytes, as: UTF8.self) == nil {
-      bytes = Array(String(decoding: bytes, as: UTF8.self).utf8)
+    let text: String
+    if let valid = String(validating: bytes, as: UTF8.self) {
+      text = valid
+    } else {
+      text = String(decoding: bytes, as: UTF8.self)
+      bytes = Array(text.utf8)
       events.append(.issue(CrawlIssue(kind: .invalidUTF8, path: path, message: "not valid UTF-8; indexed with the bad bytes replaced by U+FFFD")))
     }
     var redactions: [String: Int] = [:]
-    if let text = String(validating: bytes, as: UTF8.self) {
-      let redacted = redactor.redact(text)
-      if redacted.didRedact {
-        bytes = Array(redacted.text.utf8)
-        redactions = redacted.counts
-      }
+    let redacted = redactor.redact(text)
+    if redacted.didRedact {
+      bytes = Array(redacted.text.utf8)
+      redactions = redacted.counts
     }
     let lines = TextLines(bytes)
     if bytes.count >= FileProcessor.minifiedMinimumSize {

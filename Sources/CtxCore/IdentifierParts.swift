@@ -78,7 +78,7 @@ public enum IdentifierParts {
   public static func expansion(of text: String, limit: Int = 4096) -> String {
     var text = text
     return text.withUTF8 { bytes -> String in
-      var seen = Set<ArraySlice<UInt8>>()
+      var written = WrittenWords()
       var output: [UInt8] = []
       var partsBuffer: [UInt8] = []
       var index = 0
@@ -103,9 +103,13 @@ public enum IdentifierParts {
         var partStart = 0
         func emitPart() {
           let part = partsBuffer[partStart...]
-          if part.count > 1 && seen.insert(part).inserted && output.count < limit {
-            if !output.isEmpty { output.append(0x20) }
-            output.append(contentsOf: part)
+          if part.count > 1 && output.count < limit {
+            let hash = WrittenWords.hash(part)
+            if !written.contains(part, hash: hash, in: output) {
+              if !output.isEmpty { output.append(0x20) }
+              written.remember(start: output.count, count: part.count, hash: hash)
+              output.append(contentsOf: part)
+            }
           }
           partStart = partsBuffer.count
         }
@@ -131,6 +135,51 @@ public enum IdentifierParts {
         if output.count >= limit { break }
       }
       return String(decoding: output, as: UTF8.self)
+    }
+  }
+
+  /// The words already in an expansion's output, found by hash: an open-addressing table of
+  /// their places in the output. Swift's `Set` of byte slices (a seeded SipHash and a copy per
+  /// insert) cost more than the splitting itself on a full index.
+  struct WrittenWords {
+    private var slots = [Int32](repeating: -1, count: 64)
+    private var words: [(start: Int, count: Int, hash: UInt32)] = []
+
+    /// FNV-1a: the words are short, and a collision only costs a byte comparison.
+    @inline(__always) static func hash(_ word: ArraySlice<UInt8>) -> UInt32 {
+      var hash: UInt32 = 2_166_136_261
+      for byte in word { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+      return hash
+    }
+
+    func contains(_ word: ArraySlice<UInt8>, hash: UInt32, in output: [UInt8]) -> Bool {
+      let mask = slots.count - 1
+      var slot = Int(hash) & mask
+      while slots[slot] >= 0 {
+        let known = words[Int(slots[slot])]
+        if known.hash == hash && known.count == word.count && output[known.start..<known.start + known.count].elementsEqual(word) {
+          return true
+        }
+        slot = (slot + 1) & mask
+      }
+      return false
+    }
+
+    mutating func remember(start: Int, count: Int, hash: UInt32) {
+      words.append((start, count, hash))
+      if words.count * 2 > slots.count {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        for index in words.indices { place(Int32(index)) }
+      } else {
+        place(Int32(words.count - 1))
+      }
+    }
+
+    private mutating func place(_ index: Int32) {
+      let mask = slots.count - 1
+      var slot = Int(words[Int(index)].hash) & mask
+      while slots[slot] >= 0 { slot = (slot + 1) & mask }
+      slots[slot] = index
     }
   }
 

@@ -76,4 +76,24 @@ import Testing
   func expandsOnlyCamelCase(text: String, expected: String) {
     #expect(IdentifierParts.expansion(of: text) == expected)
   }
+
+  /// Hundreds of distinct words (the table of words already written grows several times),
+  /// each repeated: every word once, in first-seen order, and the limit still holds.
+  @Test func listsManyWordsOnceInOrder() {
+    func word(_ number: Int) -> String {
+      var letters = ""
+      var rest = number
+      repeat {
+        letters.append(Character(Unicode.Scalar(UInt8(97 + rest % 26))))
+        rest /= 26
+      } while rest > 0
+      return "k" + letters
+    }
+    let identifiers = (0..<300).map { "get" + word($0).prefix(1).uppercased() + word($0).dropFirst() + "Value" }
+    let text = (identifiers + identifiers.reversed()).joined(separator: " ")
+    let expected = (["get", word(0), "value"] + (1..<300).map(word)).joined(separator: " ")
+    #expect(IdentifierParts.expansion(of: text) == expected)
+    let limited = IdentifierParts.expansion(of: text, limit: 100)
+    #expect(limited.utf8.count < 100 + 8 && expected.hasPrefix(limited))
+  }
 }
