@@ -221,7 +221,8 @@ public struct Indexer: Sendable {
       // A vanished folder fails the source; nothing of its index is touched.
       if let missing = source.missingFolderError { throw missing }
       let sourceID = try await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: source.root)
-      if options.full { try await store.clearSource(sourceID) }
+      // A code source clears while its work tree is listed (`crawlCode`).
+      if options.full && source.kind != .code { try await store.clearSource(sourceID) }
       switch source.kind {
       case .code:
         report = try await crawlCode(source, sourceID: sourceID, store: store, report: report, progress: progress)
@@ -290,6 +291,8 @@ extension Indexer {
     // Read before anything is written in this source's transaction (reads see committed data),
     // while the work tree is listed: on a no-change run both are most of the time.
     let full = options.full
+    // `--full` clears the source on the writer while this task lists the work tree.
+    async let cleared: Void = full ? store.clearSource(sourceID) : ()
     async let loadedKnown = Indexer.knownFiles(store: store, sourceID: sourceID, full: full)
     var connector = CodeConnector(config: source, options: options.code)
     connector.listingCachePath = Indexer.listingCachePath(workspace: workspace, source: source.name)
@@ -297,6 +300,7 @@ extension Indexer {
     // A `revision:` source lists its commit's tree inside `crawl`.
     let listing = source.code.revision == nil ? Result { try connector.listFiles(cached: true) } : nil
     let known = try await loadedKnown
+    try await cleared
     let skipped = options.full ? [:] : try store.skippedFiles(sourceID: sourceID)
     let sink = IndexingSink(
       store: store, sourceID: sourceID, known: known, batchSize: options.batchSize, name: source.name, progress: progress,
