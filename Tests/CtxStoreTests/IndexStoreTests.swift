@@ -1,5 +1,5 @@
 import CtxCore
-import CtxStore
+@testable import CtxStore
 import CtxTestSupport
 import Foundation
 import GRDB
@@ -37,6 +37,43 @@ import Testing
     return try queue.read { db in
       try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('symbol', 'chunk') AND sql IS NOT NULL ORDER BY name")
     }
+  }
+
+  /// A write that fails leaves nothing of itself: on its own it is its own transaction; inside
+  /// a source's transaction (no savepoint there) the source's rollback takes it back with the
+  /// rest of the source.
+  @Test func aFailedWriteLeavesNothingOfItself() async throws {
+    struct Failure: Error {}
+    let scratch = ScratchDirectory()
+    let path = scratch.path + "/index/ctx.sqlite"
+    let store = try IndexStore(path: path, mode: .readWrite)
+    let source = try await store.ensureSource(name: "code", kind: "code", root: scratch.path)
+    let insertSkipped = "INSERT INTO skipped_file (source_id, path, size, mtime_ns, reason) VALUES (?, 'big.bin', 1, 1, 'binary')"
+    func counts() throws -> [Int] {
+      try store.read { db in
+        try ["file", "chunk", "symbol", "skipped_file"].map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)") ?? -1 }
+      }
+    }
+
+    await #expect(throws: (any Error).self) {
+      try await store.write { db in
+        try db.execute(sql: insertSkipped, arguments: [source])
+        throw Failure()
+      }
+    }
+    #expect(try counts() == [0, 0, 0, 0])
+
+    try await store.beginSource()
+    try await store.apply([.upsert(sampleFile("a.c", "int validateSession() { return 1; }"), chunkParts: ["validate session"])], sourceID: source)
+    await #expect(throws: (any Error).self) {
+      try await store.write { db in
+        try db.execute(sql: insertSkipped, arguments: [source])
+        throw Failure()
+      }
+    }
+    await store.rollbackSource()
+    #expect(try counts() == [0, 0, 0, 0])
+    #expect(try store.integrityProblems().isEmpty)
   }
 
   /// A first run builds the code indexes once at the end; a run that fails after dropping them
