@@ -106,9 +106,9 @@ def main():
     }
     print(f"repository      {results['repo']}: {commits} commits")
     print(f"full history    ctx {full_wall:.2f} s  vs  git log --name-status --no-renames {git_median:.2f} s"
-          f"  -> {results['full_ratio']:.2f}x (target <= 3x)")
+          f"  -> {results['full_ratio']:.2f}x (target <= 1.5x)")
     print(f"new commits     {new_count} new commits: {inc_cpu:.2f} s process time ({inc_wall:.2f} s wall) (target < 1 s for 10)")
-    print(f"peak memory     {results['peak_rss_mib']:.0f} MiB during the full run (target <= 512 MiB)")
+    print(f"peak memory     {results['peak_rss_mib']:.0f} MiB during the full run (target <= 256 MiB)")
     print(f"index size      {results['index_bytes'] / 1e6:.1f} MB; ctx exit status {status}")
     with open(os.path.join(work, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
