@@ -454,6 +454,17 @@ extension GitWorkTree {
       unreadIgnoreFiles.append(workdir + String(decoding: joined(candidate.path, ignoreFileName), as: UTF8.self))
       return true
     }
+    // libgit2 also goes down into every untracked folder it does not ignore and reads each
+    // `.gitignore` there: one deep inside a new folder would stop it as well. A folder with one
+    // below is handed over in pieces, around the folders it governs.
+    var splitFolders: [[UInt8]] = []
+    if candidates.contains(where: \.isFolder) {
+      candidates = candidates.flatMap { candidate -> [(path: [UInt8], isFolder: Bool)] in
+        guard candidate.isFolder else { return [candidate] }
+        let pieces = safePieces(of: candidate.path, base: base, unread: &unreadIgnoreFiles, split: &splitFolders)
+        return pieces ?? [candidate]
+      }
+    }
 
     // libgit2 decides which candidates are untracked and not ignored (its walk, limited to them).
     var found: [[UInt8]: [ListingCache.Untracked]] = [:]
@@ -469,8 +480,10 @@ extension GitWorkTree {
     }
     // New untracked folders that are not ignored are recorded too (and read again next time:
     // they were recorded after libgit2 looked into them).
-    var newFolders = candidates.filter { $0.isFolder && !ignoredFolders.contains($0.path) }.map(\.path)
+    var newFolders = candidates.filter { $0.isFolder && !ignoredFolders.contains($0.path) }.map(\.path) + splitFolders
+    var recordedNew = Set<[UInt8]>()  // a split folder is also a subfolder of the one it is in
     while let path = newFolders.popLast() {
+      if !recordedNew.insert(path).inserted { continue }
       if withCPath(base, path, Array("/.git".utf8), { access($0, F_OK) == 0 }) { continue }  // a repository of its own
       guard let stat = withCPath(base, path, [], folderStat) else { continue }
       let entries = withCPath(base, path, [], readFolder)
@@ -614,6 +627,54 @@ extension GitWorkTree {
   /// libgit2's status walk over exactly `paths` (untracked candidates): `report(path, isNew,
   /// isSymlink)` for each untracked, not ignored file (`isNew`) and each ignored entry (folders
   /// end with `/`).
+  /// The pieces an untracked `folder` is handed to libgit2 in when some folder below it that
+  /// libgit2 would go into has an ignore file that is not a regular file (nil when there is
+  /// none: the folder goes whole). The pieces are its files and the pieces of its subfolders;
+  /// a folder governed by such a file is left out and its ignore file added to `unread`;
+  /// ignored folders and nested repositories go whole (libgit2 does not go into them); the
+  /// folders cut into pieces are added to `split`. Each subfolder's own ignore file is checked
+  /// before libgit2 is asked whether the subfolder is ignored.
+  private func safePieces(of folder: [UInt8], base: [UInt8], unread: inout [String], split: inout [[UInt8]])
+    -> [(path: [UInt8], isFolder: Bool)]?
+  {
+    guard let entries = withCPath(base, folder, [], readFolder) else { return nil }  // unreadable: libgit2 cannot go in either
+    var pieces: [(path: [UInt8], isFolder: Bool)] = []
+    var whole = true
+    for entry in entries where !isDotGit(entry.name) {
+      let child = joined(folder, entry.name)
+      guard entry.isFolder else {
+        pieces.append((child, false))
+        continue
+      }
+      if withCPath(base, child, Array("/.gitignore".utf8), isUnsafeIgnoreFile) {
+        unread.append(workdir + String(decoding: joined(child, ignoreFileName), as: UTF8.self))
+        whole = false
+        continue
+      }
+      if withCPath(base, child, Array("/.git".utf8), { access($0, F_OK) == 0 }) || isIgnored(child) {
+        pieces.append((child, true))
+        continue
+      }
+      if let inner = safePieces(of: child, base: base, unread: &unread, split: &split) {
+        pieces += inner
+        whole = false
+      } else {
+        pieces.append((child, true))
+      }
+    }
+    if whole { return nil }
+    split.append(folder)
+    return pieces
+  }
+
+  /// Whether git's ignore rules exclude `path` (relative to the work tree); false when libgit2
+  /// cannot tell, so the path is handed over and libgit2 decides.
+  private func isIgnored(_ path: [UInt8]) -> Bool {
+    var ignored: Int32 = 0
+    let code = withCPath([], path) { git_ignore_path_is_ignored(&ignored, repository, $0) }
+    return code == 0 && ignored == 1
+  }
+
   private func statusOf(_ paths: [[UInt8]], _ report: ([UInt8], Bool, Bool) -> Void) throws(CtxError) {
     var options = git_status_options()
     git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION))

@@ -54,9 +54,10 @@ import Testing
     try CtxBinary.run(["index"], in: workspace)
     #expect(!FileManager.default.fileExists(atPath: workspace + "/index/listing-code.cache"))
   }
-  /// A FIFO named `.gitignore` (in a tracked folder, in a new untracked folder) would make
-  /// libgit2's walk wait forever: `ctx index` and `ctx status` finish, say which file and
-  /// what was not listed, and list everything else, on every run until it is mended.
+  /// A FIFO named `.gitignore` (in a tracked folder, in a new untracked folder, deeper inside
+  /// a new untracked folder) would make libgit2's walk wait forever: `ctx index` and
+  /// `ctx status` finish, say which file and what was not listed, and list everything else,
+  /// on every run until it is mended.
   @Test func aPipeNamedGitignoreIsReportedNotWaitedOn() throws {
     let scratch = ScratchDirectory()
     let repo = try GitRepoFixture(at: scratch.path + "/repo")
@@ -66,6 +67,9 @@ import Testing
     try FileManager.default.createDirectory(atPath: repo.path + "/scratchpad", withIntermediateDirectories: true)
     #expect(mkfifo(repo.path + "/src/.gitignore", 0o600) == 0)
     #expect(mkfifo(repo.path + "/scratchpad/.gitignore", 0o600) == 0)
+    try scratch.write(
+      ["drafts/notes/nested_marker.py": "def nested_marker():\n    pass\n", "drafts/notes/deep/buried.py": "def buried():\n    pass\n"], under: "repo")
+    #expect(mkfifo(repo.path + "/drafts/notes/deep/.gitignore", 0o600) == 0)
     let workspace = scratch.path + "/ws"
     try CtxBinary.run(["init", workspace])
     try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n", "ws/connectors/docs.yaml": "kind: docs\npath: ../repo\n"])
@@ -79,6 +83,7 @@ import Testing
         let problems = (source["problems"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
         #expect(problems.contains { $0.contains("/src/.gitignore is not a regular file") }, "\(source["name"] ?? "")")
         #expect(problems.contains { $0.contains("/scratchpad/.gitignore is not a regular file") })
+        #expect(problems.contains { $0.contains("/drafts/notes/deep/.gitignore is not a regular file") })
       }
     }
     // Tracked files and untracked files elsewhere are listed; the folder's untracked file is not.
@@ -88,6 +93,11 @@ import Testing
     #expect(start.stdout.contains("src/app.py"))
     let hidden = try CtxBinary.run(["search", "hidden", "--json"], in: workspace)
     #expect(!hidden.stdout.contains("hidden_draft.py"))
+    // Inside the new folder, what the pipe does not govern is listed.
+    let nested = try CtxBinary.run(["search", "nested_marker", "--json"], in: workspace)
+    #expect(nested.stdout.contains("drafts/notes/nested_marker.py"))
+    let buried = try CtxBinary.run(["search", "buried", "--json"], in: workspace)
+    #expect(!buried.stdout.contains("buried.py"))
     let status = try Run.program("/usr/bin/timeout", ["60", CtxBinary.path, "status"], in: workspace)
     #expect(status.status == 0, "\(status.stderr)")
     #expect(status.stdout.contains(".gitignore is not a regular file"))
