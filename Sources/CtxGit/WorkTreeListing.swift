@@ -624,16 +624,14 @@ extension GitWorkTree {
     return (hash.value, unsafe)
   }
 
-  /// libgit2's status walk over exactly `paths` (untracked candidates): `report(path, isNew,
-  /// isSymlink)` for each untracked, not ignored file (`isNew`) and each ignored entry (folders
-  /// end with `/`).
   /// The pieces an untracked `folder` is handed to libgit2 in when some folder below it that
   /// libgit2 would go into has an ignore file that is not a regular file (nil when there is
   /// none: the folder goes whole). The pieces are its files and the pieces of its subfolders;
   /// a folder governed by such a file is left out and its ignore file added to `unread`;
   /// ignored folders and nested repositories go whole (libgit2 does not go into them); the
   /// folders cut into pieces are added to `split`. Each subfolder's own ignore file is checked
-  /// before libgit2 is asked whether the subfolder is ignored.
+  /// before libgit2 is asked whether the subfolder is ignored. This reads the folders libgit2
+  /// is about to read anyway: new, untracked and not ignored ones.
   private func safePieces(of folder: [UInt8], base: [UInt8], unread: inout [String], split: inout [[UInt8]])
     -> [(path: [UInt8], isFolder: Bool)]?
   {
@@ -675,6 +673,9 @@ extension GitWorkTree {
     return code == 0 && ignored == 1
   }
 
+  /// libgit2's status walk over exactly `paths` (untracked candidates): `report(path, isNew,
+  /// isSymlink)` for each untracked, not ignored file (`isNew`) and each ignored entry (folders
+  /// end with `/`).
   private func statusOf(_ paths: [[UInt8]], _ report: ([UInt8], Bool, Bool) -> Void) throws(CtxError) {
     var options = git_status_options()
     git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION))
