@@ -26,7 +26,8 @@ final class RunLogFile: @unchecked Sendable {
       suffix += 1
     }
     path = candidate
-    FileManager.default.createFile(atPath: path, contents: nil)
+    // A log file that cannot be created leaves `handle` nil: the run goes on unlogged.
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
     handle = FileHandle(forWritingAtPath: path)
     RunLogFile.rotate(directory)
   }

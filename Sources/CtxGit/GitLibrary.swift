@@ -61,7 +61,7 @@ public enum ContentHash {
   static func hex(_ oid: git_oid) -> String {
     var oid = oid
     var buffer = [CChar](repeating: 0, count: 41)
-    _ = git_oid_tostr(&buffer, 41, &oid)
-    return String(cString: buffer)
+    _ = git_oid_tostr(&buffer, 41, &oid)  // 40 hex digits and a NUL
+    return String(decoding: buffer.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 }

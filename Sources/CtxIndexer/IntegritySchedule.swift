@@ -22,7 +22,7 @@ struct IntegritySchedule {
     if FileManager.default.fileExists(atPath: markerPath) {
       try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: markerPath)
     } else {
-      FileManager.default.createFile(atPath: markerPath, contents: Data("last clean PRAGMA quick_check of ctx.sqlite (its modification time)\n".utf8))
+      _ = FileManager.default.createFile(atPath: markerPath, contents: Data("last clean PRAGMA quick_check of ctx.sqlite (its modification time)\n".utf8))
     }
   }
 }
