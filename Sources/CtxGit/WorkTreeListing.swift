@@ -255,6 +255,11 @@ private func isUnsafeIgnoreFile(_ path: String) -> Bool {
   path.withCString { isUnsafeIgnoreFile($0) }
 }
 
+/// Whether `folder` is a repository of its own (a `.git` folder or file): git does not go in.
+private func isRepository(_ base: [UInt8], _ folder: [UInt8]) -> Bool {
+  withCPath(base, folder, Array("/.git".utf8)) { access($0, F_OK) == 0 }
+}
+
 /// Whether `path` is `folder` or inside it (relative paths; the empty folder is the root).
 private func isInside(_ path: [UInt8], _ folder: [UInt8]) -> Bool {
   folder.isEmpty || path.count > folder.count && path.starts(with: folder) && path[folder.count] == UInt8(ascii: "/") || path == folder
@@ -449,20 +454,13 @@ extension GitWorkTree {
     } else if !unsafeFolders.isEmpty {
       candidates.removeAll { candidate in unsafeFolders.contains { isInside(candidate.path, $0) } }
     }
-    candidates.removeAll { candidate in
-      guard candidate.isFolder, withCPath(base, candidate.path, Array("/.gitignore".utf8), isUnsafeIgnoreFile) else { return false }
-      unreadIgnoreFiles.append(workdir + String(decoding: joined(candidate.path, ignoreFileName), as: UTF8.self))
-      return true
-    }
     // libgit2 also goes down into every untracked folder it does not ignore and reads each
-    // `.gitignore` there: one deep inside a new folder would stop it as well. A folder with one
-    // below is handed over in pieces, around the folders it governs.
+    // `.gitignore` there, the candidate's own and any deeper one: a folder governed by one it
+    // would wait on is left out, and a folder with one below is handed over in pieces.
     var splitFolders: [[UInt8]] = []
     if candidates.contains(where: \.isFolder) {
       candidates = candidates.flatMap { candidate -> [(path: [UInt8], isFolder: Bool)] in
-        guard candidate.isFolder else { return [candidate] }
-        let pieces = safePieces(of: candidate.path, base: base, unread: &unreadIgnoreFiles, split: &splitFolders)
-        return pieces ?? [candidate]
+        candidate.isFolder ? safePieces(of: candidate.path, base: base, unread: &unreadIgnoreFiles, split: &splitFolders) : [candidate]
       }
     }
 
@@ -484,7 +482,7 @@ extension GitWorkTree {
     var recordedNew = Set<[UInt8]>()  // a split folder is also a subfolder of the one it is in
     while let path = newFolders.popLast() {
       if !recordedNew.insert(path).inserted { continue }
-      if withCPath(base, path, Array("/.git".utf8), { access($0, F_OK) == 0 }) { continue }  // a repository of its own
+      if isRepository(base, path) { continue }
       guard let stat = withCPath(base, path, [], folderStat) else { continue }
       let entries = withCPath(base, path, [], readFolder)
       foldersRead += 1
@@ -624,43 +622,35 @@ extension GitWorkTree {
     return (hash.value, unsafe)
   }
 
-  /// The pieces an untracked `folder` is handed to libgit2 in when some folder below it that
-  /// libgit2 would go into has an ignore file that is not a regular file (nil when there is
-  /// none: the folder goes whole). The pieces are its files and the pieces of its subfolders;
-  /// a folder governed by such a file is left out and its ignore file added to `unread`;
-  /// ignored folders and nested repositories go whole (libgit2 does not go into them); the
-  /// folders cut into pieces are added to `split`. Each subfolder's own ignore file is checked
-  /// before libgit2 is asked whether the subfolder is ignored. This reads the folders libgit2
-  /// is about to read anyway: new, untracked and not ignored ones.
+  /// An untracked `folder` as libgit2 may be handed it: nothing when its own ignore file is
+  /// one libgit2 would wait on (the file is added to `unread`); the folder whole when libgit2
+  /// will not go into it (ignored, a repository of its own, unreadable) or nothing below it
+  /// needs leaving out; else its files and the pieces of its subfolders (the folder is added
+  /// to `split`). A folder's own ignore file is checked before libgit2 is asked whether the
+  /// folder is ignored. This reads only folders libgit2 is about to read anyway.
   private func safePieces(of folder: [UInt8], base: [UInt8], unread: inout [String], split: inout [[UInt8]])
-    -> [(path: [UInt8], isFolder: Bool)]?
+    -> [(path: [UInt8], isFolder: Bool)]
   {
-    guard let entries = withCPath(base, folder, [], readFolder) else { return nil }  // unreadable: libgit2 cannot go in either
+    if withCPath(base, folder, Array("/.gitignore".utf8), isUnsafeIgnoreFile) {
+      unread.append(workdir + String(decoding: joined(folder, ignoreFileName), as: UTF8.self))
+      return []
+    }
+    let whole = [(path: folder, isFolder: true)]
+    if isRepository(base, folder) || isIgnored(folder) { return whole }
+    guard let entries = withCPath(base, folder, [], readFolder) else { return whole }
     var pieces: [(path: [UInt8], isFolder: Bool)] = []
-    var whole = true
+    var cut = false
     for entry in entries where !isDotGit(entry.name) {
       let child = joined(folder, entry.name)
       guard entry.isFolder else {
         pieces.append((child, false))
         continue
       }
-      if withCPath(base, child, Array("/.gitignore".utf8), isUnsafeIgnoreFile) {
-        unread.append(workdir + String(decoding: joined(child, ignoreFileName), as: UTF8.self))
-        whole = false
-        continue
-      }
-      if withCPath(base, child, Array("/.git".utf8), { access($0, F_OK) == 0 }) || isIgnored(child) {
-        pieces.append((child, true))
-        continue
-      }
-      if let inner = safePieces(of: child, base: base, unread: &unread, split: &split) {
-        pieces += inner
-        whole = false
-      } else {
-        pieces.append((child, true))
-      }
+      let inner = safePieces(of: child, base: base, unread: &unread, split: &split)
+      if inner.count != 1 || inner[0].path != child { cut = true }
+      pieces += inner
     }
-    if whole { return nil }
+    guard cut else { return whole }
     split.append(folder)
     return pieces
   }
