@@ -143,18 +143,18 @@ public enum IdentifierParts {
   /// insert) cost more than the splitting itself on a full index.
   struct WrittenWords {
     private var slots = [Int32](repeating: -1, count: 64)
-    private var words: [(start: Int, count: Int, hash: UInt32)] = []
+    private var words: [(start: Int, count: Int, hash: UInt64)] = []
 
-    /// FNV-1a: the words are short, and a collision only costs a byte comparison.
-    @inline(__always) static func hash(_ word: ArraySlice<UInt8>) -> UInt32 {
-      var hash: UInt32 = 2_166_136_261
-      for byte in word { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-      return hash
+    /// The words are short, and a collision only costs a byte comparison.
+    @inline(__always) static func hash(_ word: ArraySlice<UInt8>) -> UInt64 {
+      var hash = Fingerprint()
+      hash.add(word)
+      return hash.value
     }
 
-    func contains(_ word: ArraySlice<UInt8>, hash: UInt32, in output: [UInt8]) -> Bool {
+    func contains(_ word: ArraySlice<UInt8>, hash: UInt64, in output: [UInt8]) -> Bool {
       let mask = slots.count - 1
-      var slot = Int(hash) & mask
+      var slot = Int(truncatingIfNeeded: hash) & mask
       while slots[slot] >= 0 {
         let known = words[Int(slots[slot])]
         if known.hash == hash && known.count == word.count && output[known.start..<known.start + known.count].elementsEqual(word) {
@@ -165,7 +165,7 @@ public enum IdentifierParts {
       return false
     }
 
-    mutating func remember(start: Int, count: Int, hash: UInt32) {
+    mutating func remember(start: Int, count: Int, hash: UInt64) {
       words.append((start, count, hash))
       if words.count * 2 > slots.count {
         slots = [Int32](repeating: -1, count: slots.count * 2)
@@ -177,7 +177,7 @@ public enum IdentifierParts {
 
     private mutating func place(_ index: Int32) {
       let mask = slots.count - 1
-      var slot = Int(words[Int(index)].hash) & mask
+      var slot = Int(truncatingIfNeeded: words[Int(index)].hash) & mask
       while slots[slot] >= 0 { slot = (slot + 1) & mask }
       slots[slot] = index
     }

@@ -169,24 +169,6 @@ public struct WorkTreeListing: Sendable {
   public var unreadIgnoreFiles: [String] = []
 }
 
-/// FNV-1a, 64 bits: fingerprints of paths and ignore files (not a defence against crafted
-/// collisions; a collision can only make a listing miss a change of ignore rules).
-struct Fingerprint {
-  var value: UInt64 = 0xcbf2_9ce4_8422_2325
-
-  mutating func add(_ byte: UInt8) {
-    value = (value ^ UInt64(byte)) &* 0x100_0000_01b3
-  }
-
-  mutating func add<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-    for byte in bytes { add(byte) }
-  }
-
-  mutating func add(_ number: UInt64) {
-    withUnsafeBytes(of: number.littleEndian) { add($0) }
-  }
-}
-
 /// A folder's `stat`: what tells whether its entries changed.
 private struct FolderStat {
   var mtime: Int64
