@@ -96,8 +96,8 @@ enum FlatJSON {
     }
   }
 
-  /// The whole object as a dictionary; nil when the line is not a flat object. For tests and
-  /// rare lines: the crawl reads fields with `forEachField`.
+  /// The whole object as a dictionary; nil when the line is not a flat object. Only tests read
+  /// lines this way: the crawl reads fields with `forEachField` (`CtagsReply`).
   static func parseObject(_ bytes: ArraySlice<UInt8>) -> [String: Value]? {
     var result: [String: Value] = [:]
     let readable = forEachField(bytes) { key, value in result[String(decoding: key, as: UTF8.self)] = value }
