@@ -10,26 +10,37 @@ Measures, on the same history (a bare clone of REPO, so REPO is never touched):
   peak memory     RSS of the full run
 and prints each figure with its ratio and the issue's target (docs/benchmarks.md).
 """
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, threading, time
+
+DEADLINE = 1800  # seconds, for any one process the script starts
 
 
 def run(cmd, cwd=None, stdout=subprocess.DEVNULL):
-    return subprocess.run(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE, text=True)
+    return subprocess.run(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=DEADLINE)
 
 
 def timed(cmd, cwd=None):
-    """Wall seconds, process seconds (user + system of the child), peak KiB, exit status."""
+    """Wall seconds, process seconds (user + system of the child), peak KiB, exit status.
+
+    The deadline is a timer that kills the child, not `subprocess.run(timeout=...)`, which
+    polls the child with sleeps of up to 50 ms and would add them to the wall time."""
     start = time.perf_counter()
-    result = subprocess.run(["/usr/bin/time", "-f", "%U %S %M"] + cmd, cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(["/usr/bin/time", "-f", "%U %S %M"] + cmd, cwd=cwd, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    killer = threading.Timer(DEADLINE, child.kill)
+    killer.start()
+    try:
+        _, stderr = child.communicate()
+    finally:
+        killer.cancel()
     wall = time.perf_counter() - start
-    user, system, peak = result.stderr.strip().splitlines()[-1].split()
-    return wall, float(user) + float(system), int(peak), result.returncode
+    user, system, peak = stderr.strip().splitlines()[-1].split()
+    return wall, float(user) + float(system), int(peak), child.returncode
 
 
 def git(bare, *args):
     return subprocess.run(["git", "--git-dir", bare] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, check=True).stdout.strip()
+                          text=True, check=True, timeout=DEADLINE).stdout.strip()
 
 
 def main():
@@ -46,7 +57,7 @@ def main():
 
     bare = os.path.join(work, "repo.git")
     if not os.path.exists(bare):
-        subprocess.run(["git", "clone", "-q", "--bare", os.path.abspath(args.repo), bare], check=True)
+        subprocess.run(["git", "clone", "-q", "--bare", os.path.abspath(args.repo), bare], check=True, timeout=DEADLINE)
     head = git(bare, "rev-parse", "HEAD")
     commits = int(git(bare, "rev-list", "--count", head))
 

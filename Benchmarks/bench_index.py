@@ -34,23 +34,31 @@ RG_WORDS = ["error", "return", "context", "func", "test", "NewClient", "client",
             "config", "sandbox", "progress", "mount", "restart", "driver", "timeout", "swarm", "attach", "daemon", "panic"]
 
 
-def timed(cmd, cwd=None, env=None, stdout=subprocess.DEVNULL):
+DEADLINE = 1800  # seconds, for any one process the script starts
+
+
+def timed(cmd, cwd=None):
+    """Wall seconds of cmd run to its end (killed after DEADLINE), and its stderr."""
     start = time.perf_counter()
-    result = subprocess.run(cmd, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.PIPE)
-    return time.perf_counter() - start, result
+    child = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    killer = threading.Timer(DEADLINE, child.kill)
+    killer.start()
+    try:
+        _, stderr = child.communicate()
+    finally:
+        killer.cancel()
+    return time.perf_counter() - start, stderr, child.returncode
 
 
 def peak_rss_of(cmd, cwd=None):
     """Runs cmd under /usr/bin/time and returns (seconds, peak KiB, exit status)."""
-    start = time.perf_counter()
-    result = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    seconds = time.perf_counter() - start
-    lines = [l for l in result.stderr.strip().splitlines() if l.strip().isdigit()]
-    return seconds, int(lines[-1]) if lines else -1, result.returncode
+    seconds, stderr, status = timed(["/usr/bin/time", "-f", "%M"] + cmd, cwd=cwd)
+    lines = [l for l in stderr.strip().splitlines() if l.strip().isdigit()]
+    return seconds, int(lines[-1]) if lines else -1, status
 
 
 def median_time(cmd, runs, cwd=None):
-    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm
+    timed(cmd, cwd=cwd)  # warm
     return statistics.median(timed(cmd, cwd=cwd)[0] for _ in range(runs))
 
 
@@ -89,7 +97,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     workspace = os.path.join(work, "ws")
     shutil.rmtree(workspace, ignore_errors=True)
-    subprocess.run([ctx, "init", workspace], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([ctx, "init", workspace], check=True, stdout=subprocess.DEVNULL, timeout=DEADLINE)
     with open(os.path.join(workspace, "connectors", "code.yaml"), "w") as f:
         f.write(f"kind: code\npath: {repo}\ndefault_excludes: false\n")
     if args.history:
@@ -105,7 +113,7 @@ def main():
     results = {}
     # Full index against the baseline, alternating (ctx, baseline, ctx, baseline, ...) so that a
     # neighbour's load falls on both alike; medians of --runs each. A first run warms the cache.
-    subprocess.run([ctx, "index", "--full", "--quiet", "--workspace", workspace], stdout=subprocess.DEVNULL)
+    subprocess.run([ctx, "index", "--full", "--quiet", "--workspace", workspace], stdout=subprocess.DEVNULL, timeout=DEADLINE)
     db = os.path.join(workspace, "index", "ctx.sqlite")
     con = sqlite3.connect(db)
     paths = [row[0] for row in con.execute("SELECT path FROM file ORDER BY path")]
@@ -164,7 +172,7 @@ def main():
     print(f"details         {os.path.join(work, 'results.json')}")
 
 
-def run_with_deadline(cmd, cwd=None, seconds=1800):
+def run_with_deadline(cmd, cwd=None, seconds=DEADLINE):
     """Runs cmd to its end (killed after `seconds`) and returns its wall time.
 
     Not `subprocess.run(timeout=...)`: with a timeout Python polls the child with sleeps that
@@ -213,7 +221,7 @@ def full_only(args, ctx, repo, work, workspace):
         shutil.rmtree(before_workspace, ignore_errors=True)
         shutil.copytree(os.path.join(workspace, "connectors"), os.path.join(before_workspace, "connectors"))
         before = os.path.abspath(args.ctx_before)
-        subprocess.run([before, "init", before_workspace], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([before, "init", before_workspace], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=DEADLINE)
         binaries.append(("before", before, before_workspace))
     for _, binary, space in binaries:  # a first run each: the index exists, the cache is warm
         run_with_deadline([binary, "index", "--full", "--quiet", "--workspace", space])
