@@ -10,9 +10,9 @@ Measures, on the same history (a bare clone of REPO, so REPO is never touched):
   peak memory     RSS of the full run
 and prints each figure with its ratio and the issue's target (docs/benchmarks.md).
 """
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, threading, time
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
-DEADLINE = 1800  # seconds, for any one process the script starts
+from deadline import DEADLINE, run_timed
 
 
 def run(cmd, cwd=None, stdout=subprocess.DEVNULL):
@@ -20,22 +20,10 @@ def run(cmd, cwd=None, stdout=subprocess.DEVNULL):
 
 
 def timed(cmd, cwd=None):
-    """Wall seconds, process seconds (user + system of the child), peak KiB, exit status.
-
-    The deadline is a timer that kills the child, not `subprocess.run(timeout=...)`, which
-    polls the child with sleeps of up to 50 ms and would add them to the wall time."""
-    start = time.perf_counter()
-    child = subprocess.Popen(["/usr/bin/time", "-f", "%U %S %M"] + cmd, cwd=cwd, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True)
-    killer = threading.Timer(DEADLINE, child.kill)
-    killer.start()
-    try:
-        _, stderr = child.communicate()
-    finally:
-        killer.cancel()
-    wall = time.perf_counter() - start
+    """Wall seconds, process seconds (user + system of the child), peak KiB, exit status."""
+    wall, stderr, status = run_timed(["/usr/bin/time", "-f", "%U %S %M"] + cmd, cwd=cwd)
     user, system, peak = stderr.strip().splitlines()[-1].split()
-    return wall, float(user) + float(system), int(peak), child.returncode
+    return wall, float(user) + float(system), int(peak), status
 
 
 def git(bare, *args):

@@ -17,7 +17,9 @@ Measures, on the same files:
   size / memory   index bytes / source bytes; peak RSS of ctx index
 and prints each figure with its ratio and the issue's target.
 """
-import argparse, threading, json, os, resource, shutil, sqlite3, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, resource, shutil, sqlite3, statistics, subprocess, sys, tempfile, time
+
+from deadline import DEADLINE, run_timed
 
 QUERIES = [
     # very common words
@@ -34,20 +36,9 @@ RG_WORDS = ["error", "return", "context", "func", "test", "NewClient", "client",
             "config", "sandbox", "progress", "mount", "restart", "driver", "timeout", "swarm", "attach", "daemon", "panic"]
 
 
-DEADLINE = 1800  # seconds, for any one process the script starts
-
-
 def timed(cmd, cwd=None):
-    """Wall seconds of cmd run to its end (killed after DEADLINE), and its stderr."""
-    start = time.perf_counter()
-    child = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    killer = threading.Timer(DEADLINE, child.kill)
-    killer.start()
-    try:
-        _, stderr = child.communicate()
-    finally:
-        killer.cancel()
-    return time.perf_counter() - start, stderr, child.returncode
+    """Wall seconds of cmd run to its end (killed after DEADLINE), its stderr, its status."""
+    return run_timed(cmd, cwd=cwd)
 
 
 def peak_rss_of(cmd, cwd=None):
@@ -173,20 +164,8 @@ def main():
 
 
 def run_with_deadline(cmd, cwd=None, seconds=DEADLINE):
-    """Runs cmd to its end (killed after `seconds`) and returns its wall time.
-
-    Not `subprocess.run(timeout=...)`: with a timeout Python polls the child with sleeps that
-    double up to 50 ms, so a 64 ms run measured 63.5 or 113.5 ms, and git's 22 ms 31.5 ms.
-    A blocking wait returns when the child exits; a timer thread enforces the deadline."""
-    start = time.perf_counter()
-    child = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    killer = threading.Timer(seconds, child.kill)
-    killer.start()
-    try:
-        child.wait()
-    finally:
-        killer.cancel()
-    return time.perf_counter() - start
+    """Runs cmd to its end (killed after `seconds`) and returns its wall time."""
+    return run_timed(cmd, cwd=cwd, seconds=seconds)[0]
 
 
 def nochange_only(args, ctx, repo, workspace):
