@@ -9,6 +9,8 @@
  *   cc -O2 -o /tmp/libgit2_walk Benchmarks/libgit2_walk.c -lgit2
  *   /usr/bin/time -f "%e s %U u" /tmp/libgit2_walk /tmp/ctx-bench-history/repo.git refs/heads/bench
  *   NODIFF=1 /tmp/libgit2_walk ...      (the walk and commit reads only)
+ *   RAW=1 /tmp/libgit2_walk ...         (trees read raw and walked in place, as CtxGit.RawTree
+ *                                        does, instead of parsed by git_tree_lookup)
  */
 #include <git2.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 
 static long changes = 0, trees = 0;
 static git_repository *repo;
+static git_odb *odb;
 
 static void diff(const git_oid *old, const git_oid *new, char *path, size_t length);
 
@@ -63,6 +66,81 @@ static void diff(const git_oid *old, const git_oid *new, char *path, size_t leng
   git_tree_free(b);
 }
 
+
+/* One entry of a raw tree: "<octal mode> <name>\0<20-byte id>". */
+struct raw_entry { unsigned mode; const char *name; size_t name_length; const unsigned char *id; };
+
+static int next_entry(const char **cursor, const char *end, struct raw_entry *entry) {
+  const char *p = *cursor;
+  if (p >= end) return 0;
+  unsigned mode = 0;
+  while (p < end && *p != ' ') mode = (mode << 3) | (unsigned)(*p++ - '0');
+  const char *name = p + 1, *nul = memchr(name, 0, (size_t)(end - name));
+  if (!nul || end - nul < 21) return 0;
+  entry->mode = (mode & 0170000) == 0040000 ? 0040000 : mode;
+  entry->name = name;
+  entry->name_length = (size_t)(nul - name);
+  entry->id = (const unsigned char *)nul + 1;
+  *cursor = nul + 21;
+  return 1;
+}
+
+static int raw_order(const struct raw_entry *a, const struct raw_entry *b) {
+  size_t common = a->name_length < b->name_length ? a->name_length : b->name_length;
+  int compared = memcmp(a->name, b->name, common);
+  if (compared) return compared;
+  unsigned char x = common < a->name_length ? (unsigned char)a->name[common] : (a->mode == 0040000 ? '/' : 0);
+  unsigned char y = common < b->name_length ? (unsigned char)b->name[common] : (b->mode == 0040000 ? '/' : 0);
+  return x < y ? -1 : x > y;
+}
+
+static void diff_raw(const git_oid *old, const git_oid *new);
+
+static void raw_added_or_removed(const struct raw_entry *entry, int added) {
+  if (entry->mode == 0040000) {
+    git_oid id;
+    memcpy(id.id, entry->id, 20);
+    diff_raw(added ? NULL : &id, added ? &id : NULL);
+  } else {
+    changes++;
+  }
+}
+
+static void diff_raw(const git_oid *old, const git_oid *new) {
+  git_odb_object *a = NULL, *b = NULL;
+  if (old) { git_odb_read(&a, odb, old); trees++; }
+  if (new) { git_odb_read(&b, odb, new); trees++; }
+  const char *pa = a ? git_odb_object_data(a) : NULL, *ea = pa ? pa + git_odb_object_size(a) : NULL;
+  const char *pb = b ? git_odb_object_data(b) : NULL, *eb = pb ? pb + git_odb_object_size(b) : NULL;
+  struct raw_entry x, y;
+  int has_x = pa && next_entry(&pa, ea, &x), has_y = pb && next_entry(&pb, eb, &y);
+  while (has_x || has_y) {
+    int order = (has_x && has_y) ? raw_order(&x, &y) : (has_x ? -1 : 1);
+    if (order == 0) {
+      if (x.mode != y.mode || memcmp(x.id, y.id, 20)) {
+        if (x.mode == 0040000 && y.mode == 0040000) {
+          git_oid i, j;
+          memcpy(i.id, x.id, 20);
+          memcpy(j.id, y.id, 20);
+          diff_raw(&i, &j);
+        } else {
+          changes++;
+        }
+      }
+      has_x = next_entry(&pa, ea, &x);
+      has_y = next_entry(&pb, eb, &y);
+    } else if (order < 0) {
+      raw_added_or_removed(&x, 0);
+      has_x = next_entry(&pa, ea, &x);
+    } else {
+      raw_added_or_removed(&y, 1);
+      has_y = next_entry(&pb, eb, &y);
+    }
+  }
+  git_odb_object_free(a);
+  git_odb_object_free(b);
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) { fprintf(stderr, "usage: %s REPOSITORY REF\n", argv[0]); return 2; }
   git_libgit2_init();
@@ -71,6 +149,8 @@ int main(int argc, char **argv) {
   git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)16 << 20);
   git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)160 << 20);
   if (git_repository_open(&repo, argv[1]) != 0) { fprintf(stderr, "cannot open %s\n", argv[1]); return 1; }
+  git_repository_odb(&odb, repo);
+  int raw = getenv("RAW") != NULL;
   git_revwalk *walk;
   git_revwalk_new(&walk, repo);
   git_revwalk_sorting(walk, GIT_SORT_TIME);
@@ -87,7 +167,8 @@ int main(int argc, char **argv) {
       git_commit *parent = NULL;
       const git_oid *old = NULL;
       if (git_commit_parentcount(commit) == 1 && git_commit_parent(&parent, commit, 0) == 0) old = git_commit_tree_id(parent);
-      diff(old, git_commit_tree_id(commit), path, 0);
+      if (raw) diff_raw(old, git_commit_tree_id(commit));
+      else diff(old, git_commit_tree_id(commit), path, 0);
       git_commit_free(parent);
     }
     git_commit_free(commit);

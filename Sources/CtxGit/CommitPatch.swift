@@ -29,7 +29,7 @@ extension GitHistory {
     guard record.changesComplete else {
       throw CtxError(.notFound, "the parent of \(sha.prefix(12)) is not in this repository (a shallow clone?): its patch cannot be made")
     }
-    var differ = TreeDiffer(repository: repository)
+    var differ = TreeDiffer(odb: odb)
     var newTree = git_oid()
     var oldTree: git_oid? = nil
     guard var id = GitHistory.oid(sha) else { throw CtxError(.gitFailed, "`\(sha)` is not a commit id", path: gitDirectory) }

@@ -9,6 +9,8 @@ import Foundation
 /// object it looks up; no C pointer leaves this type. Not thread-safe: one per task.
 public final class GitHistory {
   let repository: OpaquePointer
+  /// The repository's object database (trees are read from it raw, `RawTree`).
+  let odb: OpaquePointer
   /// The repository's `.git` folder (or the bare repository itself).
   public let gitDirectory: String
   /// The work tree root with a trailing `/`, nil for a bare repository.
@@ -44,13 +46,21 @@ public final class GitHistory {
     guard let repository = handle else {
       throw CtxError(.gitFailed, "cannot open the git repository at \(path)", path: path)
     }
+    var odb: OpaquePointer? = nil
+    guard git_repository_odb(&odb, repository) == 0, let odb else {
+      let error = GitLibrary.error(-1, "cannot open the object database of \(path)", path: path)
+      git_repository_free(repository)
+      throw error
+    }
     self.repository = repository
+    self.odb = odb
     gitDirectory = String(cString: git_repository_path(repository))
     workdir = git_repository_workdir(repository).map { String(cString: $0) }
     shallowBoundary = GitHistory.readShallowFile(gitDirectory + "shallow")
   }
 
   deinit {
+    git_odb_free(odb)
     git_repository_free(repository)
   }
 
@@ -330,7 +340,7 @@ public final class GitHistory {
         return record
       }
     }
-    var differ = TreeDiffer(repository: repository)
+    var differ = TreeDiffer(odb: odb)
     differ.diff(old: oldTree, new: newTree)
     record.changes = differ.changes()
     record.changesComplete = !differ.incomplete
@@ -377,9 +387,10 @@ public final class GitHistory {
   }
 
   /// Makes the text patch between two blobs (nil: absent on that side) and hands it to `body`.
-  /// From the raw contents, with no repository: `git_patch_from_blobs` looks up the path's diff
-  /// driver in .gitattributes, which loads the repository's index (1.7 MB on moby) for every
-  /// repository handle; drivers change hunk headers only, never lines.
+  /// With paths (a patch to show), from the raw contents, with no repository: given a path,
+  /// `git_patch_from_blobs` looks up its diff driver in .gitattributes, which loads the
+  /// repository's index (1.7 MB on moby) for every repository handle; drivers change hunk
+  /// headers only, never lines. Without paths (line counts), from the blobs.
   static func withPatch<T>(
     _ repository: OpaquePointer, old: git_oid?, new: git_oid?, oldPath: String? = nil, newPath: String? = nil, _ body: (OpaquePointer) -> T
   ) -> BlobPatch<T> {
