@@ -52,7 +52,7 @@ let package = Package(
     // Two GNU extensions for spawning children (close-on-exec pipes, close-from), which
     // Swift's Glibc module does not expose.
     .target(name: "CSpawn"),
-    .target(name: "CtxCore", dependencies: ["CSpawn"]),
+    .target(name: "CtxCore", dependencies: ["CSpawn", .product(name: "Crypto", package: "swift-crypto")]),
     .testTarget(name: "CtxCoreTests", dependencies: ["CtxCore"]),
 
     // MARK: libgit2

@@ -92,7 +92,7 @@ struct FileProcessor: Sendable {
     if bytes.isEmpty { return issue(.empty, "empty file") }
     if bytes.prefix(8000).contains(0) { return skip(.binary, "binary content (a NUL byte in the first 8000 bytes)") }
 
-    let hash = knownHash ?? ContentHash.blobID(of: bytes)
+    let hash = knownHash ?? BlobHash.id(of: bytes)
     if let known, known.contentHash == hash { return [.restamped(path: path, stamp: readStamp)] }
 
     var events: [CrawlEvent] = []

@@ -45,19 +45,8 @@ public enum GitLibrary {
   }
 }
 
-/// The git blob id of a buffer: git's own content hash, used for every file ctx reads.
+/// Object ids as text. (A file's blob id is `CtxCore.BlobHash`.)
 public enum ContentHash {
-  public static func blobID(of bytes: UnsafeRawBufferPointer) -> String {
-    GitLibrary.ensureInitialized()
-    var oid = git_oid()
-    _ = git_odb_hash(&oid, bytes.baseAddress, bytes.count, GIT_OBJECT_BLOB)
-    return hex(oid)
-  }
-
-  public static func blobID(of bytes: [UInt8]) -> String {
-    bytes.withUnsafeBytes { blobID(of: $0) }
-  }
-
   static func hex(_ oid: git_oid) -> String {
     var oid = oid
     var buffer = [CChar](repeating: 0, count: 41)

@@ -32,7 +32,7 @@ public struct LiveCheck: Sendable {
         continue
       }
       let bytes = Array(data)
-      if ContentHash.blobID(of: bytes) == file.contentHash {
+      if BlobHash.id(of: bytes) == file.contentHash {
         result[key] = LiveFile(freshness: .unchanged, lines: nil)
       } else {
         // Text read now never went through indexing: redact it like indexed text.

@@ -211,7 +211,7 @@ public struct ShowService: Sendable {
       shown.addNote("\(absolute) is gone; the index still has it until the next `ctx index`")
       return .found(.file(shown))
     }
-    let hash = ContentHash.blobID(of: bytes)
+    let hash = BlobHash.id(of: bytes)
     shown.currentHash = hash
     shown.freshness = hash == file.contentHash ? .unchanged : .changedSinceIndexed
     if bytes.prefix(8000).contains(0) {

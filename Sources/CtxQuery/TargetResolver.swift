@@ -235,7 +235,7 @@ public final class TargetResolver: @unchecked Sendable {
     var normalized = text.split(separator: "\n", omittingEmptySubsequences: false).map(\.trimmedSpaces).joined(separator: "\n")
     while normalized.hasPrefix("\n") { normalized.removeFirst() }
     while normalized.hasSuffix("\n") { normalized.removeLast() }
-    return "blob:" + ContentHash.blobID(of: Array(normalized.utf8))
+    return "blob:" + BlobHash.id(of: Array(normalized.utf8))
   }
 
   /// The target's current lines as evidence: the whole definition up to `count` lines.

@@ -50,16 +50,3 @@ import Testing
     #expect(Set(mentions.identifiers).count == Mentions.limit)
   }
 }
-
-@Suite struct BlobHashTests {
-  @Test(arguments: ["", "hello\n", String(repeating: "x", count: 55), String(repeating: "y", count: 64), String(repeating: "z\n", count: 10_000)])
-  func matchesGit(text: String) {
-    let bytes = Array(text.utf8)
-    #expect(BlobHash.id(of: bytes) == ContentHash.blobID(of: bytes))
-  }
-
-  @Test func knownValues() {
-    #expect(BlobHash.id(of: []) == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391")
-    #expect(BlobHash.id(of: Array("hello\n".utf8)) == "ce013625030ba8dba906f756967f9e9ca394464a")
-  }
-}

@@ -23,12 +23,19 @@ import Testing
     #expect(try GitWorkTree.discover(containing: scratch.path) == nil)
   }
 
-  @Test func blobIDMatchesGit() throws {
+  /// Sizes around SHA-1's padding boundaries (55, 56, 64 bytes), empty, and large.
+  @Test(arguments: ["", "hello\n", String(repeating: "x", count: 55), String(repeating: "x", count: 56), String(repeating: "y", count: 64), String(repeating: "z\n", count: 100_000)])
+  func blobIDMatchesGit(text: String) throws {
     let scratch = ScratchDirectory()
     let repo = try GitRepoFixture(at: scratch.path)
-    try scratch.write(["x.txt": "hello\n"])
+    try scratch.write(["x.txt": text])
     let expected = try repo.run(["hash-object", "x.txt"]).trimmingCharacters(in: .whitespacesAndNewlines)
-    #expect(ContentHash.blobID(of: Array("hello\n".utf8)) == expected)
+    #expect(BlobHash.id(of: Array(text.utf8)) == expected)
+  }
+
+  @Test func blobIDKnownValues() {
+    #expect(BlobHash.id(of: []) == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391")
+    #expect(BlobHash.id(of: Array("hello\n".utf8)) == "ce013625030ba8dba906f756967f9e9ca394464a")
   }
 
   /// The stamp a no-change crawl compares instead of its own stat: present only for tracked
