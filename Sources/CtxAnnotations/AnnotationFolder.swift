@@ -61,10 +61,6 @@ public struct AnnotationFolder: Sendable {
 
   /// A stable, readable file name: `2026-11-23-symbol-validatesession-caveat`.
   public static func baseName(for annotation: Annotation) -> String {
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyy-MM-dd"
     var slug = ""
     for character in (annotation.target.kind + "-" + annotation.target.value).lowercased() {
       if character.isASCII && (character.isLetter || character.isNumber) {
@@ -74,7 +70,7 @@ public struct AnnotationFolder: Sendable {
       }
     }
     slug = String(slug.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(60))
-    return "\(formatter.string(from: annotation.date))-\(slug)-\(annotation.kind.rawValue)"
+    return "\(Timestamps.day(annotation.date))-\(slug)-\(annotation.kind.rawValue)"
   }
 
   /// Writes a new annotation under a fresh name (its `id` is set to it) and returns it.

@@ -15,14 +15,13 @@ final class RunLogFile: @unchecked Sendable {
   init(workspace: Workspace, now: Date = Date()) {
     let directory = workspace.indexDirectory + "/logs"
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-    var candidate = directory + "/index-\(formatter.string(from: now)).log"
+    // `20261123T200000Z`: `Timestamps` without its separators (a Foundation formatter built
+    // an ICU formatter, a millisecond of every run's start).
+    let stamp = Timestamps.string(now).filter { $0 != "-" && $0 != ":" }
+    var candidate = directory + "/index-\(stamp).log"
     var suffix = 1
     while FileManager.default.fileExists(atPath: candidate) {
-      candidate = directory + "/index-\(formatter.string(from: now))-\(suffix).log"
+      candidate = directory + "/index-\(stamp)-\(suffix).log"
       suffix += 1
     }
     path = candidate

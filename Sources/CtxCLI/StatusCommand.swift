@@ -95,7 +95,7 @@ enum StatusSummary {
 
   static func ago(_ date: Date, _ now: Date) -> String {
     let seconds = max(0, now.timeIntervalSince(date))
-    let stamp = ISO8601DateFormatter().string(from: date)
+    let stamp = Timestamps.string(date)
     switch seconds {
     case ..<90: return "\(stamp) (\(Int(seconds)) s ago)"
     case ..<5400: return "\(stamp) (\(Int(seconds / 60)) min ago)"

@@ -398,10 +398,6 @@ public struct ContextBundle: Sendable {
   }
 
   static func day(_ seconds: Int64) -> String {
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyy-MM-dd"
-    return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    Timestamps.day(Date(timeIntervalSince1970: TimeInterval(seconds)))
   }
 }

@@ -61,7 +61,7 @@ public final class IndexLock: @unchecked Sendable {
       throw CtxError(.io, "cannot open the index lock note \(path): \(reason); check the permissions of index/", path: path)
     }
     defer { close(noteDescriptor) }
-    let note = "pid \(getpid()), \(command), started \(ISO8601DateFormatter().string(from: Date()))\n"
+    let note = "pid \(getpid()), \(command), started \(Timestamps.string(Date()))\n"
     _ = ftruncate(noteDescriptor, 0)
     _ = note.withCString { pwrite(noteDescriptor, $0, strlen($0), 0) }
     return lock

@@ -45,6 +45,10 @@ import Testing
     // Each run left a plain-text log.
     let logs = try FileManager.default.contentsOfDirectory(atPath: workspace + "/index/logs").filter { $0.hasSuffix(".log") }
     #expect(logs.count == 2)
+    // Named by the run's UTC start, `index-20261123T200000Z.log` (a suffix when two share a second).
+    for name in logs {
+      #expect(name.wholeMatch(of: /index-\d{8}T\d{6}Z(-\d+)?\.log/) != nil, "\(name)")
+    }
     let log = try String(contentsOfFile: workspace + "/index/logs/" + logs.sorted()[0], encoding: .utf8)
     #expect(log.contains("INFO code: done (ok)"), "\(log)")
     #expect(log.contains("report {"))
