@@ -97,13 +97,13 @@ public struct TokenStore: Sendable {
   }
 
   public static func hash(_ secret: String) -> String {
-    SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    Hex.lowercase(SHA256.hash(data: Data(secret.utf8)))
   }
 
   /// `ctx_` and 32 random bytes in hex (256 bits: no need for a slow hash).
   static func newSecret() -> String {
     var generator = SystemRandomNumberGenerator()
-    return "ctx_" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    return "ctx_" + Hex.lowercase((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
   }
 
   /// Read, change, write back: under an exclusive lock on `access/`, written to a temporary

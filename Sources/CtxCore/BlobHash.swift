@@ -12,21 +12,10 @@ public enum BlobHash {
     var hasher = Insecure.SHA1()
     hasher.update(data: Array("blob \(bytes.count)\0".utf8))
     hasher.update(bufferPointer: bytes)
-    return hex(hasher.finalize())
+    return Hex.lowercase(hasher.finalize())
   }
 
   public static func id(of bytes: [UInt8]) -> String {
     bytes.withUnsafeBytes { id(of: $0) }
-  }
-
-  private static func hex(_ digest: Insecure.SHA1Digest) -> String {
-    let digits: [UInt8] = Array("0123456789abcdef".utf8)
-    var text: [UInt8] = []
-    text.reserveCapacity(40)
-    for byte in digest {
-      text.append(digits[Int(byte >> 4)])
-      text.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: text, as: UTF8.self)
   }
 }

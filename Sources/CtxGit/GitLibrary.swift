@@ -48,9 +48,6 @@ public enum GitLibrary {
 /// Object ids as text. (A file's blob id is `CtxCore.BlobHash`.)
 public enum ContentHash {
   static func hex(_ oid: git_oid) -> String {
-    var oid = oid
-    var buffer = [CChar](repeating: 0, count: 41)
-    _ = git_oid_tostr(&buffer, 41, &oid)  // 40 hex digits and a NUL
-    return String(decoding: buffer.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    withUnsafeBytes(of: oid.id) { Hex.lowercase($0) }
   }
 }

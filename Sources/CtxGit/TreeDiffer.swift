@@ -31,15 +31,11 @@ struct TreeDiffer {
     self.odb = odb
   }
 
-  private static let treeMode = RawTree.treeMode
-  private static let linkMode = RawTree.linkMode
-  private static let gitlinkMode = RawTree.gitlinkMode
-
   /// Kinds that compare as "the same sort of thing": a file (any blob mode), a link, a submodule.
   private static func typeClass(_ mode: UInt32) -> UInt32 {
     switch mode & 0o170000 {
-    case linkMode: linkMode
-    case gitlinkMode: gitlinkMode
+    case RawTree.linkMode: RawTree.linkMode
+    case RawTree.gitlinkMode: RawTree.gitlinkMode
     default: 0o100000
     }
   }
@@ -123,7 +119,7 @@ struct TreeDiffer {
     var usedDeleted = Set<Int>()
     // Exact moves: the same blob id.
     var addedByID: [String: [Int]] = [:]
-    for (index, entry) in added.enumerated() where TreeDiffer.typeClass(entry.mode) != TreeDiffer.gitlinkMode {
+    for (index, entry) in added.enumerated() where TreeDiffer.typeClass(entry.mode) != RawTree.gitlinkMode {
       addedByID[ContentHash.hex(entry.id), default: []].append(index)
     }
     for (index, entry) in deleted.enumerated() {
@@ -181,13 +177,13 @@ struct TreeDiffer {
     let pairs = renames()
     let renamedAdded = Dictionary(pairs.map { ($0.1, $0.0) }, uniquingKeysWith: { first, _ in first })
     let renamedDeleted = Set(pairs.map(\.0))
-    for (index, entry) in added.enumerated() where TreeDiffer.typeClass(entry.mode) != TreeDiffer.gitlinkMode {
+    for (index, entry) in added.enumerated() where TreeDiffer.typeClass(entry.mode) != RawTree.gitlinkMode {
       result.append((entry.path, renamedAdded[index].map { deleted[$0].id }, entry.id))
     }
-    for (index, entry) in deleted.enumerated() where !renamedDeleted.contains(index) && TreeDiffer.typeClass(entry.mode) != TreeDiffer.gitlinkMode {
+    for (index, entry) in deleted.enumerated() where !renamedDeleted.contains(index) && TreeDiffer.typeClass(entry.mode) != RawTree.gitlinkMode {
       result.append((entry.path, entry.id, nil))
     }
-    for entry in modified where TreeDiffer.typeClass(entry.mode) != TreeDiffer.gitlinkMode {
+    for entry in modified where TreeDiffer.typeClass(entry.mode) != RawTree.gitlinkMode {
       result.append((entry.path, entry.old, entry.new))
     }
     return result

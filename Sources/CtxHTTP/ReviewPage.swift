@@ -314,7 +314,7 @@ final class Sessions: @unchecked Sendable {
 
   func open(hash: String) -> String {
     var generator = SystemRandomNumberGenerator()
-    let id = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    let id = Hex.lowercase((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
     lock.withLock {
       let now = Date()
       if table.count > 10_000 { table = table.filter { $0.value.expires > now } }
