@@ -127,6 +127,25 @@ public final class GitRevisionTree {
     }
   }
 
+  /// The blob id of the file at `path` (from the repository's top) in the revision's tree;
+  /// nil when no file is there (absent, or a folder or submodule).
+  public func blobID(atPath path: String) throws(CtxError) -> String? {
+    guard var commitID = GitHistory.oid(commit) else { return nil }
+    var commitHandle: OpaquePointer? = nil
+    try GitLibrary.check(git_commit_lookup(&commitHandle, repository, &commitID), "cannot read commit \(commit)", path: gitDirectory)
+    guard let commitObject = commitHandle else { return nil }
+    defer { git_commit_free(commitObject) }
+    var treeHandle: OpaquePointer? = nil
+    try GitLibrary.check(git_commit_tree(&treeHandle, commitObject), "cannot read the tree of \(commit)", path: gitDirectory)
+    guard let tree = treeHandle else { return nil }
+    defer { git_tree_free(tree) }
+    var entry: OpaquePointer? = nil
+    guard git_tree_entry_bypath(&entry, tree, path) == 0, let entry else { return nil }
+    defer { git_tree_entry_free(entry) }
+    guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+    return ContentHash.hex(git_tree_entry_id(entry).pointee)
+  }
+
   /// A blob's size without reading its content.
   public func size(ofBlob id: String) throws(CtxError) -> Int64 {
     guard var oid = GitHistory.oid(id) else { throw CtxError(.gitFailed, "`\(id)` is not a blob id", path: gitDirectory) }

@@ -220,7 +220,8 @@ public struct Indexer: Sendable {
       try await store.beginSource()
       // A vanished folder fails the source; nothing of its index is touched.
       if let missing = source.missingFolderError { throw missing }
-      let sourceID = try await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: source.root)
+      let sourceID = try await store.ensureSource(
+        name: source.name, kind: source.kind.rawValue, root: source.root, revision: source.kind == .code ? source.code.revision : nil)
       // A code source clears while its work tree is listed (`crawlCode`).
       if options.full && source.kind != .code { try await store.clearSource(sourceID) }
       switch source.kind {
@@ -250,7 +251,9 @@ public struct Indexer: Sendable {
     if let json = try? String(decoding: JSONEncoder().encode(report), as: UTF8.self) {
       let status = report.status.rawValue
       await Task {
-        if let sourceID = try? await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: source.root) {
+        if let sourceID = try? await store.ensureSource(
+          name: source.name, kind: source.kind.rawValue, root: source.root, revision: source.kind == .code ? source.code.revision : nil)
+        {
           try? await store.recordRun(sourceID: sourceID, started: started, finished: Date(), status: status, reportJSON: json)
         }
       }.value

@@ -139,7 +139,7 @@ public struct SearchTool: CtxTool {
 public struct ShowTool: CtxTool {
   public let name = "show"
   public let description = """
-    Read what a ref names, live from disk now (not from the index). A file: `path`, `path:10`, \
+    Read what a ref names, live now (from disk, or from a `revision:` source's revision), not from the index. A file: `path`, `path:10`, \
     `path:10-40` or `source:path:10-40` gives its current lines plus `freshness` against the index: \
     `unchanged`, `changed since indexed` (the lines shown are today's) or `deleted`; `file` is the \
     absolute path to edit. A document section `path#anchor`: its lines now, with the same freshness. \

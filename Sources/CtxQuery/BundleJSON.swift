@@ -20,9 +20,10 @@ public struct BundleJSON: Encodable {
     var score: Double
     var why: [String]
     var code: String
-    /// `unchanged`, `changed since indexed` or `deleted`: the file on disk now.
+    /// `unchanged`, `changed since indexed` or `deleted`: the file now (on disk, or in the
+    /// tree of a `revision:` source's revision as it resolves now).
     var freshness: String?
-    /// The same lines as they are on disk now, when the file changed.
+    /// The same lines as they are now, when the file changed.
     var current: String?
     /// Other places using the symbol (`path:line`).
     var alsoUsedIn: [String]

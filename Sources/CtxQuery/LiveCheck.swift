@@ -11,8 +11,9 @@ public struct LiveFile: Sendable {
   public var lines: [Substring]?
 }
 
-/// Checks the files behind bundle items against the working tree now: the "live" layer.
-/// One read and one git blob hash per distinct file.
+/// Checks the files behind bundle items against their source now: the "live" layer. A
+/// work-tree source's files are read from the disk; a `revision:` source's from the tree its
+/// revision names now (`CurrentFiles`). One read and one git blob id per distinct file.
 public struct LiveCheck: Sendable {
   public let store: IndexStore
 
@@ -22,19 +23,23 @@ public struct LiveCheck: Sendable {
 
   public static func key(source: String, path: String) -> String { source + "\u{0}" + path }
 
+  /// The verdict per file, by `key`; a file that cannot be checked now (its revision no longer
+  /// resolves) has none.
   public func check(_ files: [(source: String, path: String)]) throws -> [String: LiveFile] {
     var result: [String: LiveFile] = [:]
+    var checked = Set<String>()
+    var current = CurrentFiles()
     for (source, path) in files {
       let key = LiveCheck.key(source: source, path: path)
-      guard result[key] == nil, let file = try store.indexedFiles(atPath: path).first(where: { $0.source == source }) else { continue }
-      guard let data = FileManager.default.contents(atPath: file.root + "/" + file.path) else {
+      guard checked.insert(key).inserted, let file = try store.indexedFiles(atPath: path).first(where: { $0.source == source }) else { continue }
+      switch current.content(of: file) {
+      case .missing:
         result[key] = LiveFile(freshness: .deleted, lines: nil)
+      case .unknown:
         continue
-      }
-      let bytes = Array(data)
-      if BlobHash.id(of: bytes) == file.contentHash {
+      case .current(_, let blobID) where blobID == file.contentHash:
         result[key] = LiveFile(freshness: .unchanged, lines: nil)
-      } else {
+      case .current(let bytes, _):
         // Text read now never went through indexing: redact it like indexed text.
         let text = Redactor().redact(String(decoding: bytes, as: UTF8.self)).text
         result[key] = LiveFile(freshness: .changedSinceIndexed, lines: text.split(separator: "\n", omittingEmptySubsequences: false))

@@ -200,20 +200,26 @@ public struct ShowService: Sendable {
     guard let file = found.first else {
       return .notFound(try fileMiss(path: path, source: source, ref: ref))
     }
-    let absolute = file.root + "/" + file.path
+    let location = CurrentFiles.location(of: file)
     var shown = ShownFile(
-      source: file.source, path: file.path, file: absolute, startLine: lines?.lowerBound ?? 1, endLine: 0, lineCount: nil,
+      source: file.source, path: file.path, file: location, startLine: lines?.lowerBound ?? 1, endLine: 0, lineCount: nil,
       indexedLineCount: file.lineCount, freshness: .unchanged, indexedHash: file.contentHash, currentHash: nil, truncated: false,
       text: nil, note: resolvedNote, alsoIn: found.dropFirst().map(\.source))
-    guard let bytes = FileManager.default.contents(atPath: absolute).map(Array.init) else {
+    var current = CurrentFiles()
+    let bytes: [UInt8]
+    switch current.content(of: file) {
+    case .missing:
       shown.freshness = .deleted
       shown.endLine = lines?.upperBound ?? file.lineCount
-      shown.addNote("\(absolute) is gone; the index still has it until the next `ctx index`")
+      shown.addNote("\(location) is gone; the index still has it until the next `ctx index`")
       return .found(.file(shown))
+    case .unknown(let why):
+      return .notFound(ShowMiss(ref: ref, message: "`\(file.path)` is indexed from \(location) but cannot be read now: \(why)"))
+    case .current(let now, let hash):
+      bytes = now
+      shown.currentHash = hash
+      shown.freshness = hash == file.contentHash ? .unchanged : .changedSinceIndexed
     }
-    let hash = BlobHash.id(of: bytes)
-    shown.currentHash = hash
-    shown.freshness = hash == file.contentHash ? .unchanged : .changedSinceIndexed
     if bytes.prefix(8000).contains(0) {
       shown.addNote("binary content (\(bytes.count) bytes); nothing to show as lines")
       shown.endLine = 0
@@ -348,7 +354,7 @@ public struct ShowService: Sendable {
       return .notFound(ShowMiss(ref: ref, message: "the document `\(path)` of section `#\(anchor)` is not an indexed file"))
     }
     if shown.freshness == .changedSinceIndexed, let heading = first.text.split(separator: "\n", omittingEmptySubsequences: true).first,
-      let absolute = Optional(shown.file), let bytes = FileManager.default.contents(atPath: absolute).map(Array.init)
+      let file = try store.indexedFiles(atPath: path).first(where: { $0.source == first.source }), case .current(let bytes, _) = CurrentFiles.contentOnce(of: file)
     {
       let current = ShowService.lines(of: bytes)
       let wanted = heading.trimmingCharacters(in: .whitespaces)
@@ -480,7 +486,8 @@ public struct ShownFile: Sendable, Encodable {
   public var source: String
   /// Relative to the source's root, as search hits name it.
   public var path: String
-  /// The absolute path on disk.
+  /// Where the file is read from: its absolute path on disk, or, for a `revision:` source,
+  /// `revision:path in root` (the file is read from the revision's tree, not the disk).
   public var file: String
   /// The lines shown (1-based, inclusive); `end_line < start_line` when none are.
   public var startLine: Int

@@ -26,13 +26,14 @@ public enum FileChange: Sendable {
 
 extension IndexStore {
   /// The source's row id, created on first use.
-  public func ensureSource(name: String, kind: String, root: String) async throws -> Int64 {
+  /// - Parameter revision: the commit-ish a `revision:` code source reads; nil for a work tree.
+  public func ensureSource(name: String, kind: String, root: String, revision: String? = nil) async throws -> Int64 {
     try await write { db in
       try db.execute(
         sql: """
-          INSERT INTO source(name, kind, root) VALUES (?, ?, ?)
-          ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, root = excluded.root
-          """, arguments: [name, kind, root])
+          INSERT INTO source(name, kind, root, revision) VALUES (?, ?, ?, ?)
+          ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, root = excluded.root, revision = excluded.revision
+          """, arguments: [name, kind, root, revision])
       return try Int64.fetchOne(db, sql: "SELECT id FROM source WHERE name = ?", arguments: [name]) ?? 0
     }
   }

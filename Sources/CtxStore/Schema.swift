@@ -8,7 +8,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 11
+  static let version = 12
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -223,6 +223,11 @@ enum Schema {
           INSERT INTO chunk_ft(chunk_ft, rank) VALUES('automerge', 0);
           INSERT INTO chunk_ft(chunk_ft) VALUES('rebuild');
           """)
+    }
+    migrator.registerMigration("v12-source-revision") { db in
+      // The commit-ish a `revision:` code source reads (NULL: the work tree). A bundle checks
+      // such a source's files against that revision as it resolves now, not against the disk.
+      try db.execute(sql: "ALTER TABLE source ADD COLUMN revision TEXT")
     }
     return migrator
   }

@@ -14,6 +14,8 @@ public struct IndexedFileInfo: Sendable, Hashable {
   public var lineCount: Int
   /// When the content was indexed (seconds since 1970).
   public var indexedAt: Double
+  /// The commit-ish a `revision:` source reads its files from; nil: they are on disk.
+  public var revision: String? = nil
 }
 
 extension IndexStore {
@@ -29,11 +31,12 @@ extension IndexStore {
       try Row.fetchAll(
         db,
         sql: """
-          SELECT s.name, s.kind, s.root, f.path, f.content_hash, f.line_count, f.indexed_at
+          SELECT s.name, s.kind, s.root, f.path, f.content_hash, f.line_count, f.indexed_at, s.revision
           FROM file f JOIN source s ON s.id = f.source_id WHERE f.path = ? ORDER BY s.name
           """, arguments: [path]
       ).map {
-        IndexedFileInfo(source: $0[0], kind: $0[1], root: $0[2], path: $0[3], contentHash: $0[4], lineCount: $0[5], indexedAt: $0[6])
+        IndexedFileInfo(
+          source: $0[0], kind: $0[1], root: $0[2], path: $0[3], contentHash: $0[4], lineCount: $0[5], indexedAt: $0[6], revision: $0[7])
       }
     }
   }
