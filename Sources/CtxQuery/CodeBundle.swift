@@ -58,8 +58,10 @@ public enum CodeBundle {
     public var truncated: Bool
     /// The file now, against the index: nil when not checked.
     public var freshness: Freshness? = nil
-    /// The item's lines as they are on disk now, when the file changed since it was indexed.
+    /// The item's lines as they are now, when the file changed since it was indexed.
     public var current: String? = nil
+    /// Where `current` was read: "on disk", or "at `REVISION`" for a `revision:` source.
+    public var currentPlace = "on disk"
     /// Other places that use the symbol (`path:line`).
     public var usages: [String] = []
 
@@ -148,10 +150,10 @@ public enum CodeBundle {
     if let current = item.current {
       // The file changed since it was indexed: the same lines as they are now.
       let currentFence = fenceFor(current)
-      lines.append("now, on disk (lines \(chunk.startLine)-\(chunk.endLine)):")
+      lines.append("now, \(item.currentPlace) (lines \(chunk.startLine)-\(chunk.endLine)):")
       lines += [currentFence + language, current, currentFence]
     } else if item.freshness == .deleted {
-      lines.append("the file was deleted since it was indexed")
+      lines.append(item.currentPlace == "on disk" ? "the file was deleted since it was indexed" : "the file is no longer \(item.currentPlace)")
     }
     return lines.joined(separator: "\n") + "\n\n"
   }

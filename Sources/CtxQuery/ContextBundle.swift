@@ -136,6 +136,7 @@ public struct ContextBundle: Sendable {
       hit: hit, code: IndexedText.clean(hit.chunk.text), shownStart: hit.chunk.startLine, shownEnd: hit.chunk.endLine, truncated: false)
     if let file = live[LiveCheck.key(source: hit.chunk.source, path: hit.chunk.path)] {
       item.freshness = file.freshness
+      item.currentPlace = file.place
       if let lines = file.lines, hit.chunk.startLine <= lines.count {
         let now = lines[(hit.chunk.startLine - 1)..<min(hit.chunk.endLine, lines.count)].joined(separator: "\n")
         if now != hit.chunk.text { item.current = IndexedText.clean(String(now.prefix(6000))) }

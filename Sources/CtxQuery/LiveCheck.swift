@@ -9,6 +9,8 @@ public struct LiveFile: Sendable {
   public var freshness: Freshness
   /// The file's current lines (when it changed), to show an item's range as it is now.
   public var lines: [Substring]?
+  /// Where the file was read: "on disk", or "at `REVISION`" for a `revision:` source.
+  public var place = "on disk"
 }
 
 /// Checks the files behind bundle items against their source now: the "live" layer. A
@@ -32,17 +34,18 @@ public struct LiveCheck: Sendable {
     for (source, path) in files {
       let key = LiveCheck.key(source: source, path: path)
       guard checked.insert(key).inserted, let file = try store.indexedFiles(atPath: path).first(where: { $0.source == source }) else { continue }
+      let place = file.revision.map { "at `\($0)`" } ?? "on disk"
       switch current.content(of: file) {
       case .missing:
-        result[key] = LiveFile(freshness: .deleted, lines: nil)
+        result[key] = LiveFile(freshness: .deleted, lines: nil, place: place)
       case .unknown:
         continue
       case .current(_, let blobID) where blobID == file.contentHash:
-        result[key] = LiveFile(freshness: .unchanged, lines: nil)
+        result[key] = LiveFile(freshness: .unchanged, lines: nil, place: place)
       case .current(let bytes, _):
         // Text read now never went through indexing: redact it like indexed text.
         let text = Redactor().redact(String(decoding: bytes, as: UTF8.self)).text
-        result[key] = LiveFile(freshness: .changedSinceIndexed, lines: text.split(separator: "\n", omittingEmptySubsequences: false))
+        result[key] = LiveFile(freshness: .changedSinceIndexed, lines: text.split(separator: "\n", omittingEmptySubsequences: false), place: place)
       }
     }
     return result

@@ -50,6 +50,8 @@ import Testing
     let moved = try bundleItem(workspace)
     #expect(moved.freshness == "changed since indexed")
     #expect(moved.current?.contains("# rotated daily") == true, "\(moved)")
+    let markdown = try CtxBinary.run(["query", "session token", "--budget", "2000"], in: workspace).stdout
+    #expect(markdown.contains("changed since indexed") && markdown.contains("now, at `main` (lines 1-2):"), "\(markdown)")
     let changed = try json(try CtxBinary.run(["show", "auth/session.py:3", "--json"], in: workspace).stdout)
     #expect(changed["freshness"] as? String == "changed since indexed")
     #expect(changed["text"] as? String == "    return sign(user.id, rotate=True)")
@@ -59,6 +61,7 @@ import Testing
     try repo.commitAll("Drop sessions", date: "2024-01-03T00:00:00Z")
     _ = try repo.run(["push", "-q", bare, "main"])
     #expect(try bundleItem(workspace).freshness == "deleted")
+    #expect(try CtxBinary.run(["query", "session token", "--budget", "2000"], in: workspace).stdout.contains("the file is no longer at `main`"))
 
     // The revision names nothing any more: no verdict rather than a wrong one, and `show`
     // says why it cannot read the file.
