@@ -169,8 +169,16 @@ def run_with_deadline(cmd, cwd=None, seconds=DEADLINE):
 
 
 def nochange_only(args, ctx, repo, workspace):
-    """No-change runs of ctx (and of --ctx-before, alternating) against git status -uno."""
-    run = lambda cmd, cwd=None: run_with_deadline(cmd, cwd=cwd)
+    """No-change runs of ctx (and of --ctx-before, alternating) against git status -uno.
+
+    Both binaries run on one workspace, so they must share a schema: an older ctx refuses an
+    index a newer one migrated, at once, and a failed run is not a time (the script stops)."""
+    def run(cmd, cwd=None):
+        seconds, stderr, status = run_timed(cmd, cwd=cwd)
+        if status != 0:
+            last = (stderr.strip().splitlines() or ["(no output)"])[-1]
+            sys.exit(f"bench_index: `{' '.join(cmd)}` exited with {status}: {last}")
+        return seconds
     run([ctx, "index", "--quiet", "--workspace", workspace])
     binaries = [("ctx", ctx)] + ([("before", os.path.abspath(args.ctx_before))] if args.ctx_before else [])
     times = {name: [] for name, _ in binaries}
