@@ -40,17 +40,23 @@ struct CurrentFiles {
   }
 
   mutating func content(of file: IndexedFileInfo) -> Content {
-    guard let revision = file.revision else {
-      guard let data = FileManager.default.contents(atPath: file.root + "/" + file.path) else { return .missing }
+    content(root: file.root, path: file.path, revision: file.revision)
+  }
+
+  /// The content of `path` (relative to a source's `root`) now: from disk when `revision` is
+  /// nil, else from the tree `revision` names now.
+  mutating func content(root: String, path relative: String, revision: String?) -> Content {
+    guard let revision else {
+      guard let data = FileManager.default.contents(atPath: root + "/" + relative) else { return .missing }
       let bytes = Array(data)
       return .current(bytes: bytes, blobID: BlobHash.id(of: bytes))
     }
-    switch opened(root: file.root, revision: revision) {
+    switch opened(root: root, revision: revision) {
     case .failure(let error):
       return .unknown(error.message)
     case .success(let opened):
       do {
-        let path = opened.prefix.isEmpty ? file.path : opened.prefix + "/" + file.path
+        let path = opened.prefix.isEmpty ? relative : opened.prefix + "/" + relative
         guard let blob = try opened.tree.blobID(atPath: path) else { return .missing }
         return .current(bytes: try opened.tree.content(ofBlob: blob), blobID: blob)
       } catch {

@@ -16,6 +16,9 @@ import Foundation
 public final class TargetResolver: @unchecked Sendable {
   let store: IndexStore
   private var roots: [String: (kind: String, root: String)]?
+  private var revisions: [String: String]?
+  /// Reads files now: from disk, or from a `revision:` source's tree.
+  private var current = CurrentFiles()
   private var paths: [String]?
   private var lines: [String: TextLines?] = [:]
   private var gitSources: [GitSourceRow]?
@@ -218,14 +221,24 @@ public final class TargetResolver: @unchecked Sendable {
     return loaded
   }
 
-  /// A file of a source as it is on disk now; nil when it is gone.
+  /// A file of a source as it is now (on disk, or in the tree a `revision:` source's revision
+  /// names now); nil when it is gone.
   private func file(source: String, path: String) throws -> TextLines? {
     guard let root = try sourceRoots()[source]?.root else { return nil }
-    let absolute = root + "/" + path
-    if let cached = lines[absolute] { return cached }
+    if revisions == nil { revisions = try store.sourceRevisions() }
+    guard let revision = revisions?[source] else {
+      let absolute = root + "/" + path
+      if let cached = lines[absolute] { return cached }
+      var loaded: TextLines? = nil
+      if case .bytes(let bytes, _) = FileSystem.read(absolute) { loaded = TextLines(bytes) }
+      lines[absolute] = loaded
+      return loaded
+    }
+    let key = "\(revision):\(path) in \(root)"
+    if let cached = lines[key] { return cached }
     var loaded: TextLines? = nil
-    if case .bytes(let bytes, _) = FileSystem.read(absolute) { loaded = TextLines(bytes) }
-    lines[absolute] = loaded
+    if case .current(let bytes, _) = current.content(root: root, path: path, revision: revision) { loaded = TextLines(bytes) }
+    lines[key] = loaded
     return loaded
   }
 

@@ -170,6 +170,16 @@ extension IndexStore {
       return result
     }
   }
+
+  /// The revision each `revision:` code source reads its files from, by source name (sources
+  /// that read a work tree are absent).
+  public func sourceRevisions() throws -> [String: String] {
+    try read { db in
+      var result: [String: String] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT name, revision FROM source WHERE revision IS NOT NULL") { result[row[0]] = row[1] }
+      return result
+    }
+  }
 }
 
 extension IndexStore {

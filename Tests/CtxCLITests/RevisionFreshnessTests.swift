@@ -42,6 +42,10 @@ import Testing
     #expect(shown["freshness"] as? String == "unchanged", "\(shown)")
     #expect(shown["text"] as? String == "def session_token(user):\n    return sign(user.id)")
     #expect(shown["file"] as? String == "main:auth/session.py in \(bare)")
+    // An annotation on a symbol of the revision is anchored to the revision's lines.
+    let annotated = try CtxBinary.run(["annotate", "symbol:session_token", "--text", "Signed, not encrypted.", "--author", "Ada"], in: workspace)
+    #expect(annotated.status == 0 && annotated.stdout.contains("anchored at auth/session.py:1-2"), "\(annotated.stdout)\(annotated.stderr)")
+    #expect(try CtxBinary.run(["conflicts"], in: workspace).status == 0)
 
     // The branch moves on: the item is behind its revision, and today's lines are shown.
     try scratch.write(["auth/session.py": Self.second], under: "repo")
@@ -55,6 +59,9 @@ import Testing
     let changed = try json(try CtxBinary.run(["show", "auth/session.py:3", "--json"], in: workspace).stdout)
     #expect(changed["freshness"] as? String == "changed since indexed")
     #expect(changed["text"] as? String == "    return sign(user.id, rotate=True)")
+    // ... and the annotation's code changed under it.
+    let drift = try CtxBinary.run(["conflicts"], in: workspace)
+    #expect(drift.status == 1 && drift.stdout.contains("session_token"), "\(drift.stdout)")
 
     // Removed from the revision's tree: deleted.
     _ = try repo.run(["rm", "-q", "auth/session.py"])
