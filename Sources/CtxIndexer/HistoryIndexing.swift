@@ -31,8 +31,11 @@ extension Indexer {
   }
 }
 
-/// Receives history events and writes them, one batch in flight while the walk reads the
-/// next (the walk and the writer each keep a core busy).
+/// Receives history events and writes them. Each batch of commits is redacted and given its
+/// full-text columns on a task of its own, then written after the batch before it: the crawl
+/// hands a batch over and goes on reading, and waits only when the writer is `queueLimit`
+/// batches behind. (The crawl's own task did that preparation and then waited for the previous
+/// write: about 0.9 s of a 2.2 s moby run in which it launched no reads.)
 actor HistoryCollector: HistorySink {
   let writer: HistoryWriter
   let redactor: Redactor
@@ -40,7 +43,10 @@ actor HistoryCollector: HistorySink {
   let progress: (any IndexProgress)?
   private var report: SourceReport
   private var counts = HistoryCounts()
-  private var pending: Task<Void, any Error>?
+  /// Batches handed over and not yet settled, oldest first. Each returns its redaction counts.
+  private var queued: [Task<[String: Int], any Error>] = []
+  /// Batches that may wait for the writer: each holds its commits' messages and paths.
+  static let queueLimit = 3
   private var total = 0
   private var done = 0
   private(set) var repositoryRoot: String?
@@ -54,31 +60,47 @@ actor HistoryCollector: HistorySink {
   }
 
   nonisolated func accept(_ event: HistoryEvent) async throws {
-    // Full-text columns are computed here, on the walking task, not in the writer.
-    if case .commits(var commits) = event {
-      // Messages and paths lose their secrets before anything derived from them is written.
-      var redacted: [String: Int] = [:]
-      for index in commits.indices { commits[index] = redact(commits[index], counts: &redacted) }
-      if !redacted.isEmpty { await addRedactions(redacted) }
-      let prepared = commits.map(HistoryWriter.prepare)
-      await countLines(commits)
-      try await enqueue(prepared, count: commits.count, files: commits.reduce(0) { $0 + $1.changes.count })
+    if case .commits(let commits) = event {
+      try await enqueue(commits)
     } else {
       try await handle(event)
     }
   }
 
-  private func enqueue(_ prepared: [HistoryWriter.Prepared], count: Int, files: Int) async throws {
-    try await pending?.value
+  private func enqueue(_ commits: [GitCommitRecord]) async throws {
+    while queued.count >= HistoryCollector.queueLimit { try await settleOldest() }
     let writer = self.writer
-    pending = Task { try await writer.add(prepared) }
-    counts.commitsAdded += count
-    counts.filesChanged += files
-    done += count
+    let redactor = self.redactor
+    let previous = queued.last
+    queued.append(
+      Task {
+        // Messages and paths lose their secrets before anything derived from them is written.
+        var redacted: [String: Int] = [:]
+        let prepared = commits.map { HistoryWriter.prepare(HistoryCollector.redact($0, with: redactor, counts: &redacted)) }
+        // In order: a batch is written after the one before it, and not at all if that failed.
+        _ = try await previous?.value
+        try await writer.add(prepared)
+        return redacted
+      })
+    counts.commitsAdded += commits.count
+    counts.filesChanged += commits.reduce(0) { $0 + $1.changes.count }
+    counts.lineCounted += commits.filter { $0.changes.contains { $0.added != nil } }.count
+    done += commits.count
     progress?.advanced(name, done: done, total: total)
   }
 
-  nonisolated func redact(_ commit: GitCommitRecord, counts: inout [String: Int]) -> GitCommitRecord {
+  /// Waits for the oldest batch to be written and takes its redaction counts.
+  private func settleOldest() async throws {
+    let redacted = try await queued.removeFirst().value
+    if !redacted.isEmpty { report.addRedactions(redacted) }
+  }
+
+  /// Every batch handed over is written (or the first failure is thrown).
+  private func settleAll() async throws {
+    while !queued.isEmpty { try await settleOldest() }
+  }
+
+  static func redact(_ commit: GitCommitRecord, with redactor: Redactor, counts: inout [String: Int]) -> GitCommitRecord {
     var commit = commit
     func clean(_ text: String) -> String {
       let result = redactor.redact(text)
@@ -96,14 +118,6 @@ actor HistoryCollector: HistorySink {
     return commit
   }
 
-  private func addRedactions(_ counts: [String: Int]) {
-    report.addRedactions(counts)
-  }
-
-  private func countLines(_ commits: [GitCommitRecord]) {
-    counts.lineCounted += commits.filter { $0.changes.contains { $0.added != nil } }.count
-  }
-
   private func handle(_ event: HistoryEvent) async throws {
     switch event {
     case .plan(let plan):
@@ -116,8 +130,7 @@ actor HistoryCollector: HistorySink {
       report.listed = newCommits
       progress?.listed(name, total: newCommits, unit: "new commits")
     case .removed(let shas):
-      try await pending?.value
-      pending = nil
+      try await settleAll()
       try await writer.remove(shas)
       counts.commitsRemoved += shas.count
     case .commits:
@@ -125,15 +138,13 @@ actor HistoryCollector: HistorySink {
     case .issue(let issue):
       report.record(issue)
     case .finished(let refs):
-      try await pending?.value
-      pending = nil
+      try await settleAll()
       try await writer.finish(refs: refs)
     }
   }
 
   func finish() async throws -> SourceReport {
-    try await pending?.value
-    pending = nil
+    try await settleAll()
     var result = report
     result.added = counts.commitsAdded
     result.deleted = counts.commitsRemoved

@@ -46,8 +46,10 @@ extension IndexStore {
   }
 }
 
-/// Writes one git source's commits. Keeps the source's path ids in memory, so the hundreds of
-/// thousands of changes in a large history cost no index lookups; used by one task at a time.
+/// Writes one git source's commits, inside the source's transaction (`beginSource`: a write
+/// that arrives after it ended is refused). Keeps the source's path ids in memory, so the
+/// hundreds of thousands of changes in a large history cost no index lookups; used by one
+/// task at a time.
 public final class HistoryWriter: @unchecked Sendable {
   let store: IndexStore
   let sourceID: Int64
@@ -113,7 +115,7 @@ public final class HistoryWriter: @unchecked Sendable {
     // the new ones are collected: copying every known id per batch cost more than the writes.
     let known = pathIDs
     let keepsSignals = signals != nil
-    let result: ([String: Int64], Set<Int64>, [(path: Int64, commit: Int64, time: Int64)]) = try await store.write { [known] db in
+    let result: ([String: Int64], Set<Int64>, [(path: Int64, commit: Int64, time: Int64)]) = try await store.writeInSource { [known] db in
       var added: [String: Int64] = [:]
       var touched = Set<Int64>()
       var changed: [(path: Int64, commit: Int64, time: Int64)] = []
@@ -183,7 +185,7 @@ public final class HistoryWriter: @unchecked Sendable {
     guard !shas.isEmpty else { return }
     removedAny = true
     let sourceID = self.sourceID
-    let paths: Set<Int64> = try await store.write { db in
+    let paths: Set<Int64> = try await store.writeInSource { db in
       var touched = Set<Int64>()
       let find = try db.cachedStatement(sql: "SELECT id FROM git_commit WHERE source_id = ? AND sha = ?")
       for sha in shas {
@@ -210,7 +212,7 @@ public final class HistoryWriter: @unchecked Sendable {
     let touched = self.touched
     let everything = touched.count > 5000 || removedAny
     let kept = removedAny ? nil : signals
-    try await store.write { db in
+    try await store.writeInSource { db in
       // SQLite takes a bare column (g.id) from the row that holds max(): the newest commit.
       let select = """
         SELECT c.path_id, ?, g.id, max(g.commit_time), count(*)

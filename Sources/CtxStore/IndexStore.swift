@@ -198,6 +198,18 @@ public final class IndexStore: Sendable {
     } catch { throw IndexStore.wrap(error, "cannot write the index", path: path) }
   }
 
+  /// `write`, for work that belongs to a source's transaction (`beginSource`): refused when
+  /// that transaction has ended, so a write still queued when a crawl failed or was stopped
+  /// (and its source rolled back) cannot commit on its own.
+  func writeInSource<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+    do {
+      return try await pool.writeWithoutTransaction { db in
+        guard db.isInsideTransaction else { throw CtxError(.storeFailed, "the source's transaction has ended; this write is dropped") }
+        return try body(db)
+      }
+    } catch let error as CtxError { throw error } catch { throw IndexStore.wrap(error, "cannot write the index", path: path) }
+  }
+
   func writeSync<T>(_ body: (Database) throws -> T) throws -> T {
     do { return try pool.write(body) } catch { throw IndexStore.wrap(error, "cannot write the index", path: path) }
   }

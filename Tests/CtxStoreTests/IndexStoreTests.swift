@@ -198,5 +198,16 @@ import Testing
     let after = try stored(path, sourceID: source)
     #expect(after.first { $0[0] == "b" } == ["b", "c5", "300", "3"])
     #expect(after == (try recomputed(path, sourceID: source)))
+
+    // A batch still queued when its source's transaction ended (a failed or stopped crawl,
+    // rolled back) is refused, not committed on its own.
+    try await store.beginSource()
+    let late = try HistoryWriter(store: store, sourceID: source)
+    await store.rollbackSource()
+    await #expect(throws: CtxError.self) { try await late.add([commit("c6", time: 400, ["e"])]) }
+    await #expect(throws: CtxError.self) { try await late.finish(refs: ["HEAD": "c6"]) }
+    #expect(try stored(path, sourceID: source) == after)
+    let commits = try await DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM git_commit") }
+    #expect(commits == 5)
   }
 }
