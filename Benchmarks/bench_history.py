@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks ctx's git history connector against git itself, side by side, on any repository.
 
-Usage: Benchmarks/bench_history.py REPO [--ctx PATH] [--runs N] [--out DIR] [--new 10]
+Usage: Benchmarks/bench_history.py REPO [--ctx PATH] [--ctx-before OLD] [--runs N] [--out DIR] [--new 10]
 
 Measures, on the same history (a bare clone of REPO, so REPO is never touched):
   full history    ctx index (one `kind: git` source, empty index)  vs  git log --name-status --no-renames
@@ -9,6 +9,11 @@ Measures, on the same history (a bare clone of REPO, so REPO is never touched):
                   user + system, as the issue asks)
   peak memory     RSS of the full run
 and prints each figure with its ratio and the issue's target (docs/benchmarks.md).
+
+The full runs and git's are interleaved round by round (this machine's load moves within
+seconds). --ctx-before OLD adds an older binary's full run to every round, on a workspace of
+its own, and prints its median and the per-round ratio new/old; a run that fails stops the
+script (an older ctx refuses an index with a newer schema).
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -35,6 +40,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("repo")
     parser.add_argument("--ctx", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "ctx"))
+    parser.add_argument("--ctx-before", default=None, help="an older binary to run alongside, round by round")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", default=None)
     parser.add_argument("--new", type=int, default=10, help="how many new commits the incremental run finds")
@@ -57,30 +63,41 @@ def main():
             break
     new_count = int(git(bare, "rev-list", "--count", f"{old}..{head}"))
 
-    workspace = os.path.join(work, "ws")
-    shutil.rmtree(workspace, ignore_errors=True)
-    run([ctx, "init", workspace])
-    os.remove(os.path.join(workspace, "connectors", "code.yaml"))
-    with open(os.path.join(workspace, "connectors", "history.yaml"), "w") as f:
-        f.write(f"kind: git\npath: {bare}\nrefs: [bench]\n")
-    db = os.path.join(workspace, "index", "ctx.sqlite")
+    def make_workspace(path, binary):
+        shutil.rmtree(path, ignore_errors=True)
+        run([binary, "init", path])
+        os.remove(os.path.join(path, "connectors", "code.yaml"))
+        with open(os.path.join(path, "connectors", "history.yaml"), "w") as f:
+            f.write(f"kind: git\npath: {bare}\nrefs: [bench]\n")
+        return path
 
-    def reset_index():
+    def reset_index(path):
         for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(db + suffix):
-                os.remove(db + suffix)
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
 
-    # git's own walk, warm, median of runs.
+    def full_run(binary, path):
+        reset_index(os.path.join(path, "index", "ctx.sqlite"))
+        result = timed([binary, "index", "--quiet", "--workspace", path])
+        if result[3] != 0:
+            sys.exit(f"bench_history: `{binary} index` in {path} exited with {result[3]}")
+        return result
+
+    workspace = make_workspace(os.path.join(work, "ws"), ctx)
+    db = os.path.join(workspace, "index", "ctx.sqlite")
+    before = os.path.abspath(args.ctx_before) if args.ctx_before else None
+    before_workspace = make_workspace(os.path.join(work, "ws-before"), before) if before else None
+
+    # git's own walk (warm) and the full history index (each from an empty index), round by round.
     git_log = ["git", "--git-dir", bare, "log", "--name-status", "--no-renames", head]
     run(git_log)
-    git_times = [timed(git_log)[0] for _ in range(args.runs)]
-
-    # Full history index, median of runs (each from an empty index).
     git(bare, "branch", "-f", "bench", head)
-    full = []
+    git_times, full, full_before = [], [], []
     for _ in range(args.runs):
-        reset_index()
-        full.append(timed([ctx, "index", "--quiet", "--workspace", workspace]))
+        git_times.append(timed(git_log)[0])
+        full.append(full_run(ctx, workspace))
+        if before:
+            full_before.append(full_run(before, before_workspace))
     full_wall = statistics.median(f[0] for f in full)
     peak = max(f[2] for f in full)
     status = full[-1][3]
@@ -89,7 +106,7 @@ def main():
     incremental = []
     for _ in range(args.runs):
         git(bare, "branch", "-f", "bench", old)
-        reset_index()
+        reset_index(db)
         run([ctx, "index", "--quiet", "--workspace", workspace])
         git(bare, "branch", "-f", "bench", head)
         incremental.append(timed([ctx, "index", "--quiet", "--workspace", workspace]))
@@ -106,6 +123,13 @@ def main():
     print(f"repository      {results['repo']}: {commits} commits")
     print(f"full history    ctx {full_wall:.2f} s  vs  git log --name-status --no-renames {git_median:.2f} s"
           f"  -> {results['full_ratio']:.2f}x (target <= 1.5x)")
+    print(f"  each          ctx {' '.join(f'{f[0]:.2f}' for f in full)}; git {' '.join(f'{t:.2f}' for t in git_times)}")
+    if before:
+        before_wall = statistics.median(f[0] for f in full_before)
+        ratios = [f[0] / b[0] for f, b in zip(full, full_before)]
+        results.update({"before": before, "full_before_wall_s": before_wall, "new_over_old": ratios})
+        print(f"  before        {before_wall:.2f} s -> {before_wall / git_median:.2f}x; each {' '.join(f'{b[0]:.2f}' for b in full_before)}")
+        print(f"  new / before  per round {' '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.3f}")
     print(f"new commits     {new_count} new commits: {inc_cpu:.2f} s process time ({inc_wall:.2f} s wall) (target < 1 s for 10)")
     print(f"peak memory     {results['peak_rss_mib']:.0f} MiB during the full run (target <= 256 MiB)")
     print(f"index size      {results['index_bytes'] / 1e6:.1f} MB; ctx exit status {status}")
