@@ -130,6 +130,41 @@ struct RawTree {
       malformed = true
       return nil
     }
+
+    /// Moves both iterators past the entries they hold byte for byte from where each stands:
+    /// the same mode, name and id, so unchanged. In the two trees of a commit nearly every
+    /// entry is such, and comparing an entry's bytes costs a fraction of parsing and ordering
+    /// it (on moby, 10 million entries read). Only entries `next()` would accept are skipped
+    /// (one of the three common modes, a name, a whole id); it stops at the first other one
+    /// and leaves that to `next()`.
+    static func skipShared(_ a: inout Entries, _ b: inout Entries) {
+      guard !a.malformed, !b.malformed, let baseA = a.bytes.baseAddress, let baseB = b.bytes.baseAddress else { return }
+      var offsetA = a.offset
+      var offsetB = b.offset
+      let countA = a.bytes.count
+      let countB = b.bytes.count
+      while countA - offsetA >= 8, countB - offsetB >= 8 {
+        let start = baseA + offsetA
+        let word = start.loadUnaligned(as: UInt64.self)
+        let nameOffset: Int
+        if word & 0x00FF_FFFF_FFFF_FFFF == RawTree.blobModeText || word & 0x00FF_FFFF_FFFF_FFFF == RawTree.executableModeText {
+          nameOffset = 7
+        } else if word & 0x0000_FFFF_FFFF_FFFF == RawTree.treeModeText {
+          nameOffset = 6
+        } else {
+          break
+        }
+        let remaining = countA - offsetA
+        guard remaining > nameOffset, let found = memchr(start + nameOffset, 0, remaining - nameOffset) else { break }
+        let nameEnd = UnsafeRawPointer(found)
+        let length = nameEnd - start + 21
+        guard nameEnd > start + nameOffset, length <= remaining, length <= countB - offsetB, memcmp(start, baseB + offsetB, length) == 0 else { break }
+        offsetA += length
+        offsetB += length
+      }
+      a.offset = offsetA
+      b.offset = offsetB
+    }
   }
 
   /// "100644 ", "100755 " and "40000 " as little-endian words.

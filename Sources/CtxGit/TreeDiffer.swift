@@ -62,6 +62,7 @@ struct TreeDiffer {
     defer { newTree.free() }
     var olds = oldTree.entries()
     var news = newTree.entries()
+    RawTree.Entries.skipShared(&olds, &news)
     var a = olds.next()
     var b = news.next()
     while a != nil || b != nil {
@@ -72,6 +73,7 @@ struct TreeDiffer {
         order = a == nil ? 1 : -1
       }
       if order == 0, let oldEntry = a, let newEntry = b {
+        RawTree.Entries.skipShared(&olds, &news)
         a = olds.next()
         b = news.next()
         if oldEntry.sameObject(as: newEntry) { continue }
