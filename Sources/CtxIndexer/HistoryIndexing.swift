@@ -22,7 +22,13 @@ extension Indexer {
     let writer = try HistoryWriter(store: store, sourceID: sourceID, fresh: options.full)
     let sink = HistoryCollector(
       writer: writer, redactor: try Redactor(settings: source.redaction), name: source.name, progress: progress, report: report)
-    try await GitConnector(config: source).crawl(indexedRefs: state.refs, indexed: state.indexed, into: sink)
+    do {
+      try await GitConnector(config: source).crawl(indexedRefs: state.refs, indexed: state.indexed, into: sink)
+    } catch {
+      // Nothing handed to the writer may be written once this source is rolled back.
+      await sink.abandon()
+      throw error
+    }
     // Commit paths are relative to the repository root, which may lie above `path:`.
     if let root = await sink.repositoryRoot {
       _ = try await store.ensureSource(name: source.name, kind: source.kind.rawValue, root: root)
@@ -77,8 +83,10 @@ actor HistoryCollector: HistorySink {
         // Messages and paths lose their secrets before anything derived from them is written.
         var redacted: [String: Int] = [:]
         let prepared = commits.map { HistoryWriter.prepare(HistoryCollector.redact($0, with: redactor, counts: &redacted)) }
-        // In order: a batch is written after the one before it, and not at all if that failed.
+        // In order: a batch is written after the one before it, and not at all if that failed
+        // or the crawl was abandoned.
         _ = try await previous?.value
+        try Task.checkCancellation()
         try await writer.add(prepared)
         return redacted
       })
@@ -98,6 +106,14 @@ actor HistoryCollector: HistorySink {
   /// Every batch handed over is written (or the first failure is thrown).
   private func settleAll() async throws {
     while !queued.isEmpty { try await settleOldest() }
+  }
+
+  /// The crawl failed or was stopped: batches not yet written are dropped, and this returns
+  /// only when none of them can still reach the writer.
+  func abandon() async {
+    for task in queued { task.cancel() }
+    for task in queued { _ = try? await task.value }
+    queued = []
   }
 
   static func redact(_ commit: GitCommitRecord, with redactor: Redactor, counts: inout [String: Int]) -> GitCommitRecord {
