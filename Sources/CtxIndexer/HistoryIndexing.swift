@@ -78,8 +78,9 @@ actor HistoryCollector: HistorySink {
     let writer = self.writer
     let redactor = self.redactor
     let previous = queued.last
+    // Detached: not on this actor, so batches are prepared while the crawl hands over more.
     queued.append(
-      Task {
+      Task.detached {
         // Messages and paths lose their secrets before anything derived from them is written.
         var redacted: [String: Int] = [:]
         let prepared = commits.map { HistoryWriter.prepare(HistoryCollector.redact($0, with: redactor, counts: &redacted)) }
