@@ -1,3 +1,4 @@
+import CtxConnectors
 import CtxCore
 import CtxGit
 import CtxStore
@@ -8,7 +9,12 @@ import Foundation
 /// repository has no copy on disk, and a work tree's copy is not what the source indexes).
 ///
 /// Opens each revision's repository once per instance; not thread-safe (one per check).
+/// Reads from disk have a deadline where the filesystem can hang (`FileReader`, as crawls
+/// read), so a hung network mount cannot hold a bundle, `show` or `conflicts`.
 struct CurrentFiles {
+  /// How long one read from a source's disk may take at query time.
+  static let readTimeout: Duration = .seconds(5)
+
   enum Content {
     /// The bytes now, and their git blob id (compare it with the indexed content hash).
     case current(bytes: [UInt8], blobID: String)
@@ -26,6 +32,9 @@ struct CurrentFiles {
   }
 
   private var revisions: [String: Result<Revision, CtxError>] = [:]
+  private var readers: [String: FileReader] = [:]
+  /// Roots where a read missed its deadline: the other files there are not waited for.
+  private var hungRoots = Set<String>()
 
   /// Where the file is read from, for people: its path on disk, or `revision:path in repository`.
   static func location(of file: IndexedFileInfo) -> String {
@@ -46,11 +55,7 @@ struct CurrentFiles {
   /// The content of `path` (relative to a source's `root`) now: from disk when `revision` is
   /// nil, else from the tree `revision` names now.
   mutating func content(root: String, path relative: String, revision: String?) -> Content {
-    guard let revision else {
-      guard let data = FileManager.default.contents(atPath: root + "/" + relative) else { return .missing }
-      let bytes = Array(data)
-      return .current(bytes: bytes, blobID: BlobHash.id(of: bytes))
-    }
+    guard let revision else { return contentOnDisk(root: root, path: relative) }
     switch opened(root: root, revision: revision) {
     case .failure(let error):
       return .unknown(error.message)
@@ -62,6 +67,21 @@ struct CurrentFiles {
       } catch {
         return .unknown(error.message)
       }
+    }
+  }
+
+  private mutating func contentOnDisk(root: String, path relative: String) -> Content {
+    if hungRoots.contains(root) { return .unknown("a read under \(root) took longer than \(CurrentFiles.readTimeout) (a hung mount?)") }
+    let reader = readers[root] ?? FileReader(root: root, timeout: CurrentFiles.readTimeout)
+    readers[root] = reader
+    switch reader.read(root + "/" + relative) {
+    case nil:
+      hungRoots.insert(root)
+      return .unknown("reading took longer than \(CurrentFiles.readTimeout) (a hung mount?)")
+    case .bytes(let bytes, _)?:
+      return .current(bytes: bytes, blobID: BlobHash.id(of: bytes))
+    case .missing?, .failed?:
+      return .missing  // gone, or no longer a readable file
     }
   }
 

@@ -205,9 +205,8 @@ public struct ShowService: Sendable {
       source: file.source, path: file.path, file: location, startLine: lines?.lowerBound ?? 1, endLine: 0, lineCount: nil,
       indexedLineCount: file.lineCount, freshness: .unchanged, indexedHash: file.contentHash, currentHash: nil, truncated: false,
       text: nil, note: resolvedNote, alsoIn: found.dropFirst().map(\.source))
-    var current = CurrentFiles()
     let bytes: [UInt8]
-    switch current.content(of: file) {
+    switch CurrentFiles.contentOnce(of: file) {
     case .missing:
       shown.freshness = .deleted
       shown.endLine = lines?.upperBound ?? file.lineCount

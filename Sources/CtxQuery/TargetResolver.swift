@@ -226,15 +226,8 @@ public final class TargetResolver: @unchecked Sendable {
   private func file(source: String, path: String) throws -> TextLines? {
     guard let root = try sourceRoots()[source]?.root else { return nil }
     if revisions == nil { revisions = try store.sourceRevisions() }
-    guard let revision = revisions?[source] else {
-      let absolute = root + "/" + path
-      if let cached = lines[absolute] { return cached }
-      var loaded: TextLines? = nil
-      if case .bytes(let bytes, _) = FileSystem.read(absolute) { loaded = TextLines(bytes) }
-      lines[absolute] = loaded
-      return loaded
-    }
-    let key = "\(revision):\(path) in \(root)"
+    let revision = revisions?[source]
+    let key = revision.map { "\($0):\(path) in \(root)" } ?? root + "/" + path
     if let cached = lines[key] { return cached }
     var loaded: TextLines? = nil
     if case .current(let bytes, _) = current.content(root: root, path: path, revision: revision) { loaded = TextLines(bytes) }
