@@ -96,6 +96,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        if os.path.exists(self.port_file):  # a killed server cannot remove it
+            os.remove(self.port_file)
 
 
 def http(url, method="GET", body=None, headers=None, timeout=30):
@@ -186,6 +188,7 @@ def in_flight_then_sigterm(server, token):
     except OSError:
         refused = True
     check(refused, "SIGTERM: no new connections afterwards")
+    check(not os.path.exists(server.port_file), "SIGTERM: the server removed its --port-file", server.port_file)
 
 
 def metric(server, token, line_prefix):

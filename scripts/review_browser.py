@@ -183,6 +183,9 @@ def main():
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+            server.wait(timeout=10)
+        if os.path.exists(port_file):  # a killed server cannot remove it
+            os.remove(port_file)
     print("all checks passed" if not FAILURES else f"{len(FAILURES)} checks failed: {FAILURES}", flush=True)
     sys.exit(1 if FAILURES else 0)
 

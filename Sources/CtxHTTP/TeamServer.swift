@@ -9,6 +9,7 @@ import Hummingbird
 import Logging
 import MCP
 import NIOCore
+import Synchronization
 
 /// `ctx serve --http`: the tools over MCP's streamable HTTP (stateless), for many agents
 /// against one index, with bearer tokens (`ctx token`), health and readiness probes,
@@ -55,15 +56,22 @@ public struct TeamServer: Sendable {
     routes(router)
     let options = options
     let logger = logger
+    let boundPort = Mutex<Int?>(nil)
+    defer { if let port = boundPort.withLock({ $0 }) { removePortFile(ifItHolds: port) } }
     let app = Application(
       router: router,
       server: .http1(configuration: .init(idleTimeout: .seconds(120))),
       configuration: .init(address: .hostname(options.host, port: options.port), serverName: "ctx"),
       onServerRunning: { channel in
         let port = channel.localAddress?.port ?? options.port
+        boundPort.withLock { $0 = port }
         logger.info("serving MCP over HTTP", metadata: ["url": "http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)/mcp", "tokens": "\(live)"])
         if let file = options.portFile {
-          try? "\(port)\n".write(toFile: file, atomically: true, encoding: .utf8)
+          do {
+            try "\(port)\n".write(toFile: file, atomically: true, encoding: .utf8)
+          } catch {
+            logger.warning("could not write the port file", metadata: ["file": "\(file)", "error": "\(error)"])
+          }
         }
       },
       logger: Logger(label: "ctx.http.hummingbird", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -80,6 +88,16 @@ public struct TeamServer: Sendable {
       group.cancelAll()
     }
     logger.info("stopped")
+  }
+
+  /// A stopped server's port file would send clients to a port that may be someone else's by
+  /// now; it is removed, unless another server has written its own port there since.
+  func removePortFile(ifItHolds port: Int) {
+    guard let file = options.portFile,
+          let written = try? String(contentsOfFile: file, encoding: .utf8),
+          Int(written.trimmingCharacters(in: .whitespacesAndNewlines)) == port
+    else { return }
+    try? FileManager.default.removeItem(atPath: file)
   }
 
   // MARK: Routes
