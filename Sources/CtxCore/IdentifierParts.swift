@@ -73,19 +73,40 @@ public enum IdentifierParts {
   /// separated, in first-seen order. Words unicode61 already sees (snake_case parts) are not
   /// repeated. This is what the index stores in the `parts` column.
   ///
-  /// Runs over every byte the index stores, so it works on UTF-8 bytes and allocates only for
-  /// identifiers that really have a case change inside (most words do not).
+  /// Runs over every byte the index stores, so it works on UTF-8 bytes in place: a part is
+  /// lower-cased and hashed straight from the text and copied only when it is new, and an
+  /// identifier met before is skipped whole (its parts are already out). Code repeats its
+  /// identifiers: on moby most camel-case occurrences in a chunk are repeats.
   public static func expansion(of text: String, limit: Int = 4096) -> String {
     var text = text
     return text.withUTF8 { bytes -> String in
       var written = WrittenWords()
+      var expanded = WrittenWords()
       var output: [UInt8] = []
-      var partsBuffer: [UInt8] = []
       var index = 0
       let count = bytes.count
+
+      /// Appends the lower-cased bytes `bytes[from..<to]` unless they are already out.
+      func emitPart(_ from: Int, _ to: Int) {
+        guard to - from > 1 && output.count < limit else { return }
+        var hash = Fingerprint()
+        for position in from..<to { hash.add(lowercased(bytes[position])) }
+        let isNew = !written.contains(hash: hash.value, count: to - from) { place in
+          var position = from
+          for byte in output[place] {
+            if byte != lowercased(bytes[position]) { return false }
+            position += 1
+          }
+          return true
+        }
+        guard isNew else { return }
+        if !output.isEmpty { output.append(0x20) }
+        written.remember(start: output.count, count: to - from, hash: hash.value)
+        for position in from..<to { output.append(lowercased(bytes[position])) }
+      }
+
       while index < count {
-        let byte = bytes[index]
-        guard isIdentifierStart(byte) else {
+        guard isIdentifierStart(bytes[index]) else {
           index += 1
           continue
         }
@@ -98,66 +119,59 @@ public enum IdentifierParts {
           index += 1
         }
         guard sawLower && sawInnerUpper else { continue }
-        // Split this identifier into lower-cased words (the rules of `split`).
-        partsBuffer.removeAll(keepingCapacity: true)
-        var partStart = 0
-        func emitPart() {
-          let part = partsBuffer[partStart...]
-          if part.count > 1 && output.count < limit {
-            let hash = WrittenWords.hash(part)
-            if !written.contains(part, hash: hash, in: output) {
-              if !output.isEmpty { output.append(0x20) }
-              written.remember(start: output.count, count: part.count, hash: hash)
-              output.append(contentsOf: part)
-            }
-          }
-          partStart = partsBuffer.count
+        let end = index
+        var hash = Fingerprint()
+        for position in start..<end { hash.add(bytes[position]) }
+        // Met before in this text: every part of it is already out.
+        let seen = expanded.contains(hash: hash.value, count: end - start) { place in
+          bytes[place].elementsEqual(bytes[start..<end])
         }
+        if seen { continue }
+        expanded.remember(start: start, count: end - start, hash: hash.value)
+        // Split this identifier into lower-cased words (the rules of `split`).
+        var partStart = start
         var previous: UInt8 = 0
-        for position in start..<index {
+        for position in start..<end {
           let current = bytes[position]
           if current == 0x5F {
-            emitPart()
+            emitPart(partStart, position)
+            partStart = position + 1
             previous = current
             continue
           }
-          if partsBuffer.count > partStart {
+          if position > partStart {
             let boundary =
               (isUpper(current) && (isLower(previous) || isDigit(previous)))
-              || (isUpper(current) && isUpper(previous) && position + 1 < index && isLower(bytes[position + 1]))
+              || (isUpper(current) && isUpper(previous) && position + 1 < end && isLower(bytes[position + 1]))
               || (isDigit(current) != isDigit(previous))
-            if boundary { emitPart() }
+            if boundary {
+              emitPart(partStart, position)
+              partStart = position
+            }
           }
-          partsBuffer.append(isUpper(current) ? current + 32 : current)
           previous = current
         }
-        emitPart()
+        emitPart(partStart, end)
         if output.count >= limit { break }
       }
       return String(decoding: output, as: UTF8.self)
     }
   }
 
-  /// The words already in an expansion's output, found by hash: an open-addressing table of
-  /// their places in the output. Swift's `Set` of byte slices (a seeded SipHash and a copy per
-  /// insert) cost more than the splitting itself on a full index.
+  /// Byte ranges already met, found by hash: an open-addressing table of their places (in the
+  /// output, for words; in the text, for whole identifiers). Swift's `Set` of byte slices (a
+  /// seeded SipHash and a copy per insert) cost more than the splitting itself on a full index.
   struct WrittenWords {
     private var slots = [Int32](repeating: -1, count: 64)
     private var words: [(start: Int, count: Int, hash: UInt64)] = []
 
-    /// The words are short, and a collision only costs a byte comparison.
-    @inline(__always) static func hash(_ word: ArraySlice<UInt8>) -> UInt64 {
-      var hash = Fingerprint()
-      hash.add(word)
-      return hash.value
-    }
-
-    func contains(_ word: ArraySlice<UInt8>, hash: UInt64, in output: [UInt8]) -> Bool {
+    /// Whether a range with this hash and length is known and `equals` its place.
+    func contains(hash: UInt64, count: Int, equals: (Range<Int>) -> Bool) -> Bool {
       let mask = slots.count - 1
       var slot = Int(truncatingIfNeeded: hash) & mask
       while slots[slot] >= 0 {
         let known = words[Int(slots[slot])]
-        if known.hash == hash && known.count == word.count && output[known.start..<known.start + known.count].elementsEqual(word) {
+        if known.hash == hash && known.count == count && equals(known.start..<known.start + known.count) {
           return true
         }
         slot = (slot + 1) & mask
@@ -183,6 +197,7 @@ public enum IdentifierParts {
     }
   }
 
+  @inline(__always) static func lowercased(_ byte: UInt8) -> UInt8 { isUpper(byte) ? byte + 32 : byte }
   @inline(__always) static func isUpper(_ byte: UInt8) -> Bool { byte >= 65 && byte <= 90 }
   @inline(__always) static func isLower(_ byte: UInt8) -> Bool { byte >= 97 && byte <= 122 }
   @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }

@@ -120,12 +120,12 @@ struct TreeDiffer {
     var usedAdded = Set<Int>()
     var usedDeleted = Set<Int>()
     // Exact moves: the same blob id.
-    var addedByID: [String: [Int]] = [:]
+    var addedByID: [ObjectKey: [Int]] = [:]
     for (index, entry) in added.enumerated() where TreeDiffer.typeClass(entry.mode) != RawTree.gitlinkMode {
-      addedByID[ContentHash.hex(entry.id), default: []].append(index)
+      addedByID[ObjectKey(entry.id), default: []].append(index)
     }
     for (index, entry) in deleted.enumerated() {
-      let key = ContentHash.hex(entry.id)
+      let key = ObjectKey(entry.id)
       guard var candidates = addedByID[key], !candidates.isEmpty else { continue }
       let match = candidates.removeFirst()
       addedByID[key] = candidates
@@ -134,7 +134,11 @@ struct TreeDiffer {
       usedDeleted.insert(index)
     }
     // Moves with edits: exactly one deleted and one added file share a file name.
-    func fileName(_ path: String) -> Substring { path.split(separator: "/").last ?? Substring(path) }
+    // By UTF-8 bytes: splitting into Characters cost more than the rest of the rename search.
+    func fileName(_ path: String) -> Substring {
+      guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path[...] }
+      return path[path.utf8.index(after: slash)...]
+    }
     var deletedByName: [Substring: [Int]] = [:]
     for (index, entry) in deleted.enumerated() where !usedDeleted.contains(index) {
       deletedByName[fileName(entry.path), default: []].append(index)
@@ -149,6 +153,20 @@ struct TreeDiffer {
       }
     }
     return pairs
+  }
+
+  /// An object id as a dictionary key (its hex form cost a string per file).
+  private struct ObjectKey: Hashable {
+    let high: UInt64
+    let middle: UInt64
+    let low: UInt32
+
+    init(_ id: git_oid) {
+      (high, middle, low) = withUnsafeBytes(of: id.id) { raw in
+        (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+         raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+      }
+    }
   }
 
   /// The changes, sorted by path, renames folded in.

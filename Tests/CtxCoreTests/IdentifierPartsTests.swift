@@ -72,6 +72,8 @@ import Testing
     ("snake_case SCREAMING_CASE plain Word", ""),
     ("é validateSession(ünïcode) x.getUserID", "validate session get user id"),
     ("XMLHttpRequest xmlHTTP", "xml http request"),
+    // Repeats are skipped whole; a new spelling or a longer identifier still adds its parts.
+    ("fooBar fooBar FooBar fooBarBaz fooBar_qux fooBar", "foo bar baz qux"),
   ])
   func expandsOnlyCamelCase(text: String, expected: String) {
     #expect(IdentifierParts.expansion(of: text) == expected)
