@@ -99,3 +99,16 @@ import Testing
     #expect(limited.utf8.count < 100 + 8 && expected.hasPrefix(limited))
   }
 }
+
+@Suite struct HexTests {
+  /// Every byte value, from contiguous storage and from a sequence without it, against the
+  /// standard library's own formatting.
+  @Test func everyByteAsTwoLowercaseDigits() {
+    let bytes = (0...255).map(UInt8.init)
+    let expected = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    #expect(Hex.lowercase(bytes) == expected)
+    #expect(Hex.lowercase(bytes.lazy.map { $0 }) == expected)
+    #expect(Hex.lowercase(stride(from: 0, through: 255, by: 1).lazy.map(UInt8.init)) == expected)
+    #expect(Hex.lowercase([UInt8]()) == "")
+  }
+}
