@@ -80,81 +80,86 @@ public enum IdentifierParts {
   public static func expansion(of text: String, limit: Int = 4096) -> String {
     var text = text
     return text.withUTF8 { bytes -> String in
-      var written = WrittenWords()
-      var expanded = WrittenWords()
-      var output: [UInt8] = []
-      var index = 0
-      let count = bytes.count
+      byteClasses.withUnsafeBufferPointer { classOf -> String in
+        var written = WrittenWords()
+        var expanded = WrittenWords()
+        var output: [UInt8] = []
+        var index = 0
+        let count = bytes.count
 
-      /// Appends the lower-cased bytes `bytes[from..<to]` unless they are already out.
-      func emitPart(_ from: Int, _ to: Int) {
-        guard to - from > 1 && output.count < limit else { return }
-        var hash = Fingerprint()
-        for position in from..<to { hash.add(lowercased(bytes[position])) }
-        let isNew = !written.contains(hash: hash.value, count: to - from) { place in
-          var position = from
-          for byte in output[place] {
-            if byte != lowercased(bytes[position]) { return false }
-            position += 1
+        /// Appends the lower-cased bytes `bytes[from..<to]` unless they are already out.
+        func emitPart(_ from: Int, _ to: Int) {
+          guard to - from > 1 && output.count < limit else { return }
+          var hash = Fingerprint()
+          for position in from..<to { hash.add(lowercased(bytes[position])) }
+          let isNew = !written.contains(hash: hash.value, count: to - from) { place in
+            var position = from
+            for byte in output[place] {
+              if byte != lowercased(bytes[position]) { return false }
+              position += 1
+            }
+            return true
           }
-          return true
+          guard isNew else { return }
+          if !output.isEmpty { output.append(0x20) }
+          written.remember(start: output.count, count: to - from, hash: hash.value)
+          for position in from..<to { output.append(lowercased(bytes[position])) }
         }
-        guard isNew else { return }
-        if !output.isEmpty { output.append(0x20) }
-        written.remember(start: output.count, count: to - from, hash: hash.value)
-        for position in from..<to { output.append(lowercased(bytes[position])) }
-      }
 
-      while index < count {
-        guard isIdentifierStart(bytes[index]) else {
-          index += 1
-          continue
-        }
-        let start = index
-        var sawLower = false
-        var sawInnerUpper = false
-        while index < count, isIdentifierStart(bytes[index]) || isDigit(bytes[index]) {
-          let current = bytes[index]
-          if isLower(current) { sawLower = true } else if isUpper(current) && index > start { sawInnerUpper = true }
-          index += 1
-        }
-        guard sawLower && sawInnerUpper else { continue }
-        let end = index
-        var hash = Fingerprint()
-        for position in start..<end { hash.add(bytes[position]) }
-        // Met before in this text: every part of it is already out.
-        let seen = expanded.contains(hash: hash.value, count: end - start) { place in
-          bytes[place].elementsEqual(bytes[start..<end])
-        }
-        if seen { continue }
-        expanded.remember(start: start, count: end - start, hash: hash.value)
-        // Split this identifier into lower-cased words (the rules of `split`).
-        var partStart = start
-        var previous: UInt8 = 0
-        for position in start..<end {
-          let current = bytes[position]
-          if current == 0x5F {
-            emitPart(partStart, position)
-            partStart = position + 1
-            previous = current
+        while index < count {
+          guard classOf[Int(bytes[index])] & 3 != 0 || bytes[index] == 0x5F else {
+            index += 1
             continue
           }
-          if position > partStart {
-            let boundary =
-              (isUpper(current) && (isLower(previous) || isDigit(previous)))
-              || (isUpper(current) && isUpper(previous) && position + 1 < end && isLower(bytes[position + 1]))
-              || (isDigit(current) != isDigit(previous))
-            if boundary {
-              emitPart(partStart, position)
-              partStart = position
-            }
+          let start = index
+          // The classes in the identifier (1 upper, 2 lower), one table lookup per byte; an
+          // upper-case first byte does not count (`Session` is one word).
+          var classes: UInt8 = classOf[Int(bytes[index])] & 2
+          index += 1
+          while index < count {
+            let kind = classOf[Int(bytes[index])]
+            if kind == 0 { break }
+            classes |= kind
+            index += 1
           }
-          previous = current
+          guard classes & 3 == 3 else { continue }
+          let end = index
+          var hash = Fingerprint()
+          for position in start..<end { hash.add(bytes[position]) }
+          // Met before in this text: every part of it is already out.
+          let seen = expanded.contains(hash: hash.value, count: end - start) { place in
+            bytes[place].elementsEqual(bytes[start..<end])
+          }
+          if seen { continue }
+          expanded.remember(start: start, count: end - start, hash: hash.value)
+          // Split this identifier into lower-cased words (the rules of `split`).
+          var partStart = start
+          var previous: UInt8 = 0
+          for position in start..<end {
+            let current = bytes[position]
+            if current == 0x5F {
+              emitPart(partStart, position)
+              partStart = position + 1
+              previous = current
+              continue
+            }
+            if position > partStart {
+              let boundary =
+                (isUpper(current) && (isLower(previous) || isDigit(previous)))
+                || (isUpper(current) && isUpper(previous) && position + 1 < end && isLower(bytes[position + 1]))
+                || (isDigit(current) != isDigit(previous))
+              if boundary {
+                emitPart(partStart, position)
+                partStart = position
+              }
+            }
+            previous = current
+          }
+          emitPart(partStart, end)
+          if output.count >= limit { break }
         }
-        emitPart(partStart, end)
-        if output.count >= limit { break }
+        return String(decoding: output, as: UTF8.self)
       }
-      return String(decoding: output, as: UTF8.self)
     }
   }
 
@@ -197,11 +202,21 @@ public enum IdentifierParts {
     }
   }
 
+  /// `byteClass` of every byte value, for the scan's one lookup per byte.
+  static let byteClasses: [UInt8] = (0...255).map { byteClass(UInt8($0)) }
+
+  /// 1 upper, 2 lower, 4 digit or underscore, 0 anything else.
+  @inline(__always) static func byteClass(_ byte: UInt8) -> UInt8 {
+    if byte &- 65 < 26 { return 1 }
+    if byte &- 97 < 26 { return 2 }
+    if byte &- 48 < 10 || byte == 0x5F { return 4 }
+    return 0
+  }
+
   @inline(__always) static func lowercased(_ byte: UInt8) -> UInt8 { isUpper(byte) ? byte + 32 : byte }
   @inline(__always) static func isUpper(_ byte: UInt8) -> Bool { byte >= 65 && byte <= 90 }
   @inline(__always) static func isLower(_ byte: UInt8) -> Bool { byte >= 97 && byte <= 122 }
   @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
-  @inline(__always) static func isIdentifierStart(_ byte: UInt8) -> Bool { isUpper(byte) || isLower(byte) || byte == 0x5F }
 
   /// Identifier-shaped runs (`[A-Za-z_][A-Za-z0-9_]*`) in `text`.
   public static func identifiers(in text: String) -> [Substring] {
