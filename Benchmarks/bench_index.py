@@ -235,6 +235,12 @@ def full_only(args, ctx, repo, work, workspace):
         median = statistics.median(times[name])
         print(f"full index {name:<6} median {median:.2f} s -> {median / baseline:.2f}x the baseline (target <= 1.1x)"
               f"  (each: {' '.join(f'{x:.2f}' for x in times[name])})")
+    ratios = [x / y for x, y in zip(times["ctx"], baselines)]
+    print(f"ctx / baseline   per round {' '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f}")
+    if "before" in times:
+        # Each round's pair ran back to back: the fairest comparison on a shared machine.
+        pairs = [x / y for x, y in zip(times["ctx"], times["before"])]
+        print(f"ctx / before     per round {' '.join(f'{r:.2f}' for r in pairs)}; median {statistics.median(pairs):.3f}")
 
 
 if __name__ == "__main__":
