@@ -90,18 +90,31 @@ public final class IndexStore: Sendable {
   }
 
   /// New files get 16 KiB pages (a smaller file for FTS data), set before WAL is on.
+  ///
+  /// Built under a name of its own and linked into place once complete: a reader (a server's
+  /// search while `ctx serve --watch` makes its first index) opening a half-made file held a
+  /// lock that made `journal_mode = WAL` fail, and the run failed as "being written by
+  /// another ctx process". Now a reader finds no index, or a whole one.
   private static func create(path: String) throws {
     let directory = (path as NSString).deletingLastPathComponent
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let building = path + ".new-\(getpid())"
+    for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: building + suffix) }
+    defer { for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: building + suffix) } }
     var configuration = Configuration()
+    configuration.busyMode = .timeout(10)
     configuration.prepareDatabase { db in IndexStore.addFunctions(db) }
-    let queue = try DatabaseQueue(path: path, configuration: configuration)
+    let queue = try DatabaseQueue(path: building, configuration: configuration)
     try queue.writeWithoutTransaction { db in
       try db.execute(sql: "PRAGMA page_size = 16384")
       try db.execute(sql: "PRAGMA journal_mode = WAL")
     }
     try migrate(queue)
-    try queue.close()
+    try queue.close()  // the last connection: the log is checkpointed into the file and removed
+    // link(2), not rename(2): an index that appeared meanwhile is kept, never replaced.
+    if link(building, path) != 0 && errno != EEXIST {
+      throw CtxError(.io, "cannot put the new index in place at \(path): \(String(cString: strerror(errno)))", path: path)
+    }
   }
 
   /// The SQL functions the schema uses (`ctx_text`, in the view `chunk_content`): every

@@ -14,6 +14,42 @@ import Testing
       chunks: [Chunk(startLine: 1, endLine: lines, symbol: "validateSession", kind: "function", text: text)])
   }
 
+  /// A reader that opens the index while the first writer is still making it (a server's
+  /// search racing `ctx serve --watch`'s first run) never sees a half-made file, and the
+  /// writer is never refused: the file appears whole, or not at all.
+  @Test func aNewIndexAppearsWholeToAReaderRacingItsCreation() throws {
+    for round in 0..<20 {
+      let scratch = ScratchDirectory()
+      let path = scratch.path + "/index/ctx.sqlite"
+      let stop = LockedFlag()
+      let sawPartial = LockedFlag()
+      let reader = Thread {
+        while !stop.value {
+          guard FileManager.default.fileExists(atPath: path) else { continue }
+          // What a read-only open does first (the schema version), with the readers' busy
+          // timeout: any error, or an older version, is a file that is not yet an index.
+          do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(10)
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let version = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+            if version != Schema.version { sawPartial.set("user_version \(version)") }
+            try queue.close()
+          } catch {
+            sawPartial.set("\(error)")
+          }
+        }
+      }
+      reader.start()
+      defer { stop.set() }
+      #expect(throws: Never.self, "round \(round)") { _ = try IndexStore(path: path, mode: .readWrite) }
+      stop.set()
+      while !reader.isFinished { usleep(1_000) }
+      #expect(!sawPartial.value, "round \(round): a reader saw the index before it was whole: \(sawPartial.detail)")
+    }
+  }
+
   @Test func writesReplacesAndDeletesWithConsistentFullText() async throws {
     let scratch = ScratchDirectory()
     let store = try IndexStore(path: scratch.path + "/index/ctx.sqlite", mode: .readWrite)
@@ -209,5 +245,20 @@ import Testing
     #expect(try stored(path, sourceID: source) == after)
     let commits = try await DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM git_commit") }
     #expect(commits == 5)
+  }
+}
+
+/// A flag one thread sets and another reads.
+final class LockedFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var raised = false
+  private var what = ""
+  var value: Bool { lock.withLock { raised } }
+  var detail: String { lock.withLock { what } }
+  func set(_ detail: String = "") {
+    lock.withLock {
+      if !raised { what = detail }
+      raised = true
+    }
   }
 }
