@@ -367,6 +367,10 @@ public final class GitHistory {
   }
 
   private static func lineCount(_ repository: OpaquePointer, old: git_oid?, new: git_oid?) -> (added: Int, removed: Int)? {
+    if (old == nil) != (new == nil), let id = old ?? new {
+      guard let lines = lineCount(ofBlob: id, repository) else { return nil }
+      return old == nil ? (lines, 0) : (0, lines)
+    }
     let counted: BlobPatch<(added: Int, removed: Int)?> = withPatch(repository, old: old, new: new) { patch in
       var context = 0
       var additions = 0
@@ -376,6 +380,29 @@ public final class GitHistory {
     }
     if case .made(let count) = counted { return count }
     return nil
+  }
+
+  /// The lines of a file added or deleted whole: every one is an addition (or a deletion),
+  /// counted as xdiff splits them (at each newline, and a last line without one). xdiff
+  /// would hash and compare every line against nothing; vendored trees added in one commit
+  /// made that most of the line counting on moby. nil for a missing or binary blob, as the
+  /// patch path gives.
+  private static func lineCount(ofBlob id: git_oid, _ repository: OpaquePointer) -> Int? {
+    var id = id
+    var blob: OpaquePointer? = nil
+    guard git_blob_lookup(&blob, repository, &id) == 0, let blob else { return nil }
+    defer { git_blob_free(blob) }
+    guard git_blob_is_binary(blob) == 0 else { return nil }
+    let size = Int(git_blob_rawsize(blob))
+    guard size > 0, let start = git_blob_rawcontent(blob) else { return 0 }
+    let bytes = UnsafeRawBufferPointer(start: start, count: size)
+    var lines = 0
+    var offset = 0
+    while offset < size, let found = memchr(start + offset, 0x0A, size - offset) {
+      lines += 1
+      offset = start.distance(to: UnsafeRawPointer(found)) + 1
+    }
+    return bytes[size - 1] == 0x0A ? lines : lines + 1
   }
 
   /// What `withPatch` found: the body's result, or why there is no text patch.

@@ -72,4 +72,33 @@ import Testing
       #expect(everyChange.contains(expected), "\(expected)")
     }
   }
+
+  /// Line counts are git's own (`git log --numstat`), for files added and deleted whole
+  /// (counted without a diff) and for edits (xdiff): with and without a last newline, empty,
+  /// blank lines, carriage returns, a binary file (no counts, as git prints "-").
+  @Test func lineCountsAreGitsNumstat() throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    let shapes: [String: String] = [
+      "ends-with-newline.txt": "one\ntwo\nthree\n", "no-last-newline.txt": "one\ntwo", "empty.txt": "",
+      "only-newline.txt": "\n", "blank-lines.txt": "\n\n\nx\n\n", "crlf.txt": "a\r\nb\r\nc", "one-line.txt": "single",
+      "edited.txt": "keep\nold\nkeep\n",
+    ]
+    try scratch.write(shapes, under: "repo")
+    try scratch.writeBytes("binary.bin", [0x00, 0x01, 0x0A, 0x02, 0x00, 0x0A], under: "repo")
+    try repo.commitAll("add every shape", date: "2024-02-01T10:00:00Z")
+    for name in shapes.keys where name != "edited.txt" { try scratch.remove("repo/" + name) }
+    try scratch.remove("repo/binary.bin")
+    try scratch.write(["edited.txt": "keep\nnew\nnewer\nkeep"], under: "repo")
+    try repo.commitAll("delete them, edit one", date: "2024-02-02T10:00:00Z")
+
+    let history = try GitHistory(path: repo.path)
+    for sha in try repo.run(["rev-list", "HEAD"]).split(separator: "\n").map(String.init) {
+      let record = try history.commit(sha, countLines: true)
+      let ours = record.changes.map { "\($0.added.map(String.init) ?? "-")\t\($0.removed.map(String.init) ?? "-")\t\($0.path)" }
+      let gits = try repo.run(["show", "--numstat", "--format=", "--no-renames", sha]).split(separator: "\n").map(String.init)
+      #expect(ours.sorted() == gits.sorted(), "commit \(sha)")
+      #expect(ours.count == 9, "commit \(sha): \(ours)")
+    }
+  }
 }
