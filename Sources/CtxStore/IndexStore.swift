@@ -111,10 +111,13 @@ public final class IndexStore: Sendable {
     }
     try migrate(queue)
     try queue.close()  // the last connection: the log is checkpointed into the file and removed
-    // link(2), not rename(2): an index that appeared meanwhile is kept, never replaced.
-    if link(building, path) != 0 && errno != EEXIST {
-      throw CtxError(.io, "cannot put the new index in place at \(path): \(String(cString: strerror(errno)))", path: path)
-    }
+    // link(2), not rename(2): an index that appeared meanwhile is kept, never replaced. A
+    // filesystem without hard links gets a rename when the name is still free.
+    guard link(building, path) != 0 else { return }
+    let linkError = errno
+    if linkError == EEXIST { return }
+    if !FileManager.default.fileExists(atPath: path) && rename(building, path) == 0 { return }
+    throw CtxError(.io, "cannot put the new index in place at \(path): \(String(cString: strerror(linkError)))", path: path)
   }
 
   /// The SQL functions the schema uses (`ctx_text`, in the view `chunk_content`): every
