@@ -388,21 +388,16 @@ public final class GitHistory {
   /// made that most of the line counting on moby. nil for a missing or binary blob, as the
   /// patch path gives.
   private static func lineCount(ofBlob id: git_oid, _ repository: OpaquePointer) -> Int? {
-    var id = id
-    var blob: OpaquePointer? = nil
-    guard git_blob_lookup(&blob, repository, &id) == 0, let blob else { return nil }
-    defer { git_blob_free(blob) }
-    guard git_blob_is_binary(blob) == 0 else { return nil }
-    let size = Int(git_blob_rawsize(blob))
-    guard size > 0, let start = git_blob_rawcontent(blob) else { return 0 }
-    let bytes = UnsafeRawBufferPointer(start: start, count: size)
-    var lines = 0
-    var offset = 0
-    while offset < size, let found = memchr(start + offset, 0x0A, size - offset) {
-      lines += 1
-      offset = start.distance(to: UnsafeRawPointer(found)) + 1
+    TextBlob.withBytes(id, in: repository) { bytes in
+      guard let start = bytes.baseAddress, bytes.count > 0 else { return 0 }
+      var lines = 0
+      var offset = 0
+      while offset < bytes.count, let found = memchr(start + offset, 0x0A, bytes.count - offset) {
+        lines += 1
+        offset = start.distance(to: UnsafeRawPointer(found)) + 1
+      }
+      return bytes[bytes.count - 1] == 0x0A ? lines : lines + 1
     }
-    return bytes[size - 1] == 0x0A ? lines : lines + 1
   }
 
   /// What `withPatch` found: the body's result, or why there is no text patch.

@@ -51,3 +51,19 @@ public enum ContentHash {
     withUnsafeBytes(of: oid.id) { Hex.lowercase($0) }
   }
 }
+
+/// Reading one blob as text.
+enum TextBlob {
+  /// Hands the bytes of blob `id` to `body`; nil when the blob is missing or binary (git's
+  /// test: a NUL byte near the start).
+  static func withBytes<T>(_ id: git_oid, in repository: OpaquePointer, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
+    var id = id
+    var blob: OpaquePointer? = nil
+    guard git_blob_lookup(&blob, repository, &id) == 0, let blob else { return nil }
+    defer { git_blob_free(blob) }
+    guard git_blob_is_binary(blob) == 0 else { return nil }
+    let size = Int(git_blob_rawsize(blob))
+    guard size > 0, let raw = git_blob_rawcontent(blob) else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+    return body(UnsafeRawBufferPointer(start: raw, count: size))
+  }
+}

@@ -462,14 +462,7 @@ public final class GitLineHistory {
   }
 
   private func text(of blobID: git_oid) -> String? {
-    var id = blobID
-    var blob: OpaquePointer? = nil
-    guard git_blob_lookup(&blob, repository, &id) == 0, let blob else { return nil }
-    defer { git_blob_free(blob) }
-    guard git_blob_is_binary(blob) == 0 else { return nil }
-    let size = Int(git_blob_rawsize(blob))
-    guard let raw = git_blob_rawcontent(blob) else { return "" }
-    return String(decoding: UnsafeRawBufferPointer(start: raw, count: size), as: UTF8.self)
+    TextBlob.withBytes(blobID, in: repository) { String(decoding: $0, as: UTF8.self) }
   }
 
   private func describe(_ commit: git_oid) -> LineCommit {
