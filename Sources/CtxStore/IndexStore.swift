@@ -99,7 +99,7 @@ public final class IndexStore: Sendable {
     let directory = (path as NSString).deletingLastPathComponent
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let building = path + ".new-\(getpid())"
-    for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: building + suffix) }
+    removeAbandonedNewFiles(beside: path)
     defer { for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: building + suffix) } }
     var configuration = Configuration()
     configuration.busyMode = .timeout(10)
@@ -118,6 +118,20 @@ public final class IndexStore: Sendable {
     if linkError == EEXIST { return }
     if !FileManager.default.fileExists(atPath: path) && rename(building, path) == 0 { return }
     throw CtxError(.io, "cannot put the new index in place at \(path): \(String(cString: strerror(linkError)))", path: path)
+  }
+
+  /// Removes what a creation killed midway left (`ctx.sqlite.new-PID` and its `-wal`, `-shm`,
+  /// `-journal`) when PID is no longer running, and this process's own.
+  static func removeAbandonedNewFiles(beside path: String) {
+    let directory = (path as NSString).deletingLastPathComponent
+    let prefix = (path as NSString).lastPathComponent + ".new-"
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+    for name in names where name.hasPrefix(prefix) {
+      let digits = name.dropFirst(prefix.count).prefix { $0.isASCII && $0.isNumber }
+      guard let pid = Int32(digits), pid > 0 else { continue }
+      let running = pid != getpid() && (kill(pid, 0) == 0 || errno == EPERM)
+      if !running { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
+    }
   }
 
   /// The SQL functions the schema uses (`ctx_text`, in the view `chunk_content`): every

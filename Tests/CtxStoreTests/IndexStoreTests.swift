@@ -50,6 +50,22 @@ import Testing
     }
   }
 
+  /// A creation killed midway leaves `ctx.sqlite.new-PID`: the next creation removes it
+  /// when that process is gone, and leaves a running process's file alone.
+  @Test func aKilledCreationsFilesAreRemovedByTheNext() throws {
+    let scratch = ScratchDirectory()
+    let path = scratch.path + "/index/ctx.sqlite"
+    let gone = Int32.max  // above any pid_max: no such process
+    let leftovers = ["ctx.sqlite.new-\(gone)", "ctx.sqlite.new-\(gone)-wal", "ctx.sqlite.new-\(gone)-shm"]
+    let running = "ctx.sqlite.new-1"  // init: always running
+    for name in leftovers + [running, "ctx.sqlite.newer", "other.new-5"] { try scratch.write(["index/" + name: "x"]) }
+    _ = try IndexStore(path: path, mode: .readWrite)
+    let left = Set(try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/index"))
+    for name in leftovers { #expect(!left.contains(name), "\(name) was left") }
+    for name in [running, "ctx.sqlite.newer", "other.new-5"] { #expect(left.contains(name), "\(name) was removed") }
+    #expect(!left.contains { $0.hasPrefix("ctx.sqlite.new-\(getpid())") })
+  }
+
   @Test func writesReplacesAndDeletesWithConsistentFullText() async throws {
     let scratch = ScratchDirectory()
     let store = try IndexStore(path: scratch.path + "/index/ctx.sqlite", mode: .readWrite)
