@@ -6,7 +6,8 @@ public enum Hex {
   }
 
   /// Written straight into the string's storage: a history walk makes one per commit and
-  /// parent, and building an array first (and the digit table per call) cost ten times this.
+  /// parent, and building an array first (and the digit table per call) cost nearly three
+  /// times this (callgrind on moby: 3,000 instructions a call, now about 1,100).
   static func lowercase(buffer: UnsafeRawBufferPointer) -> String {
     String(unsafeUninitializedCapacity: buffer.count * 2) { text in
       var offset = 0
