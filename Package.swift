@@ -67,6 +67,12 @@ let package = Package(
       pkgConfig: "liblz4",
       providers: [.apt(["liblz4-dev"])]
     ),
+    // SQLite's process-wide settings: sqlite3_config is variadic, so a C header calls it.
+    .systemLibrary(
+      name: "CSQLiteSettings",
+      pkgConfig: "sqlite3",
+      providers: [.apt(["libsqlite3-dev"])]
+    ),
     .target(
       name: "CtxGit",
       dependencies: [
@@ -239,6 +245,7 @@ let package = Package(
       name: "CtxStore",
       dependencies: [
         "CLZ4",
+        "CSQLiteSettings",
         "CtxCore",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]

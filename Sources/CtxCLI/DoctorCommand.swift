@@ -52,7 +52,8 @@ struct DoctorChecks: Encodable {
     let sqlite = IndexStore.sqliteFacts()
     result.checks.append(
       Check(
-        name: "sqlite", ok: sqlite.fts5, detail: "SQLite \(sqlite.version), FTS5 " + (sqlite.fts5 ? "works" : "missing: \(sqlite.fts5Error ?? "")"),
+        name: "sqlite", ok: sqlite.fts5, detail: "SQLite \(sqlite.version), FTS5 " + (sqlite.fts5 ? "works" : "missing: \(sqlite.fts5Error ?? "")")
+          + (sqlite.multiThread ? ", multi-thread mode" : ", serialized mode (slower: SQLite was opened before ctx set it up)"),
         fix: sqlite.fts5 ? nil : "install a SQLite built with FTS5 (Debian's libsqlite3-0 has it): \(install)"))
     result.checks.append(Check(name: "libgit2", ok: true, detail: "libgit2 \(GitLibrary.version)"))
     let ctags = ProcessInfo.processInfo.environment["CTX_CTAGS"] ?? "ctags"

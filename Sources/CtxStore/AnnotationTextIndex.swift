@@ -34,6 +34,7 @@ public final class AnnotationTextIndex: @unchecked Sendable {
   private var names: [Int64: String] = [:]
 
   public init() throws {
+    SQLiteSettings.apply()
     do {
       queue = try DatabaseQueue()
       try queue.write { db in

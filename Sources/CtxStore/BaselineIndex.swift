@@ -14,6 +14,7 @@ public final class BaselineIndex: Sendable {
   public let fileCount: Int
 
   public init(from store: IndexStore) throws {
+    SQLiteSettings.apply()
     let queue = try DatabaseQueue()
     try queue.write { db in
       try db.execute(

@@ -14,6 +14,7 @@ extension IndexStore {
   /// last clean check is six hours old (`CtxIndexer.IntegritySchedule`), and `--full` always.
   public static func damage(at path: String) -> [String] {
     guard FileManager.default.fileExists(atPath: path) else { return [] }
+    SQLiteSettings.apply()
     do {
       var configuration = Configuration()
       configuration.readonly = true

@@ -39,6 +39,7 @@ public final class IndexStore: Sendable {
 
   public init(path: String, mode: Mode, rebuild: Bool = false) throws {
     self.path = path
+    SQLiteSettings.apply()
     let exists = FileManager.default.fileExists(atPath: path)
     if mode != .readWrite && !exists {
       throw CtxError(.notFound, "there is no index yet at \(path); run `ctx index` first")
@@ -98,6 +99,7 @@ public final class IndexStore: Sendable {
   private static func create(path: String) throws {
     let directory = (path as NSString).deletingLastPathComponent
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    SQLiteSettings.apply()
     let building = path + ".new-\(getpid())"
     removeAbandonedNewFiles(beside: path)
     defer { for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: building + suffix) } }

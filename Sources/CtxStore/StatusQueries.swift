@@ -83,22 +83,27 @@ public struct SQLiteFacts: Sendable, Codable {
   public var version: String
   public var fts5: Bool
   public var fts5Error: String?
+  /// Connections without a mutex of their own, and no allocation statistics
+  /// (`SQLiteSettings`); false when a connection opened before ctx could set them.
+  public var multiThread: Bool = false
 }
 
 extension IndexStore {
   /// Asks an in-memory database for its version and whether FTS5 works (creates a table).
   public static func sqliteFacts() -> SQLiteFacts {
+    SQLiteSettings.apply()
     do {
       let queue = try DatabaseQueue()
       return try queue.write { db in
         let version = try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "?"
+        let multiThread = SQLiteSettings.applied && SQLiteSettings.isMultiThread(db)
         do {
           try db.execute(sql: "CREATE VIRTUAL TABLE probe USING fts5(a, tokenize='porter unicode61 remove_diacritics 2')")
           try db.execute(sql: "INSERT INTO probe VALUES ('running tests')")
           let found = try Int.fetchOne(db, sql: "SELECT count(*) FROM probe WHERE probe MATCH 'run'") ?? 0
-          return SQLiteFacts(version: version, fts5: found == 1, fts5Error: found == 1 ? nil : "the porter tokenizer did not match")
+          return SQLiteFacts(version: version, fts5: found == 1, fts5Error: found == 1 ? nil : "the porter tokenizer did not match", multiThread: multiThread)
         } catch {
-          return SQLiteFacts(version: version, fts5: false, fts5Error: "\(error)")
+          return SQLiteFacts(version: version, fts5: false, fts5Error: "\(error)", multiThread: multiThread)
         }
       }
     } catch {

@@ -69,6 +69,8 @@ import Testing
     #expect(noIndex.status == 2)
     #expect(noIndex.stdout.contains("ok   sqlite: SQLite 3."), "\(noIndex.stdout)")
     #expect(noIndex.stdout.contains("FTS5 works"))
+    // SQLite's settings took effect before any connection opened (`SQLiteSettings`).
+    #expect(noIndex.stdout.contains("multi-thread mode"), "\(noIndex.stdout)")
     #expect(noIndex.stdout.contains("ok   libgit2: libgit2 1."))
     #expect(noIndex.stdout.contains("ok   ctags:"))
     #expect(noIndex.stdout.contains("fix: run `ctx index`"))
