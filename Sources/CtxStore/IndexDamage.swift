@@ -54,6 +54,7 @@ extension IndexStore {
   /// Closes every connection; checkpoints the WAL into the file (SQLite does so when the last
   /// connection closes), so the file alone holds the index afterwards.
   public func close() throws {
+    logCopier.close()
     do {
       _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
       try pool.close()

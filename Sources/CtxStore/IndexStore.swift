@@ -19,6 +19,8 @@ public final class IndexStore: Sendable {
 
   let pool: DatabasePool
   public let path: String
+  /// Copies the log into the file after a source's commit, beside what the run does next.
+  let logCopier: LogCopier
   /// Term document frequencies looked up by searches, until the index changes.
   let frequencyMemo = FrequencyMemo()
 
@@ -39,6 +41,7 @@ public final class IndexStore: Sendable {
 
   public init(path: String, mode: Mode, rebuild: Bool = false) throws {
     self.path = path
+    self.logCopier = LogCopier(path: path)
     SQLiteSettings.apply()
     let exists = FileManager.default.fileExists(atPath: path)
     if mode != .readWrite && !exists {
@@ -256,10 +259,20 @@ public final class IndexStore: Sendable {
     }
   }
 
+  /// Commits the source's transaction. The log it leaves is copied into the file by
+  /// `logCopier` on another thread, not by SQLite's automatic checkpoint inside the COMMIT.
   public func commitSource() async throws {
-    do { try await pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") } } catch {
+    do {
+      try await pool.writeWithoutTransaction { db in
+        let automatic = try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? 1000
+        try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+        defer { try? db.execute(sql: "PRAGMA wal_autocheckpoint = \(automatic)") }
+        try db.execute(sql: "COMMIT")
+      }
+    } catch {
       throw IndexStore.wrap(error, "cannot commit to the index", path: path)
     }
+    logCopier.start()
   }
 
   /// Abandons the source's changes (after a failure); never throws.
@@ -269,8 +282,10 @@ public final class IndexStore: Sendable {
     }
   }
 
-  /// Truncates the WAL so the main file holds everything (after a crawl).
+  /// Truncates the WAL so the main file holds everything (after a crawl), once the copies
+  /// `logCopier` has under way have ended.
   public func checkpoint() throws {
+    logCopier.wait()
     do { _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) } } catch {
       throw IndexStore.wrap(error, "cannot checkpoint the index", path: path)
     }

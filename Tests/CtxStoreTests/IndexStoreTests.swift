@@ -128,6 +128,57 @@ import Testing
     #expect(try store.integrityProblems().isEmpty)
   }
 
+  /// A source's commit leaves its pages in the log. `LogCopier` copies them into the file on
+  /// a connection of its own (SQLite's automatic copy, inside the COMMIT, starts only at 1,000
+  /// pages, and would hold up the writer), without waiting for a reader that still reads an
+  /// older state; the run's last checkpoint then empties the log, with every row kept.
+  @Test func aSourcesLogIsCopiedIntoTheFileOnAConnectionOfItsOwn() async throws {
+    let scratch = ScratchDirectory()
+    let path = scratch.path + "/index/ctx.sqlite"
+    let store = try IndexStore(path: path, mode: .readWrite)
+    func size(_ file: String) -> Int64 { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.int64Value ?? -1 }
+    let source = try await store.ensureSource(name: "code", kind: "code", root: scratch.path)
+    func commitSource(files: Range<Int>) async throws {
+      try await store.beginSource()
+      let changes = files.map { FileChange.upsert(sampleFile("f\($0).c", "int validateSession\($0)() { return \($0); }\n" + String(repeating: "// padding line \($0)\n", count: 40)), chunkParts: ["validate session"]) }
+      try await store.apply(changes, sourceID: source)
+      try await store.commitSource()
+    }
+    let before = size(path)
+    try await commitSource(files: 0..<200)
+    store.logCopier.wait()
+    #expect(size(path) > before, "the committed pages are still only in the log")
+    #expect(try store.indexedFiles(sourceID: source).count == 200)
+
+    // A reader in the middle of reading an older state: the copy does not wait for it.
+    let reader = try DatabaseQueue(path: path)
+    let readerInside = LockedFlag()
+    let readerMayEnd = LockedFlag()
+    let readerThread = Thread {
+      try? reader.inDatabase { db in
+        try db.execute(sql: "BEGIN")  // holds its snapshot until the COMMIT
+        _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM file")
+        readerInside.set()
+        while !readerMayEnd.value { usleep(1_000) }
+        try db.execute(sql: "COMMIT")
+      }
+    }
+    readerThread.start()
+    while !readerInside.value { usleep(1_000) }
+    try await commitSource(files: 200..<400)
+    let started = ContinuousClock.now
+    store.logCopier.wait()
+    #expect(ContinuousClock.now - started < .seconds(5), "the copy waited for the reader")
+    readerMayEnd.set()
+    while !readerThread.isFinished { usleep(1_000) }
+    try reader.close()
+
+    try store.checkpoint()
+    #expect(size(path + "-wal") == 0)
+    #expect(try store.indexedFiles(sourceID: source).count == 400)
+    #expect(try store.integrityProblems().isEmpty)
+  }
+
   /// A first run builds the code indexes once at the end; a run that fails after dropping them
   /// is rolled back with them in place; tables with rows keep them throughout.
   @Test func codeIndexesAreSuspendedOnlyOnEmptyTablesAndAlwaysComeBack() async throws {
