@@ -99,6 +99,7 @@ enum IndexSummary {
           + "the damaged file is kept as \(workspace.databasePath).damaged (delete it when you no longer need it)")
     }
     for error in report.configErrors { lines.append("connector file error: \(error)") }
+    for warning in report.warnings { lines.append("warning: \(warning)") }
     for name in report.removedSources { lines.append("\(name): connector file removed; its content was dropped from the index") }
     for source in report.sources {
       if let error = source.error {

@@ -131,6 +131,9 @@ public struct IndexReport: Sendable, Codable {
   /// The index file was damaged (these problems) and this run rebuilt it beside and switched
   /// to the new file; the damaged one is kept as `index/ctx.sqlite.damaged`.
   public var rebuiltDamagedIndex: [String]? = nil
+  /// What went wrong outside any source without failing the run (the old index's run history
+  /// that a `--full` rebuilt beside it could not copy).
+  public var warnings: [String] = []
 
   public init() {}
 

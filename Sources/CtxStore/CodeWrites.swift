@@ -252,6 +252,38 @@ extension IndexStore {
   /// Runs kept per source in `source_run`.
   static let runsKept = 30
 
+  /// Copies the run history (`source_run`) of the index at `path` into this one, for the
+  /// sources both have by name: a `--full` rebuilt beside that index keeps what `ctx status`
+  /// reports. Returns the names of the sources that index had and this one has not (their
+  /// connector files were removed). Outside any transaction (ATTACH cannot run inside one).
+  public func copyRunHistory(from path: String) async throws -> [String] {
+    do {
+      return try await pool.writeWithoutTransaction { db in
+        try db.execute(sql: "ATTACH DATABASE ? AS previous", arguments: [path])
+        defer { try? db.execute(sql: "DETACH DATABASE previous") }
+        try db.inTransaction {
+          try db.execute(
+            sql: """
+              INSERT INTO source_run(source_id, started, finished, seconds, status, report)
+              SELECT s.id, r.started, r.finished, r.seconds, r.status, r.report
+              FROM previous.source_run r JOIN previous.source p ON p.id = r.source_id JOIN main.source s ON s.name = p.name
+              ORDER BY r.finished
+              """)
+          try db.execute(
+            sql: """
+              DELETE FROM source_run WHERE id NOT IN
+                (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY source_id ORDER BY finished DESC) AS age FROM source_run)
+                 WHERE age <= \(IndexStore.runsKept))
+              """)
+          return .commit
+        }
+        return try String.fetchAll(db, sql: "SELECT name FROM previous.source WHERE name NOT IN (SELECT name FROM main.source) ORDER BY name")
+      }
+    } catch {
+      throw IndexStore.wrap(error, "cannot copy the run history of \(path)", path: path)
+    }
+  }
+
   /// Removes everything a source holds, keeping the source row (`ctx index --full`, inside the
   /// source's transaction).
   public func clearSource(_ sourceID: Int64) async throws {

@@ -63,20 +63,24 @@ extension IndexStore {
     }
   }
 
-  /// Puts the rebuilt index (closed, checkpointed) at `path`: the damaged file is kept as
-  /// `ctx.sqlite.damaged`, and its WAL and shared-memory files are removed **before** the
-  /// rename, since SQLite would otherwise replay the old file's log into the new one.
-  /// Processes that still have the damaged file open keep reading it until they reopen.
-  public static func switchToRebuilt(at path: String) throws {
+  /// Puts the rebuilt index (closed, checkpointed) at `path`: a damaged file is kept as
+  /// `ctx.sqlite.damaged` (`keepingDamaged`; a healthy one rebuilt by `--full` is not), and
+  /// the old file's WAL and shared-memory files are removed **before** the rename, since
+  /// SQLite would otherwise replay the old file's log into the new one. Processes that still
+  /// have the old file open keep reading it until they reopen (the servers reopen when the
+  /// file's inode changes).
+  public static func switchToRebuilt(at path: String, keepingDamaged: Bool = true) throws {
     let rebuilt = rebuildPath(for: path)
     let manager = FileManager.default
     do {
       // A hard link keeps the damaged file; the rename below then replaces the name
       // atomically, so a reader never finds no index at all.
       let kept = damagedCopyPath(for: path)
-      if manager.fileExists(atPath: kept) { try manager.removeItem(atPath: kept) }
-      if manager.fileExists(atPath: path) && link(path, kept) != 0 {
-        throw CtxError(.io, "cannot keep the damaged index as \(kept): \(String(cString: strerror(errno)))", path: kept)
+      if keepingDamaged {
+        if manager.fileExists(atPath: kept) { try manager.removeItem(atPath: kept) }
+        if manager.fileExists(atPath: path) && link(path, kept) != 0 {
+          throw CtxError(.io, "cannot keep the damaged index as \(kept): \(String(cString: strerror(errno)))", path: kept)
+        }
       }
       for suffix in ["-wal", "-shm"] where manager.fileExists(atPath: path + suffix) {
         try manager.removeItem(atPath: path + suffix)
