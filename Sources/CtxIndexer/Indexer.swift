@@ -77,10 +77,9 @@ public struct Indexer: Sendable {
     }
     // A damaged file is never written to: `--full` rebuilds beside it and switches at the end.
     // A `--full` of every source (every connector file readable, no deadline) always does: it
-    // reads nothing of the old file, so the integrity check runs beside the crawl instead of
-    // before it, nothing is cleared, readers keep the old index until the new one is whole,
-    // and the new file has no free pages. Measured on moby's code: 5.4-5.8 s against 5.9-6.9 s
-    // in place (docs/benchmarks.md).
+    // never writes the old file, so the integrity check runs beside the crawl instead of before
+    // it, nothing is cleared, and readers keep the old index until the new one is whole
+    // (moby's code: 3-4% faster than in place; docs/benchmarks.md).
     let schedule = IntegritySchedule(indexDirectory: workspace.indexDirectory)
     let exists = FileManager.default.fileExists(atPath: workspace.databasePath)
     let beside = options.full && options.rebuildsBeside && options.sources == nil && options.deadline == nil && configErrors.isEmpty && exists
@@ -140,7 +139,10 @@ public struct Indexer: Sendable {
           try IndexStore.removeLeftoverRebuild(for: workspace.databasePath)
           var inPlace = options
           inPlace.rebuildsBeside = false
-          return try await Indexer(workspace: workspace, options: inPlace).run(progress: progress)
+          var rebuilt = try await Indexer(workspace: workspace, options: inPlace).run(progress: progress)
+          let failed = report.sources.filter { $0.status == .failed }.map(\.name).joined(separator: ", ")
+          rebuilt.warnings.insert("\(failed) failed in the new index file, so every source was rebuilt again in place (where a failed source keeps its previous index)", at: 0)
+          return rebuilt
         }
       }
       if damage.isEmpty {

@@ -67,6 +67,7 @@ import Testing
     let full = try CtxBinary.run(["index", "--full"], in: workspace)
     #expect(full.status == 2, "\(full.stdout)\(full.stderr)")
     #expect(full.stdout.contains("notes: FAILED"), "\(full.stdout)")
+    #expect(full.stdout.contains("warning: notes failed in the new index file, so every source was rebuilt again in place"), "\(full.stdout)")
     #expect(try CtxBinary.run(["search", "quokka"], in: workspace).stdout.contains("adr-1.md"), "the failed source lost its index")
     #expect(try CtxBinary.run(["search", "wombat_handler"], in: workspace).stdout.contains("src/added.py"), "the other sources were not rebuilt")
     #expect(!FileManager.default.fileExists(atPath: database + ".rebuild"))
