@@ -100,7 +100,6 @@ public struct Indexer: Sendable {
             + ": it builds a new index beside this one and switches when done; annotations come back from annotations/",
           path: workspace.databasePath)
       }
-      try IndexStore.removeLeftoverRebuild(for: workspace.databasePath)
       storePath = IndexStore.rebuildPath(for: workspace.databasePath)
       report.rebuiltDamagedIndex = damage
     }
@@ -135,8 +134,7 @@ public struct Indexer: Sendable {
         // A failed source would be missing from the new file: rebuild in place instead, where
         // it keeps its previous index (unless the old file is damaged: then it stays out).
         if damage.isEmpty {
-          try? store.close()
-          try IndexStore.removeLeftoverRebuild(for: workspace.databasePath)
+          try? store.close()  // the in-place run removes the unfinished rebuild first
           var inPlace = options
           inPlace.rebuildsBeside = false
           var rebuilt = try await Indexer(workspace: workspace, options: inPlace).run(progress: progress)

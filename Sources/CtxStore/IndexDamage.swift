@@ -44,7 +44,7 @@ extension IndexStore {
   /// Removes a leftover rebuild (a run killed before its switch) so a new one starts empty.
   public static func removeLeftoverRebuild(for path: String) throws {
     let rebuilt = rebuildPath(for: path)
-    for suffix in ["", "-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: rebuilt + suffix) {
+    for suffix in IndexStore.fileSuffixes where FileManager.default.fileExists(atPath: rebuilt + suffix) {
       do { try FileManager.default.removeItem(atPath: rebuilt + suffix) } catch {
         throw CtxError(.io, "cannot remove the unfinished rebuild \(rebuilt + suffix): \(error.localizedDescription)", path: rebuilt + suffix)
       }

@@ -105,7 +105,7 @@ public final class IndexStore: Sendable {
     SQLiteSettings.apply()
     let building = path + ".new-\(getpid())"
     removeAbandonedNewFiles(beside: path)
-    defer { for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: building + suffix) } }
+    defer { for suffix in fileSuffixes { try? FileManager.default.removeItem(atPath: building + suffix) } }
     var configuration = Configuration()
     configuration.busyMode = .timeout(10)
     configuration.prepareDatabase { db in IndexStore.addFunctions(db) }
@@ -124,6 +124,10 @@ public final class IndexStore: Sendable {
     if !FileManager.default.fileExists(atPath: path) && rename(building, path) == 0 { return }
     throw CtxError(.io, "cannot put the new index in place at \(path): \(String(cString: strerror(linkError)))", path: path)
   }
+
+  /// A database file's name and the names SQLite gives its companions (log, shared memory,
+  /// rollback journal): what removing a database file must remove.
+  static let fileSuffixes = ["", "-wal", "-shm", "-journal"]
 
   /// Removes what a creation killed midway left (`ctx.sqlite.new-PID` and its `-wal`, `-shm`,
   /// `-journal`) when PID is no longer running, and this process's own.
