@@ -35,15 +35,18 @@ final class LogCopier: @unchecked Sendable {
     }
   }
 
-  /// Waits until the copies started so far have ended (a passive copy waits for no lock: this
-  /// wait is bounded by the log's size).
-  func wait() {
-    pending.wait()
+  /// Waits until the copies started so far have ended, or two minutes have passed (a passive
+  /// copy waits for no lock, so only a stalled disk gets there); false then. A checkpoint
+  /// after a wait that gave up meets the copy's lock, and its own busy timeout ends it.
+  @discardableResult
+  func wait() -> Bool {
+    pending.wait(timeout: .now() + .seconds(120)) == .success
   }
 
-  /// Waits for the copies under way and closes the connection.
+  /// Waits for the copies under way and closes the connection (left open, for the process's
+  /// end to close, when a copy is still stuck).
   func close() {
-    wait()
+    guard wait() else { return }
     lock.lock()
     defer { lock.unlock() }
     try? connection?.close()
