@@ -9,8 +9,6 @@ extension IndexStore {
   /// The full-text tables the vocabulary covers.
   public static let vocabularyTables = ["chunk_ft", "section_ft", "thread_ft", "commit_ft"]
 
-  /// Copies the term counts of `tables` from their `fts5vocab` views (moby: about 1 s for
-  /// chunks and commits together). Readers see the previous copy until it commits.
   /// Merges a full-text table's segments into one (FTS5 `optimize`). Automatic merging is off
   /// (schema v6): after a run that rewrote most of a table (a re-cut of every file), its old
   /// rows' tombstones and the new segments doubled moby's `chunk_ft` and made long searches
@@ -21,6 +19,8 @@ extension IndexStore {
     }
   }
 
+  /// Copies the term counts of `tables` from their `fts5vocab` views (moby: about 1 s for
+  /// chunks and commits together). Readers see the previous copy until it commits.
   public func refreshVocabulary(_ tables: [String]) async throws {
     for table in tables where IndexStore.vocabularyTables.contains(table) {
       try await write { db in
