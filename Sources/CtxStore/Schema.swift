@@ -8,7 +8,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 12
+  static let version = 13
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -228,6 +228,19 @@ enum Schema {
       // The commit-ish a `revision:` code source reads (NULL: the work tree). A bundle checks
       // such a source's files against that revision as it resolves now, not against the disk.
       try db.execute(sql: "ALTER TABLE source ADD COLUMN revision TEXT")
+    }
+    migrator.registerMigration("v13-retag-file-scope") { db in
+      // ctags was asked to leave out tags of file scope (`--extras=-F`): C's static functions
+      // and a `.c` file's macros and structs, Java's and C#'s private members, C++ classes
+      // defined in a `.cpp` file. The code files of the languages whose parsers mark file
+      // scope (and of unknown languages, which ctags may parse) are read and tagged again by
+      // the next `ctx index`, as v10 did for every code file.
+      try db.execute(
+        sql: """
+          UPDATE file SET mtime_ns = -1, content_hash = ''
+          WHERE source_id IN (SELECT id FROM source WHERE kind = 'code')
+            AND (language IS NULL OR language IN ('c', 'c++', 'objective-c', 'objective-c++', 'java', 'c#'))
+          """)
     }
     return migrator
   }

@@ -40,10 +40,11 @@ public final class CtagsSession: @unchecked Sendable {
   private var scanFrom = 0
 
   /// Options after `--_interactive`: JSON, no search patterns or type references (large and
-  /// unused), line, end line, kind names, signatures and scopes.
+  /// unused), line, end line, kind names, signatures and scopes. The `fileScope` extra stays
+  /// on: without it ctags drops C's static functions and every macro and struct a `.c` file
+  /// defines (three quarters of git/git's C symbols).
   static let arguments = [
-    "--_interactive=sandbox", "--output-format=json", "--fields=-Pt+neKS", "--extras=-F",
-    "--languages=-JSON",
+    "--_interactive=sandbox", "--output-format=json", "--fields=-Pt+neKS", "--languages=-JSON",
   ]
 
   /// - Parameters:

@@ -114,4 +114,41 @@ import Testing
     #expect(try store.integrityProblems().isEmpty)
     #expect(try store.matchChunks("\"replaced\"", limit: 10).count == 1)
   }
+
+  /// v13 on an index written by v12: the code files of languages with file-scoped tags (and of
+  /// unknown ones) lose their stamps, so the next run tags them again; the others, and the
+  /// files of docs sources, keep theirs.
+  @Test func v13MarksFilesWithFileScopedTagsForANewRead() async throws {
+    let scratch = ScratchDirectory()
+    let path = scratch.path + "/ctx.sqlite"
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in IndexStore.addFunctions(db) }  // v11's view reads `ctx_text`
+    let queue = try DatabaseQueue(path: path, configuration: configuration)
+    try Schema.migrator.migrate(queue, upTo: "v12-source-revision")
+    try await queue.write { db in
+      try db.execute(sql: "INSERT INTO source(id, name, kind, root) VALUES (1, 'code', 'code', '/src'), (2, 'docs', 'docs', '/docs')")
+      let files: [(Int, String, String?)] = [
+        (1, "lib.c", "c"), (1, "Main.java", "java"), (1, "App.cs", "c#"), (1, "w.cpp", "c++"), (1, "core.d", nil),
+        (1, "main.go", "go"), (1, "app.py", "python"), (2, "guide.c", "c"),
+      ]
+      for (source, name, language) in files {
+        try db.execute(
+          sql: "INSERT INTO file(source_id, path, name, size, mtime_ns, content_hash, language, line_count, indexed_at) VALUES (?, ?, ?, 1, 7, 'h', ?, 9, 0)",
+          arguments: [source, name, name, language])
+      }
+      try db.execute(sql: "PRAGMA user_version = 12")
+    }
+    try queue.close()
+    _ = try IndexStore(path: path, mode: .readWrite)
+    let reopened = try DatabaseQueue(path: path)
+    let stamps = try await reopened.read { db in
+      try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT path, mtime_ns, content_hash FROM file").map { row in
+        (row[0] as String, "\(row[1] as Int64) \(row[2] as String)")
+      })
+    }
+    #expect(stamps == [
+      "lib.c": "-1 ", "Main.java": "-1 ", "App.cs": "-1 ", "w.cpp": "-1 ", "core.d": "-1 ",
+      "main.go": "7 h", "app.py": "7 h", "guide.c": "7 h",
+    ])
+  }
 }

@@ -58,6 +58,19 @@ import Testing
     #expect(try await session.symbols(path: "we\"ird.c", content: Array("int x(void){}".utf8)).contains { $0.name == "x" })
   }
 
+  @Test func fileScopedCSymbolsAreTagged() async throws {
+    // What a `.c` file keeps to itself (static functions and variables, its macros and
+    // structs) is most of a C code base's symbols.
+    let session = CtagsSession()
+    let c = "#define LOCAL_MAX 10\nstatic int counter;\nstruct entry { int a; };\nstatic void bump(void) {\n  counter++;\n}\nint api(void) { bump(); return 0; }\n"
+    let tags = try await session.symbols(path: "lib.c", content: Array(c.utf8))
+    #expect(Set(tags.map(\.name)).isSuperset(of: ["LOCAL_MAX", "counter", "entry", "bump", "api"]))
+    let bump = try #require(tags.first { $0.name == "bump" })
+    #expect(bump.kind == "function")
+    #expect(bump.line == 4)
+    #expect(bump.endLine == 6)
+  }
+
   @Test func warningsStayInTheirReplyAndRepliesStayInStep() async throws {
     // `ignoring null tag` warnings arrive inside a reply; the tags and `completed` after them
     // belong to the same file, and the next file's reply must be its own.
