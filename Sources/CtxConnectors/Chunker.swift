@@ -25,7 +25,7 @@ public struct Chunker: Sendable {
   struct Span {
     var start: Int
     var end: Int
-    var name: String
+    var name: String?
     var kind: String
   }
 
@@ -60,9 +60,20 @@ public struct Chunker: Sendable {
         end = inferred
       }
       guard let last = end, last >= symbol.line else { continue }
-      spans.append(Span(start: symbol.line, end: min(last, lineCount), name: symbol.name, kind: symbol.kind))
+      let name = Chunker.isAnonymous(symbol.name) ? Chunker.nameDeclared(onLine: last, among: ordered) : symbol.name
+      spans.append(Span(start: symbol.line, end: min(last, lineCount), name: name, kind: symbol.kind))
     }
     return spans.sorted { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
+  }
+
+  /// ctags names an anonymous struct, union or enum `__anon` and a hash, which no one
+  /// searches for or would recognise in a bundle.
+  static func isAnonymous(_ name: String) -> Bool { name.hasPrefix("__anon") }
+
+  /// What an anonymous definition declares, named on its last line (`typedef struct { ... }
+  /// point_t;`, `enum { ... } flags;`); nil when nothing is.
+  static func nameDeclared(onLine line: Int, among symbols: [Symbol]) -> String? {
+    symbols.first { $0.line == line && !isAnonymous($0.name) }?.name
   }
 
   /// Chunks shorter than this are merged with short neighbours: a run of one-line

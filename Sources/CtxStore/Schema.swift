@@ -233,8 +233,9 @@ enum Schema {
       // ctags was asked to leave out tags of file scope (`--extras=-F`): C's static functions
       // and a `.c` file's macros and structs, Java's and C#'s private members, C++ classes
       // defined in a `.cpp` file. The code files of the languages whose parsers mark file
-      // scope (and of unknown languages, which ctags may parse) are read and tagged again by
-      // the next `ctx index`, as v10 did for every code file.
+      // scope (and of unknown languages, which ctags may parse) are read, tagged and cut again
+      // by the next `ctx index` (whose chunker now labels C's anonymous structs and enums by
+      // what they declare), as v10 did for every code file.
       try db.execute(
         sql: """
           UPDATE file SET mtime_ns = -1, content_hash = ''

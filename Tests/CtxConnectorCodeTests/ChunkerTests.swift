@@ -85,6 +85,49 @@ import Testing
   }
 }
 
+@Suite struct AnonymousDefinitionTests {
+  /// ctags calls C's anonymous structs and enums `__anon` and a hash: their chunks carry the
+  /// name their last line declares, or none.
+  @Test func anonymousDefinitionsAreLabelledWithWhatTheyDeclare() async throws {
+    let c = """
+      typedef struct {
+        int x;
+        int y;
+        int z;
+        int w;
+        int v;
+      } point_t;
+
+      struct options {
+        enum {
+          MODE_FAST = 1,
+          MODE_SLOW = 2,
+          MODE_SAFE = 3,
+          MODE_LAST = 4,
+          MODE_NONE = 5,
+        } mode;
+        int level;
+      };
+
+      static const struct {
+        const char *name;
+        int value;
+        int extra;
+        int more;
+        int last;
+      } table[] = { { "a", 1, 0, 0, 0 } };
+
+      """
+    let bytes = Array(c.utf8)
+    let tags = try await CtagsSession().symbols(path: "geometry.c", content: bytes)
+    #expect(tags.contains { $0.name.hasPrefix("__anon") }, "ctags names them so; the chunker is what renames them")
+    let chunks = Chunker(maxLines: 120, windowLines: 60, leadingLines: 0).chunks(of: TextLines(bytes), symbols: tags)
+    #expect(!chunks.contains { $0.symbol?.hasPrefix("__anon") == true }, "\(chunks.map { ($0.startLine, $0.endLine, $0.symbol ?? "-") })")
+    #expect(chunks.contains { $0.startLine == 1 && $0.endLine == 7 && $0.symbol == "point_t" })
+    #expect(chunks.contains { $0.startLine == 9 && $0.symbol == "options" })
+  }
+}
+
 @Suite struct ImportAliasTests {
   @Test func importAliasesAreNeitherSymbolsNorChunks() async throws {
     let python = "from __future__ import annotations\nimport numpy as np\nfrom os import path as p\n\nclass Greeter(Base):\n    name: str = \"x\"\n\n    def hello(self):\n        return 1\n"
