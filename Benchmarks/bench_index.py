@@ -221,10 +221,15 @@ def full_only(args, ctx, repo, work, workspace):
         f.write("\n".join(paths) + "\n")
     raw_db = os.path.join(work, "raw.sqlite")
     times = {name: [] for name, _, _ in binaries}
+    peaks = {name: [] for name, _, _ in binaries}
     baselines = []
     for _ in range(args.runs):
         for name, binary, space in binaries:
-            times[name].append(run_with_deadline([binary, "index", "--full", "--quiet", "--workspace", space]))
+            seconds, peak_kib, status = peak_rss_of([binary, "index", "--full", "--quiet", "--workspace", space])
+            if status != 0:
+                sys.exit(f"`{binary} index --full --workspace {space}` failed (exit {status}); run it by hand to see why")
+            times[name].append(seconds)
+            peaks[name].append(peak_kib / 1024)
         ctags = timed(["ctags", "--output-format=json", "--fields=+neKS", "-L", list_file, "-o", "-"], cwd=repo)[0]
         if os.path.exists(raw_db):
             os.remove(raw_db)
@@ -234,7 +239,7 @@ def full_only(args, ctx, repo, work, workspace):
     for name, _, _ in binaries:
         median = statistics.median(times[name])
         print(f"full index {name:<6} median {median:.2f} s -> {median / baseline:.2f}x the baseline (target <= 1.1x)"
-              f"  (each: {' '.join(f'{x:.2f}' for x in times[name])})")
+              f"  (each: {' '.join(f'{x:.2f}' for x in times[name])}); peak memory {max(peaks[name]):.0f} MiB")
     ratios = [x / y for x, y in zip(times["ctx"], baselines)]
     print(f"ctx / baseline   per round {' '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f}")
     if "before" in times:
