@@ -125,6 +125,9 @@ public struct Chunker: Sendable {
     }
     var cursor = low
     for (index, root) in roots.enumerated() {
+      // A nameless definition (an anonymous enum in a function) is labelled as the
+      // definition around it.
+      let shown = root.name == nil ? (label ?? root) : root
       var start = root.start
       if root.start > cursor {
         // Let comments and attributes just above the definition travel with it.
@@ -137,19 +140,19 @@ public struct Chunker: Sendable {
         if start > cursor { windows(cursor, min(gapEnd, start - 1), label: label, text: text, into: &output) }
       }
       if root.end - start + 1 <= maxLines {
-        output.append(make(start, root.end, root.name, root.kind, text))
+        output.append(make(start, root.end, shown.name, shown.kind, text))
       } else if children[index].isEmpty {
         // A long definition with nothing nested: windows, all labelled with it.
-        windows(start, root.end, label: root, text: text, into: &output, keepBlank: false)
+        windows(start, root.end, label: shown, text: text, into: &output, keepBlank: false)
       } else {
         // The declaration (with its doc comment) heads its own chunk, so the chunk covering
         // the definition's line is labelled with the definition; it keeps what comes before
         // the first nested definition (a class's docstring and attributes, up to a window),
         // so `class File(ParamType):` is never a one-line item without its body.
         let headerEnd = self.headerEnd(of: root, start: start, firstChild: children[index].first, text: text)
-        output.append(make(start, headerEnd, root.name, root.kind, text))
+        output.append(make(start, headerEnd, shown.name, shown.kind, text))
         if headerEnd < root.end {
-          cover(headerEnd + 1, root.end, children[index][...], label: root, text: text, into: &output)
+          cover(headerEnd + 1, root.end, children[index][...], label: shown, text: text, into: &output)
         }
       }
       cursor = root.end + 1

@@ -126,6 +126,21 @@ import Testing
     #expect(chunks.contains { $0.startLine == 1 && $0.endLine == 7 && $0.symbol == "point_t" })
     #expect(chunks.contains { $0.startLine == 9 && $0.symbol == "options" })
   }
+
+  /// An anonymous enum that declares nothing, inside a function long enough to be cut at it,
+  /// is labelled with the function, as the function's other pieces are.
+  @Test func aNamelessDefinitionInsideAFunctionTakesTheFunctionsLabel() async throws {
+    let body = (1...70).map { "  step(\($0));" }.joined(separator: "\n")
+    let c = "int run(void) {\n\(body)\n  enum {\n    ONE = 1,\n    TWO = 2,\n  };\n\(body)\n  return 0;\n}\n"
+    let bytes = Array(c.utf8)
+    let tags = try await CtagsSession().symbols(path: "run.c", content: bytes)
+    #expect(tags.contains { $0.name.hasPrefix("__anon") && $0.kind == "enum" }, "\(tags.map(\.name))")
+    let chunks = Chunker().chunks(of: TextLines(bytes), symbols: tags)
+    let enumChunk = try #require(chunks.first { $0.startLine <= 72 && $0.endLine >= 75 }, "\(chunks.map { ($0.startLine, $0.endLine, $0.symbol ?? "-") })")
+    #expect(enumChunk.symbol == "run")
+    #expect(enumChunk.kind == "function")
+    #expect(chunks.allSatisfy { $0.symbol == "run" }, "\(chunks.map { ($0.startLine, $0.endLine, $0.symbol ?? "-") })")
+  }
 }
 
 @Suite struct ImportAliasTests {
