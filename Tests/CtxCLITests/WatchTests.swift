@@ -38,16 +38,6 @@ final class WatchSession {
   deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 }
 
-/// Polls `condition` until it holds or `seconds` pass; the time it took, or nil.
-func eventually(within seconds: Double, every interval: useconds_t = 50_000, _ condition: () throws -> Bool) rethrows -> Double? {
-  let start = Date()
-  while Date().timeIntervalSince(start) < seconds {
-    if try condition() { return Date().timeIntervalSince(start) }
-    usleep(interval)
-  }
-  return try condition() ? Date().timeIntervalSince(start) : nil
-}
-
 /// `ctx watch` end to end: real git repositories, real inotify (or polling), the built binary.
 @Suite(.serialized) struct WatchTests {
   /// A repository with one Python file, a workspace with its code and history, indexed once.

@@ -45,7 +45,7 @@ import Testing
       defer { stop.set() }
       #expect(throws: Never.self, "round \(round)") { _ = try IndexStore(path: path, mode: .readWrite) }
       stop.set()
-      while !reader.isFinished { usleep(1_000) }
+      try #require(eventually(within: 30, every: 1_000) { reader.isFinished } != nil, "round \(round): the reader did not end")
       #expect(!sawPartial.value, "round \(round): a reader saw the index before it was whole: \(sawPartial.detail)")
     }
   }
@@ -159,18 +159,18 @@ import Testing
         try db.execute(sql: "BEGIN")  // holds its snapshot until the COMMIT
         _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM file")
         readerInside.set()
-        while !readerMayEnd.value { usleep(1_000) }
+        _ = eventually(within: 30, every: 1_000) { readerMayEnd.value }
         try db.execute(sql: "COMMIT")
       }
     }
     readerThread.start()
-    while !readerInside.value { usleep(1_000) }
+    try #require(eventually(within: 10, every: 1_000) { readerInside.value } != nil, "the reader never started reading")
     try await commitSource(files: 200..<400)
     let started = ContinuousClock.now
     store.logCopier.wait()
     #expect(ContinuousClock.now - started < .seconds(5), "the copy waited for the reader")
     readerMayEnd.set()
-    while !readerThread.isFinished { usleep(1_000) }
+    try #require(eventually(within: 10, every: 1_000) { readerThread.isFinished } != nil, "the reader did not end")
     try reader.close()
 
     try store.checkpoint()
