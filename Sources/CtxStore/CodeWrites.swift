@@ -241,16 +241,22 @@ extension IndexStore {
           """, arguments: arguments)
       try db.execute(
         sql: "INSERT INTO source_run(started, finished, seconds, status, report, source_id) VALUES (?, ?, ?, ?, ?, ?)", arguments: arguments)
-      try db.execute(
-        sql: """
-          DELETE FROM source_run WHERE source_id = ? AND id NOT IN
-            (SELECT id FROM source_run WHERE source_id = ? ORDER BY finished DESC LIMIT \(IndexStore.runsKept))
-          """, arguments: [sourceID, sourceID])
+      try IndexStore.trimRunHistory(db)
     }
   }
 
   /// Runs kept per source in `source_run`.
   static let runsKept = 30
+
+  /// Deletes each source's runs beyond the newest `runsKept`.
+  static func trimRunHistory(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        DELETE FROM source_run WHERE id NOT IN
+          (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY source_id ORDER BY finished DESC) AS age FROM source_run)
+           WHERE age <= \(IndexStore.runsKept))
+        """)
+  }
 
   /// Copies the run history (`source_run`) of the index at `path` into this one, for the
   /// sources both have by name: a `--full` rebuilt beside that index keeps what `ctx status`
@@ -269,12 +275,7 @@ extension IndexStore {
               FROM previous.source_run r JOIN previous.source p ON p.id = r.source_id JOIN main.source s ON s.name = p.name
               ORDER BY r.finished
               """)
-          try db.execute(
-            sql: """
-              DELETE FROM source_run WHERE id NOT IN
-                (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY source_id ORDER BY finished DESC) AS age FROM source_run)
-                 WHERE age <= \(IndexStore.runsKept))
-              """)
+          try IndexStore.trimRunHistory(db)
           return .commit
         }
         return try String.fetchAll(db, sql: "SELECT name FROM previous.source WHERE name NOT IN (SELECT name FROM main.source) ORDER BY name")

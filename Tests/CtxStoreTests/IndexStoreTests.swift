@@ -128,6 +128,38 @@ import Testing
     #expect(try store.integrityProblems().isEmpty)
   }
 
+  /// Each source keeps its newest `runsKept` runs, whether a run was recorded or copied from
+  /// the index a `--full` rebuilt beside (`copyRunHistory`); other sources' runs stay.
+  @Test func eachSourceKeepsItsNewestRuns() async throws {
+    let scratch = ScratchDirectory()
+    let old = try IndexStore(path: scratch.path + "/old/ctx.sqlite", mode: .readWrite)
+    let busy = try await old.ensureSource(name: "busy", kind: "code", root: scratch.path)
+    let quiet = try await old.ensureSource(name: "quiet", kind: "git", root: scratch.path)
+    let start = Date(timeIntervalSince1970: 1_700_000_000)
+    for run in 0..<(IndexStore.runsKept + 5) {
+      let finished = start.addingTimeInterval(Double(run) * 60)
+      try await old.recordRun(sourceID: busy, started: finished, finished: finished, status: "ok", reportJSON: "{\"run\":\(run)}")
+    }
+    try await old.recordRun(sourceID: quiet, started: start, finished: start, status: "ok", reportJSON: "{}")
+    func runs(_ store: IndexStore, _ name: String) throws -> [String] {
+      try store.read { db in
+        try String.fetchAll(
+          db, sql: "SELECT report FROM source_run JOIN source ON source.id = source_run.source_id WHERE source.name = ? ORDER BY finished", arguments: [name])
+      }
+    }
+    let newest = (5..<(IndexStore.runsKept + 5)).map { "{\"run\":\($0)}" }
+    #expect(try runs(old, "busy") == newest)
+    #expect(try runs(old, "quiet") == ["{}"])
+    try old.close()
+
+    let new = try IndexStore(path: scratch.path + "/new/ctx.sqlite", mode: .readWrite)
+    let busyAgain = try await new.ensureSource(name: "busy", kind: "code", root: scratch.path)
+    let latest = start.addingTimeInterval(86_400)
+    try await new.recordRun(sourceID: busyAgain, started: latest, finished: latest, status: "ok", reportJSON: "{\"run\":\"new\"}")
+    #expect(try await new.copyRunHistory(from: scratch.path + "/old/ctx.sqlite") == ["quiet"])
+    #expect(try runs(new, "busy") == Array(newest.dropFirst()) + ["{\"run\":\"new\"}"])
+  }
+
   /// A source's commit leaves its pages in the log. `LogCopier` copies them into the file on
   /// a connection of its own (SQLite's automatic copy, inside the COMMIT, starts only at 1,000
   /// pages, and would hold up the writer), without waiting for a reader that still reads an
