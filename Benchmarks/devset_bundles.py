@@ -16,6 +16,8 @@ in the workspace of its base revision, and the script prints, per binary:
 """
 import argparse, glob, json, os, statistics, subprocess, sys
 
+from deadline import DEADLINE
+
 
 def epoch_workspace(epochs, base):
     matches = [path for path in glob.glob(os.path.join(epochs, "epoch-*")) if base[:10] in os.path.basename(path)]
@@ -28,8 +30,11 @@ def measure(ctx, epochs, queries, budget):
     tokens, files, precision, recall = [], [], [], []
     for query in queries:
         workspace = epoch_workspace(epochs, query["base"])
-        run = subprocess.run([ctx, "query", "--workspace", workspace, "--budget", str(budget), "--format", "json", "-"],
-                             input=query["query"], capture_output=True, text=True)
+        command = [ctx, "query", "--workspace", workspace, "--budget", str(budget), "--format", "json", "-"]
+        try:
+            run = subprocess.run(command, input=query["query"], capture_output=True, text=True, timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            sys.exit(f"{ctx} query did not end within {DEADLINE} s for {query.get('id')}")
         if run.returncode != 0:
             sys.exit(f"{ctx} query failed for {query.get('id')}: {run.stderr.strip()}")
         bundle = json.loads(run.stdout)
