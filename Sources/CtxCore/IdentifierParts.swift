@@ -8,7 +8,12 @@
 public enum IdentifierParts {
   /// The words of one identifier, lower-cased. `parseHTTPHeader2` gives
   /// `["parse", "http", "header", "2"]`; `snake_case` gives `["snake", "case"]`.
+  ///
+  /// Letters and digits outside ASCII belong to words (`café`, `перезапуск`, `再起動`), as
+  /// they do for unicode61: dropping them made every non-English word unsearchable. Case
+  /// changes split only between ASCII letters.
   public static func split(_ identifier: Substring) -> [String] {
+    if !identifier.utf8.allSatisfy({ $0 < 0x80 }) { return splitUnicode(identifier) }
     var parts: [String] = []
     var current: [UInt8] = []
     let bytes = Array(identifier.utf8)
@@ -44,6 +49,49 @@ public enum IdentifierParts {
       current.append(byte)
     }
     flush()
+    return parts
+  }
+
+  /// `split` for text with non-ASCII characters: each run of ASCII letters and digits is
+  /// split as before, and a non-ASCII letter or digit joins the word it touches.
+  private static func splitUnicode(_ identifier: Substring) -> [String] {
+    var parts: [String] = []
+    var ascii = ""  // a run of ASCII letters and digits, split when the run ends
+    var word = ""  // the word being built across non-ASCII letters
+    func endWord() {
+      if !word.isEmpty { parts.append(word.lowercased()) }
+      word = ""
+    }
+    // The run ends; `continuing` when a non-ASCII letter follows, so its last piece goes on.
+    func endRun(continuing: Bool) {
+      var pieces = split(Substring(ascii))
+      ascii = ""
+      if !pieces.isEmpty {
+        word += pieces.removeFirst()  // it touches the word before it
+        if let last = pieces.popLast() {
+          endWord()
+          parts += pieces
+          word = last
+        }
+      }
+      if !continuing { endWord() }
+    }
+    for scalar in identifier.unicodeScalars {
+      if scalar.isASCII {
+        let byte = UInt8(scalar.value)
+        if (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) {
+          ascii.unicodeScalars.append(scalar)
+        } else {
+          endRun(continuing: false)
+        }
+      } else if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+        endRun(continuing: true)
+        word.unicodeScalars.append(scalar)
+      } else {
+        endRun(continuing: false)
+      }
+    }
+    endRun(continuing: false)
     return parts
   }
 

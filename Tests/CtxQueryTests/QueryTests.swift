@@ -28,6 +28,16 @@ import Testing
     #expect(query.terms.first?.parts == ["validate", "session"])
   }
 
+  /// Words outside ASCII are terms as unicode61 sees them, not dropped (or cut at the first
+  /// accent: `café` used to search for `caf`).
+  @Test func nonEnglishWordsAreTerms() {
+    let query = QueryAnalysis("Сервер перезапускается: café naïveParser 再起動")
+    #expect(query.terms.map(\.whole) == ["сервер", "перезапускается", "café", "naïveparser", "再起動"])
+    #expect(query.terms.first { $0.whole == "naïveparser" }?.parts == ["naïve", "parser"])
+    #expect(IdentifierParts.split("parseHTTPHeader2") == ["parse", "http", "header", "2"])
+    #expect(IdentifierParts.split("été_2024") == ["été", "2024"])
+  }
+
   @Test func expressionsQuoteEverything() {
     let term = QueryTerm(whole: "a\"b", parts: [])
     #expect(FTSExpression.group(term) == "\"a\"\"b\"")
@@ -80,6 +90,20 @@ import Testing
     let scratch = ScratchDirectory()
     let hits = try CodeSearch(store: try await makeStore(scratch)).search("TypeError at check (src/auth/other.ts:2:1)", limit: 10)
     #expect(hits.first?.chunk.path == "auth/other.ts")
+  }
+
+  @Test(arguments: ["перезапускается", "Сервер", "café", "cafe", "naïve", "再起動", "Ελληνικά"])
+  func nonEnglishWordsFindTheirText(query: String) async throws {
+    let scratch = ScratchDirectory()
+    let store = try await makeStore(scratch)
+    let source = try await store.ensureSource(name: "code", kind: "code", root: scratch.path)
+    let text = "// Сервер перезапускается после сбоя.\n// café naïve, Ελληνικά\n// 東京サーバー の 再起動\nrestart()"
+    let file = CodeFile(
+      path: "ops/restart.js", stamp: FileStamp(size: 1, mtimeNanos: 1), contentHash: "restart", language: nil, lineCount: 4,
+      symbols: [], chunks: [Chunk(startLine: 1, endLine: 4, symbol: nil, kind: nil, text: text)])
+    try await store.apply([.upsert(file, chunkParts: [IdentifierParts.expansion(of: "ops/restart.js\n" + text)])], sourceID: source)
+    let hits = try CodeSearch(store: store).search(query, limit: 10)
+    #expect(hits.first?.chunk.path == "ops/restart.js", "\(hits.map(\.chunk.path))")
   }
 
   /// Hostile and huge text never reaches FTS5 as syntax.
