@@ -130,7 +130,7 @@ struct FileProcessor: Sendable {
       }
     }
     symbols = FileProcessor.withoutImports(symbols, lines: lines)
-    let chunks = chunker.chunks(of: lines, symbols: symbols)
+    let chunks = chunker.chunks(of: lines, symbols: symbols, language: language)
     events.append(
       .file(
         CodeFile(

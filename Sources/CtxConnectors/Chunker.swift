@@ -29,46 +29,96 @@ public struct Chunker: Sendable {
     var kind: String
   }
 
-  public func chunks(of text: TextLines, symbols: [Symbol]) -> [Chunk] {
+  /// - Parameter language: `Language.detect`'s name for the file; for languages written with
+  ///   braces it lets definitions without an end line end at their closing brace.
+  public func chunks(of text: TextLines, symbols: [Symbol], language: String? = nil) -> [Chunk] {
     guard text.count > 0 else { return [] }
-    let spans = Chunker.spans(of: symbols, lineCount: text.count, text: text)
+    let spans = Chunker.spans(of: symbols, lineCount: text.count, text: text, language: language)
     var output: [Chunk] = []
     cover(1, text.count, spans[...], label: nil, text: text, into: &output)
     return merged(output, text: text)
   }
 
-  /// Line ranges of the symbols. Parsers that give no end line (ctags for TypeScript, say)
-  /// get one inferred for functions and types: up to the line before the next symbol that is
-  /// not nested in it (by ctags' scope), trailing blank lines trimmed.
-  static func spans(of symbols: [Symbol], lineCount: Int, text: TextLines) -> [Span] {
+  /// Line ranges of the symbols. Parsers that give no end line (ctags for JavaScript,
+  /// TypeScript and Rust) get one inferred for functions and types: in a language written
+  /// with braces, the line of the brace that closes the body (`BlockEnds`); otherwise up to
+  /// the line before the next symbol that is not nested in it (by ctags' scope), leaving out
+  /// the comments and attributes right above that symbol and trailing blank lines.
+  static func spans(of symbols: [Symbol], lineCount: Int, text: TextLines, language: String? = nil) -> [Span] {
     let ordered = symbols.filter { $0.line >= 1 && $0.line <= lineCount }.sorted { $0.line < $1.line }
+    let needsEnds = ordered.contains { $0.endLine == nil && standaloneKinds.contains($0.kind) }
+    let braces = needsEnds ? BlockEnds.quote(for: language).map { BlockEnds(text, quote: $0) } : nil
     var spans: [Span] = []
     for (index, symbol) in ordered.enumerated() {
       var end = symbol.endLine
       if end == nil, standaloneKinds.contains(symbol.kind) {
-        let qualified = [symbol.scope, symbol.name].compactMap { $0 }.joined(separator: ".")
-        var inferred = lineCount
-        for next in ordered[(index + 1)...] where next.line > symbol.line {
-          let scope = next.scope ?? ""
-          let nested = scope == symbol.name || scope == qualified || scope.hasPrefix(qualified + ".")
-          if !nested {
-            inferred = next.line - 1
-            break
-          }
+        // Not for anonymous functions: a test file's `describe(..., function () {` would be
+        // one chunk holding every `it` (measured: worse ranking than the guess below, which
+        // cuts at each callback).
+        if symbol.kind != "macro", !isAnonymous(symbol.name), let found = braces?.end(ofDefinition: symbol.name, on: symbol.line),
+          found >= symbol.line
+        {
+          end = found
+        } else {
+          end = nextDefinitionBound(after: index, in: ordered, lineCount: lineCount, text: text)
         }
-        while inferred > symbol.line && text.isBlank(inferred) { inferred -= 1 }
-        end = inferred
       }
       guard let last = end, last >= symbol.line else { continue }
       let name = Chunker.isAnonymous(symbol.name) ? Chunker.nameDeclared(onLine: last, among: ordered) : symbol.name
       spans.append(Span(start: symbol.line, end: min(last, lineCount), name: name, kind: symbol.kind))
     }
-    return spans.sorted { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
+    return Chunker.withoutDuplicates(spans.sorted { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end })
   }
 
-  /// ctags names an anonymous struct, union or enum `__anon` and a hash, which no one
-  /// searches for or would recognise in a bundle.
-  static func isAnonymous(_ name: String) -> Bool { name.hasPrefix("__anon") }
+  /// The end guessed for `ordered[index]` from what follows it: the line before the next
+  /// symbol not nested in it, less that symbol's comments and attributes and blank lines.
+  private static func nextDefinitionBound(after index: Int, in ordered: [Symbol], lineCount: Int, text: TextLines) -> Int {
+    let symbol = ordered[index]
+    let qualified = [symbol.scope, symbol.name].compactMap { $0 }.joined(separator: ".")
+    var inferred = lineCount
+    for next in ordered[(index + 1)...] where next.line > symbol.line {
+      let scope = next.scope ?? ""
+      let nested = scope == symbol.name || scope == qualified || scope.hasPrefix(qualified + ".")
+      if !nested {
+        inferred = next.line - 1
+        while inferred > symbol.line && isCommentOrAttribute(text.line(inferred)) { inferred -= 1 }
+        break
+      }
+    }
+    while inferred > symbol.line && text.isBlank(inferred) { inferred -= 1 }
+    return inferred
+  }
+
+  /// A line that reads as a comment or an attribute (`//`, `/*`, ` * `, `#[derive]`,
+  /// `@Override`, `# note`, `-- note`): what sits above a definition and belongs to it.
+  static func isCommentOrAttribute(_ line: ArraySlice<UInt8>) -> Bool {
+    guard let first = line.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return false }
+    let rest = line[first...]
+    let starts = ["//", "/*", "*", "#[", "#!", "# ", "@", "--", ";;"]
+    return starts.contains { rest.starts(with: $0.utf8) } || rest.elementsEqual("#".utf8)
+  }
+
+  /// One span per range: ctags tags `app.param = function param(...)` as a class and a
+  /// function on the same line (the function is kept), and some definitions twice.
+  static func withoutDuplicates(_ spans: [Span]) -> [Span] {
+    var kept: [Span] = []
+    for span in spans {
+      if let last = kept.last, last.start == span.start, last.end == span.end {
+        let callable: Set<String> = ["function", "method", "func", "constructor"]
+        if !callable.contains(last.kind) && callable.contains(span.kind) { kept[kept.count - 1] = span }
+        continue
+      }
+      kept.append(span)
+    }
+    return kept
+  }
+
+  /// ctags names an anonymous struct, union or enum in C `__anon` and a hash, and an
+  /// anonymous function or class in JavaScript `AnonymousFunction` or `AnonymousClass` and a
+  /// hash: names no one searches for or would recognise in a bundle.
+  static func isAnonymous(_ name: String) -> Bool {
+    name.hasPrefix("__anon") || name.hasPrefix("AnonymousFunction") || name.hasPrefix("AnonymousClass")
+  }
 
   /// What an anonymous definition declares, named on its last line (`typedef struct { ... }
   /// point_t;`, `enum { ... } flags;`); nil when nothing is.
@@ -84,6 +134,7 @@ public struct Chunker: Sendable {
   static let standaloneKinds: Set<String> = [
     "function", "method", "class", "struct", "enum", "protocol", "interface", "actor", "extension", "initializer",
     "type", "trait", "module", "namespace", "func", "constructor", "chapter", "section", "subsection", "macro",
+    "implementation",
   ]
 
   private func merged(_ chunks: [Chunk], text: TextLines) -> [Chunk] {
@@ -136,6 +187,9 @@ public struct Chunker: Sendable {
         while attachFrom - 1 >= cursor, root.start - (attachFrom - 1) <= leadingLines, !text.isBlank(attachFrom - 1) {
           attachFrom -= 1
         }
+        if attachFrom == root.start, let doc = docBlock(endingOn: root.start - 2, notBefore: cursor, text: text), text.isBlank(root.start - 1) {
+          attachFrom = doc
+        }
         if root.end - attachFrom + 1 <= maxLines || root.end - root.start + 1 > maxLines { start = attachFrom }
         if start > cursor { windows(cursor, min(gapEnd, start - 1), label: label, text: text, into: &output) }
       }
@@ -158,6 +212,25 @@ public struct Chunker: Sendable {
       cursor = root.end + 1
     }
     if cursor <= high { windows(cursor, high, label: label, text: text, into: &output) }
+  }
+
+  /// The first line of a `/** ... */` comment that ends on `line`, when the whole comment
+  /// fits in `leadingLines`: a doc comment written one blank line above its definition
+  /// (Express's style), which belongs to it as much as one written right above.
+  private func docBlock(endingOn line: Int, notBefore low: Int, text: TextLines) -> Int? {
+    guard line >= low, line >= 1, text.line(line).reversed().drop(while: { $0 == 0x20 || $0 == 0x09 }).starts(with: "/*".utf8) else { return nil }  // ends with `*/`
+    var first = line
+    while first >= low, line - first < leadingLines {
+      let trimmed = Chunker.trimmed(text.line(first))
+      if trimmed.starts(with: "/**".utf8) { return first }
+      guard trimmed.starts(with: "*".utf8) else { return nil }
+      first -= 1
+    }
+    return nil
+  }
+
+  static func trimmed(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    line.drop { $0 == 0x20 || $0 == 0x09 }
   }
 
   /// The last line of a long definition's header chunk: the line before its first nested

@@ -1,4 +1,4 @@
-import CtxConnectors
+@testable import CtxConnectors
 import CtxCore
 import CtxSymbols
 import Testing
@@ -155,5 +155,163 @@ import Testing
     #expect(symbols.contains { $0.name == "Greeter" })
     let chunks = Chunker().chunks(of: lines, symbols: symbols)
     #expect(!chunks.contains { $0.startLine == 2 && $0.endLine == 2 }, "\(chunks.map { ($0.startLine, $0.endLine, $0.symbol ?? "") })")
+  }
+}
+
+/// ctags gives no end line for JavaScript, TypeScript and Rust: definitions end at the brace
+/// that closes their body, with their doc comments and attributes (real ctags throughout).
+@Suite struct BraceEndTests {
+  func chunks(_ source: String, path: String) async throws -> [Chunk] {
+    let bytes = Array(source.utf8)
+    let tags = try await CtagsSession().symbols(path: path, content: bytes)
+    #expect(tags.allSatisfy { $0.endLine == nil }, "ctags gave end lines; these tests are about inferring them")
+    return Chunker(maxLines: 120, windowLines: 60).chunks(of: TextLines(bytes), symbols: tags, language: Language.detect(path: path))
+  }
+
+  func ranges(_ chunks: [Chunk]) -> [String] { chunks.map { "\($0.startLine)-\($0.endLine) \($0.symbol ?? "-")" } }
+
+  @Test(arguments: [
+    ("doc.js", "function alphaOne(a) {\n  return a + 1;\n}\n/**\n * Compute the frobnication of b.\n * @param {number} b\n */\nfunction betaTwo(b) {\n  return b * 2;\n}\n\n// Gamma helper.\n// Second line.\nfunction gammaThree(c) {\n  return c - 3;\n}\n"),
+    ("doc.rs", "fn alpha_one(a: u32) -> u32 {\n    a + 1\n}\n/// Compute the frobnication of b.\n/// More.\n#[inline]\n/// Last.\nfn beta_two(b: u32) -> u32 {\n    b * 2\n}\n\n// Gamma helper.\n#[inline]\nfn gamma_three(c: u32) -> u32 {\n    c - 3\n}\n"),
+  ])
+  func commentsAndAttributesTravelWithTheDefinitionBelow(path: String, source: String) async throws {
+    let found = ranges(try await chunks(source, path: path))
+    let names = path.hasSuffix(".rs") ? ["alpha_one", "beta_two", "gamma_three"] : ["alphaOne", "betaTwo", "gammaThree"]
+    #expect(found == ["1-3 \(names[0])", "4-10 \(names[1])", "12-16 \(names[2])"], "\(found)")
+  }
+
+  @Test func typeScriptMethodsAndFunctionsKeepTheirDocs() async throws {
+    let source = """
+      export class Widget {
+        /** Render the widget into html. */
+        render(): string {
+          return "<div/>";
+        }
+      }
+
+      /** Make a widget. */
+      export function makeWidget(): Widget {
+        return new Widget();
+      }
+
+      """
+    let found = ranges(try await chunks(source, path: "doc.ts"))
+    #expect(found == ["1-6 Widget", "8-11 makeWidget"], "\(found)")
+  }
+
+  /// A constructor function ends at its own brace, not at the next definition ctags does
+  /// not scope under it; a callback nested in a method stays in that method's chunk.
+  @Test func prototypeMethodsAndNestedCallbacks() async throws {
+    let source = """
+      function View(name, options) {
+        var opts = options || {};
+        this.name = name;
+        this.root = opts.root;
+        this.ext = '{';
+      }
+
+      /**
+       * Lookup view by the given `name`.
+       */
+      View.prototype.lookup = function lookup(name) {
+        var path = "}";
+        return path;
+      };
+
+      View.prototype.render = function render(options, callback) {
+        var sync = true;
+        this.engine(this.path, options, function onRender() {
+          var args = `${'}'}`;
+          return process.nextTick(function renderTick() {
+            return callback.apply(this, args);
+          });
+        });
+        sync = false;
+      };
+
+      """
+    let found = ranges(try await chunks(source, path: "lib/view.js"))
+    #expect(found == ["1-6 View", "8-14 lookup", "16-25 render"], "\(found)")
+  }
+
+  /// Lifetimes, character literals and raw strings do not count as braces or quotes.
+  @Test func rustLifetimesAndCharacters() async throws {
+    let source = """
+      pub struct Parser<'a> {
+          input: &'a str,
+      }
+
+      impl<'a> Parser<'a> {
+          /// Opens a block.
+          pub fn open(&self) -> char {
+              let c = '{';
+              let s = "}}";
+              c
+          }
+
+          pub fn close(&self) -> char { '}' }
+      }
+
+      """
+    let found = ranges(try await chunks(source, path: "src/parser.rs"))
+    #expect(found == ["1-3 Parser", "5-14 Parser"], "the struct, then its impl block: \(found)")
+    let ends = BlockEnds(TextLines(Array(source.utf8)), quote: .rustCharacterOrLifetime)
+    #expect(ends.end(ofDefinition: "open", on: 7) == 11)
+    #expect(ends.end(ofDefinition: "close", on: 13) == 13)
+  }
+
+  /// ctags' `AnonymousFunction…` names never label a chunk; `app.param = function param`
+  /// (tagged a class and a function) is labelled a function.
+  @Test func anonymousFunctionsAndDoubleTags() async throws {
+    let source = """
+      describe('router', function () {
+        it('routes', function () {
+          route();
+        });
+      });
+
+      app.param = function param(name, fn) {
+        return fn(name);
+      };
+
+      """
+    let found = try await chunks(source, path: "test/app.js")
+    #expect(!found.contains { $0.symbol?.hasPrefix("Anonymous") == true }, "\(ranges(found))")
+    #expect(found.contains { $0.symbol == "param" && $0.kind == "function" && $0.startLine == 7 && $0.endLine == 9 }, "\(found.map { ($0.startLine, $0.endLine, $0.symbol ?? "-", $0.kind ?? "-") })")
+  }
+
+  /// Express writes its JSDoc one blank line above the function; it still belongs to it.
+  @Test func aDocCommentOneBlankLineAboveBelongsToTheDefinition() async throws {
+    let source = """
+      function setCharset(type) {
+        return type;
+      }
+
+      /**
+       * Create an ETag generator function.
+       * @private
+       */
+
+      function createETagGenerator(options) {
+        return options;
+      }
+
+      /* not a doc comment */
+
+      function plain() {
+        return 1;
+      }
+
+      """
+    let found = ranges(try await chunks(source, path: "lib/utils.js"))
+    #expect(found == ["1-3 setCharset", "5-12 createETagGenerator", "14-14 -", "16-18 plain"], "\(found)")
+  }
+
+  @Test func declarationsWithoutBodiesAndPatternsInParameters() {
+    let text = TextLines(Array("function f(a: string): void;\nfunction f({ a, b } = {}) {\n  return a;\n}\nstruct Unit;\n".utf8))
+    let ends = BlockEnds(text, quote: .string)
+    #expect(ends.end(ofDefinition: "f", on: 1) == 1)
+    #expect(ends.end(ofDefinition: "f", on: 2) == 4)
+    #expect(ends.end(ofDefinition: "Unit", on: 5) == 5)
   }
 }
