@@ -108,7 +108,7 @@ extension Ctx {
         } else {
           annotation = try decisions.accept(id, supersedes: replaced)
         }
-        try ReviewText.decided("accepted", annotation, json: json)
+        try ReviewText.decided(decisions.leftAsItWas(annotation) ? "already accepted" : "accepted", annotation, json: json)
       }
     }
 
@@ -123,7 +123,9 @@ extension Ctx {
       func run() async throws {
         let workspace = try workspaceOptions.locate()
         let subject = ReviewText.itemKind(id) == nil ? id : try ReviewText.subject(id, workspace: workspace)
-        try ReviewText.decided("rejected", try reviewerOptions.decisions(workspace).reject(subject), json: json)
+        let decisions = try reviewerOptions.decisions(workspace)
+        let annotation = try decisions.reject(subject)
+        try ReviewText.decided(decisions.leftAsItWas(annotation) ? "already rejected" : "rejected", annotation, json: json)
       }
     }
 
@@ -197,8 +199,8 @@ enum ReviewText {
       try Output.json(AnnotationJSON(annotation, live: annotation.status != .rejected))
     } else {
       var line = "\(verb) \(annotation.id)"
-      if verb != "rejected", !annotation.supersedes.isEmpty { line += " (supersedes \(annotation.supersedes.joined(separator: ", ")))" }
-      if let review = annotation.review { line += " — \(review.by), \(Timestamps.string(review.at))" }
+      if !verb.hasSuffix("rejected"), !annotation.supersedes.isEmpty { line += " (supersedes \(annotation.supersedes.joined(separator: ", ")))" }
+      if let review = annotation.review { line += " — \(review.by), \(Timestamps.string(review.at))" + (verb.hasPrefix("already") ? (review.reason.map { ": \($0)" } ?? "") + "; nothing changed" : "") }
       Output.write(line + "\n")
     }
   }

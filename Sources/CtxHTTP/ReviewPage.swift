@@ -223,10 +223,12 @@ struct ReviewPage: Sendable {
         if let itemKind, [.staleAnchor, .correctionRecheck, .renamed].contains(itemKind) {
           outcome = "confirmed \(try decisions.confirm(annotation, acceptRename: itemKind == .renamed).id)"
         } else {
-          outcome = "accepted \(try decisions.accept(annotation).id)"
+          let accepted = try decisions.accept(annotation)
+          outcome = (decisions.leftAsItWas(accepted) ? "already accepted " : "accepted ") + accepted.id
         }
       case "reject":
-        outcome = "rejected \(try decisions.reject(annotation).id)"
+        let rejected = try decisions.reject(annotation)
+        outcome = (decisions.leftAsItWas(rejected) ? "already rejected " : "rejected ") + rejected.id
       case "supersede":
         let others = (form["others"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty && $0 != annotation }
         outcome = "accepted \(try decisions.accept(annotation, supersedes: others).id), superseding \(others.joined(separator: ", "))"

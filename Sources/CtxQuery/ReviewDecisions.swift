@@ -21,6 +21,21 @@ public struct ReviewDecisions: Sendable {
 
   var review: Annotation.Review { Annotation.Review(by: reviewer, at: now, reason: reason) }
 
+  /// This decision's record for `annotation`, keeping the decision it replaces (by someone,
+  /// with a reason) in its reason: a file holds one review, and nothing a person wrote is lost.
+  func review(replacing annotation: Annotation) -> Annotation.Review {
+    guard let earlier = annotation.review else { return review }
+    var note = "earlier \(annotation.status.rawValue) by \(earlier.by), \(Timestamps.string(earlier.at))"
+    if let why = earlier.reason { note += ": \(why)" }
+    return Annotation.Review(by: reviewer, at: now, reason: [reason, note].compactMap { $0 }.joined(separator: "; "))
+  }
+
+  /// True when `annotation` came back from `accept` or `reject` as it was: it already held
+  /// that decision, which is kept (who made it, when and why) rather than overwritten.
+  public func leftAsItWas(_ annotation: Annotation) -> Bool {
+    annotation.review.map { $0.at != now || $0.by != reviewer } ?? false
+  }
+
   /// Accepts an annotation (an id or unique prefix): status `accepted`, the decision recorded,
   /// and the annotations named in `supersedes` replaced by it.
   ///
@@ -29,18 +44,23 @@ public struct ReviewDecisions: Sendable {
   public func accept(_ id: String, supersedes: [String] = []) throws -> Annotation {
     var annotation = try service.find(id)
     let replaced = try resolve(supersedes, besides: annotation.id)
+    let added = replaced.filter { !annotation.supersedes.contains($0) }
+    // Accepted already, by someone: that decision stands as it was recorded.
+    if annotation.status == .accepted && annotation.review != nil && added.isEmpty { return annotation }
+    annotation.review = review(replacing: annotation)
     annotation.status = .accepted
-    for old in replaced where !annotation.supersedes.contains(old) { annotation.supersedes.append(old) }
-    annotation.review = review
+    annotation.supersedes += added
     try service.folder.replace(annotation)
     return annotation
   }
 
-  /// Rejects an annotation: kept on file with the decision, shown nowhere.
+  /// Rejects an annotation: kept on file with the decision, shown nowhere. Rejected already:
+  /// left as it was, with who rejected it and why.
   public func reject(_ id: String) throws -> Annotation {
     var annotation = try service.find(id)
+    if annotation.status == .rejected && annotation.review != nil { return annotation }
+    annotation.review = review(replacing: annotation)
     annotation.status = .rejected
-    annotation.review = review
     try service.folder.replace(annotation)
     return annotation
   }

@@ -96,6 +96,33 @@ import Testing
     #expect(hit["layer"] as? String == "annotations" && hit["target"] as? String == "path:src/auth/**")
   }
 
+  /// Deciding again never erases who decided first and why: the same decision leaves the
+  /// file as it was, a different one keeps the earlier in its reason.
+  @Test func aSecondDecisionNeverErasesTheFirst() throws {
+    let fixture = try Fixture()
+    let written = try json(try fixture.ctx(["annotate", "symbol:issueToken", "--text", "Tokens live for AUTH-99 days.", "--author", "Cy", "--proposed", "--json"]).stdout)
+    let id = try #require(written["id"] as? String)
+    let folder = fixture.workspace + "/annotations"
+    func file() throws -> String { try String(contentsOfFile: folder + "/\(id).md", encoding: .utf8) }
+    let first = try fixture.ctx(["review", "reject", id, "--reviewer", "Dee", "--reason", "no such ticket"])
+    #expect(first.status == 0 && first.stdout.hasPrefix("rejected \(id)"), "\(first.stdout)\(first.stderr)")
+    let recorded = try file()
+    #expect(recorded.contains("reviewed_by: Dee") && recorded.contains("no such ticket"))
+
+    let again = try fixture.ctx(["review", "reject", id])
+    #expect(again.status == 0)
+    #expect(again.stdout.contains("already rejected") && again.stdout.contains("Dee") && again.stdout.contains("no such ticket") && again.stdout.contains("nothing changed"), "\(again.stdout)")
+    #expect(try file() == recorded, "the same decision again leaves the file as it was")
+
+    let changed = try fixture.ctx(["review", "accept", id, "--reviewer", "Eve", "--reason", "ticket found"])
+    #expect(changed.status == 0 && changed.stdout.hasPrefix("accepted \(id)"), "\(changed.stdout)\(changed.stderr)")
+    let now = try file()
+    #expect(now.contains("status: accepted") && now.contains("reviewed_by: Eve"), "\(now)")
+    #expect(now.contains("ticket found") && now.contains("earlier rejected by Dee") && now.contains("no such ticket"), "\(now)")
+    let shown = try fixture.ctx(["annotations", "show", id])
+    #expect(shown.status == 0 && shown.stdout.contains("earlier rejected by Dee"), "the file still reads: \(shown.stdout)\(shown.stderr)")
+  }
+
   @Test func driftDanglingCorrectionsAndSupersededDocumentsAreConflicts() throws {
     let fixture = try Fixture()
     #expect(try fixture.ctx(["annotate", "symbol:validateSession", "--kind", "caveat", "--text", "Length only."]).status == 0)
