@@ -90,7 +90,7 @@ struct FileProcessor: Sendable {
       return [.issue(skipped)]
     }
     if bytes.isEmpty { return issue(.empty, "empty file") }
-    if bytes.prefix(8000).contains(0) { return skip(.binary, "binary content (a NUL byte in the first 8000 bytes)") }
+    if let binary = BinaryContent.reason(bytes) { return skip(.binary, binary) }
 
     let hash = knownHash ?? BlobHash.id(of: bytes)
     if let known, known.contentHash == hash { return [.restamped(path: path, stamp: readStamp)] }

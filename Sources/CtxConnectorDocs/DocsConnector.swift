@@ -125,7 +125,7 @@ public struct DocsConnector: Sendable {
     case .failed(let code): return issue(.unreadable, "cannot read: \(FileSystem.describe(errno: code)); check its permissions")
     }
     if bytes.isEmpty { return issue(.empty, "empty file") }
-    if bytes.prefix(8000).contains(0) { return issue(.binary, "binary content (a NUL byte in the first 8000 bytes)") }
+    if let binary = BinaryContent.reason(bytes) { return issue(.binary, binary) }
     let hash = BlobHash.id(of: bytes)
     if let known, known.contentHash == hash { return .restamped(path: path, stamp: readStamp) }
     // Secrets go before anything is parsed, so no section, title or mention can hold one.

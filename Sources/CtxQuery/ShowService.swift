@@ -219,7 +219,7 @@ public struct ShowService: Sendable {
       shown.currentHash = hash
       shown.freshness = hash == file.contentHash ? .unchanged : .changedSinceIndexed
     }
-    if bytes.prefix(8000).contains(0) {
+    if BinaryContent.reason(bytes) != nil {
       shown.addNote("binary content (\(bytes.count) bytes); nothing to show as lines")
       shown.endLine = 0
       return .found(.file(shown))

@@ -91,6 +91,8 @@ final class CollectingSink: DocumentSink, @unchecked Sendable {
     try scratch.write(["good.c": "int ok(void) { return 0; }\n", "empty.txt": "", "big.txt": String(repeating: "x\n", count: 6000)], under: "plain")
     try scratch.writeBytes("bin.dat", [0x7F, 0x45, 0x00, 0x01, 0x02], under: "plain")
     try scratch.writeBytes("latin1.txt", Array("caf".utf8) + [0xE9] + Array(" au lait\n".utf8), under: "plain")
+    // Compressed, with no NUL byte (ripgrep's tests/data/sherlock.br starts like this).
+    try scratch.writeBytes("sherlock.br", [0x1B, 0xF7, 0x02, 0x00 + 1, 0x1C, 0x07, 0xCE, 0x9C, 0x14, 0x03, 0x8B, 0xF1, 0x10, 0x82, 0x91, 0xDC, 0x05, 0x19, 0xE3, 0x0E, 0x8F, 0xA6, 0x17, 0x01, 0xC9], under: "plain")
     try scratch.write(["app.min.js": String(repeating: "var a=1;", count: 1000), "web/bundle.js": String(repeating: "x", count: 6000)], under: "plain")
     try FileManager.default.createSymbolicLink(atPath: root + "/loop-a", withDestinationPath: root + "/loop-b")
     try FileManager.default.createSymbolicLink(atPath: root + "/loop-b", withDestinationPath: root + "/loop-a")
@@ -105,6 +107,7 @@ final class CollectingSink: DocumentSink, @unchecked Sendable {
     #expect(sink.issue("latin1.txt") == .invalidUTF8)
     #expect(sink.issue("empty.txt") == .empty)
     #expect(sink.issue("bin.dat") == .binary)
+    #expect(sink.issue("sherlock.br") == .binary && sink.files["sherlock.br"] == nil)
     #expect(sink.issue("big.txt") == .tooLarge)
     #expect(sink.issue("app.min.js") == .excluded)
     #expect(sink.issue("web/bundle.js") == .generated)
