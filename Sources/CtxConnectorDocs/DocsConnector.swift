@@ -196,7 +196,10 @@ public struct DocsConnector: Sendable {
 extension DocsConnector {
   /// Documents added, changed (size or modification time) or deleted since the last run, by
   /// listing and `stat` alone: what `ctx status` reports as "behind".
-  public func pendingChanges(known: [String: KnownFile]) throws -> (added: Int, changed: Int, deleted: Int) {
+  /// - Parameter seenSince: when the last successful run started. A file the index does not
+  ///   hold that has not changed since was read by that run and left out (it failed to parse,
+  ///   or is binary): it is reported among that run's problems, not as behind.
+  public func pendingChanges(known: [String: KnownFile], seenSince: Date? = nil) throws -> (added: Int, changed: Int, deleted: Int) {
     let listing = try listFiles()
     let filter = self.filter
     var added = 0
@@ -207,6 +210,8 @@ extension DocsConnector {
       seen.insert(entry.path)
       if let previous = known[entry.path] {
         if previous.stamp != stamp { changed += 1 }
+      } else if let seenSince, let arrived = FileSystem.lastChange(config.root + "/" + entry.path), arrived < seenSince.timeIntervalSince1970 {
+        continue
       } else {
         added += 1
       }

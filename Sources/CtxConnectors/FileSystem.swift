@@ -27,6 +27,18 @@ public enum FileSystem {
     return kind(of: info)
   }
 
+  /// When the file at `path` last changed or appeared, in seconds since 1970: the later of its
+  /// modification time and its inode change time. The second cannot be set back, so a file
+  /// unpacked or copied with an old modification time still shows when it arrived. nil when it
+  /// cannot be read.
+  public static func lastChange(_ path: String) -> Double? {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return nil }
+    let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+    let changed = Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) / 1e9
+    return max(modified, changed)
+  }
+
   /// Follows symlinks; a loop gives `.failed(ELOOP)`.
   public static func statKind(_ path: String) -> FileKind {
     var info = stat()

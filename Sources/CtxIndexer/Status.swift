@@ -92,7 +92,7 @@ public enum StatusChecker {
             let known = try store.indexedFiles(sourceID: record.id).mapValues { KnownFile(stamp: $0.stamp, contentHash: $0.contentHash) }
             var docs = DocsConnector(config: config, options: config.docs)
             docs.redactor = try Redactor(settings: config.redaction)  // its listing leaves out secret paths
-            let pending = try docs.pendingChanges(known: known)
+            let pending = try docs.pendingChanges(known: known, seenSince: record.lastSuccess?.started)
             source.pendingFiles = PendingFiles(added: pending.added, changed: pending.changed, deleted: pending.deleted)
             source.state = pending.added + pending.changed + pending.deleted > 0 ? "stale" : "fresh"
           case .chat:
@@ -121,8 +121,10 @@ public enum StatusChecker {
   }
 
   /// Export files not read yet or changed since: in a folder, `.json`/`.jsonl` files whose
-  /// size or time differ from what the index recorded; a `.zip` or single file, whether it
-  /// changed after the last successful run started.
+  /// size or time differ from what the index recorded, or that the index does not hold and
+  /// that arrived after the last successful run started (one that run read and left out, a
+  /// skipped direct message or a file it could not parse, is not behind); a `.zip` or single
+  /// file, whether it changed after the last successful run started.
   static func newerExportFiles(_ config: SourceConfig, known: [String: ChatFileRecord], since: Date?, skipping failed: Set<String> = []) throws -> Int {
     let root = config.root
     var isDirectory: ObjCBool = false
@@ -153,6 +155,8 @@ public enum StatusChecker {
       guard case .regular(let stamp) = FileSystem.lstatKind(root + "/" + entry.path) else { continue }
       if let previous = known[entry.path] {
         if previous.stamp != stamp { count += 1 }
+      } else if let since, let arrived = FileSystem.lastChange(root + "/" + entry.path), arrived < since.timeIntervalSince1970 {
+        continue
       } else {
         count += 1
       }

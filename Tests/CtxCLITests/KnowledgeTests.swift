@@ -64,6 +64,46 @@ import Testing
     #expect(bundle.stdout.contains("why: mentions `validateSession`"), "\(bundle.stdout)")
   }
 
+  /// A file the last run read and left out (a document that does not parse, a direct message
+  /// skipped by default) is that run's problem or skip, not "behind": `ctx status` said
+  /// `stale` for ever after such a run. A file that arrives later still is behind.
+  @Test func filesARunReadAndLeftOutAreNotBehind() throws {
+    let scratch = ScratchDirectory()
+    func discord(_ type: String, _ name: String, _ text: String) -> String {
+      """
+      {"guild": {"id": "900", "name": "Acme"}, "channel": {"id": "\(name.count)", "type": "\(type)", "category": "", "categoryId": "", "name": "\(name)", "topic": null},
+       "messages": [{"id": "1191682297036800000", "type": "Default", "timestamp": "2024-01-02T10:00:00.000+00:00", "timestampEdited": null,
+        "content": "\(text)", "author": {"id": "1", "name": "ada", "nickname": null, "isBot": false}, "attachments": [], "embeds": [], "mentions": []}]}
+      """
+    }
+    try scratch.write([
+      "docs/good.md": "# Good\n\nText.\n",
+      "docs/bad.md": "---\ntitle: [unclosed\n---\n# Bad\n",
+      "discord/backend.json": discord("GuildTextChat", "backend", "the blorptastic leak"),
+      "discord/dm-bo.json": discord("DirectTextChat", "bo", "a private word"),
+    ])
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.remove("ws/connectors/code.yaml")
+    try scratch.write([
+      "ws/connectors/docs.yaml": "kind: docs\npath: ../docs\n",
+      "ws/connectors/discord.yaml": "kind: chat\nformat: discord-json\npath: ../discord\n",
+    ])
+    let index = try CtxBinary.run(["index"], in: workspace)
+    #expect(index.status == 3, "the document that does not parse is a problem: \(index.stdout)")
+    func states() throws -> [String: String] {
+      let status = try json(try CtxBinary.run(["status", "--json"], in: workspace).stdout)
+      var result: [String: String] = [:]
+      for source in status["sources"] as? [[String: Any]] ?? [] { result[source["name"] as? String ?? ""] = source["state"] as? String }
+      return result
+    }
+    #expect(try states() == ["docs": "fresh", "discord": "fresh"])
+    #expect(try CtxBinary.run(["status"], in: workspace).status == 0)
+
+    try scratch.write(["docs/new.md": "# New\n\nText.\n", "discord/ops.json": discord("GuildTextChat", "ops", "a new channel")])
+    #expect(try states() == ["docs": "stale", "discord": "stale"])
+  }
+
   @Test func privateConversationsNeverReachTheIndex() throws {
     let scratch = ScratchDirectory()
     try copyFixture("CtxConnectorChatTests/Fixtures/slack", to: scratch.path + "/export")
