@@ -79,9 +79,12 @@ public struct CodeConnector: Connector {
     let options = self.options
     let queue = WorkQueue(candidates)
     let reader = FileProcessor(config: config, chunker: Chunker(maxLines: config.code.maxChunkLines), redactor: try Redactor(settings: config.redaction))
+    // Each worker on a thread of its own, where its ctags exchange may block.
+    let threads = (0..<max(1, min(options.workers, candidates.count))).map { DedicatedThreadExecutor(name: "ctx.crawl.\($0)") }  // one ctags per worker: no more than files
+    defer { for thread in threads { thread.stop() } }
     try await withThrowingTaskGroup(of: Void.self) { group in
-      for _ in 0..<max(1, min(options.workers, candidates.count)) {  // one ctags per worker: no more than files
-        group.addTask {
+      for thread in threads {
+        group.addTask(executorPreference: thread) {
           let ctags = ctagsAvailable ? CtagsSession(executable: options.ctagsExecutable ?? "ctags", fileTimeout: config.code.ctagsTimeout) : nil
           while let entry = await queue.next() {
             try Task.checkCancellation()

@@ -35,9 +35,12 @@ extension CodeConnector {
     let commit = tree.commit
     let queue = WorkQueue(candidates)
     let reader = FileProcessor(config: config, chunker: Chunker(maxLines: config.code.maxChunkLines), redactor: try Redactor(settings: config.redaction))
+    // Each worker on a thread of its own, where its ctags exchange may block.
+    let threads = (0..<max(1, options.workers)).map { DedicatedThreadExecutor(name: "ctx.crawl.\($0)") }
+    defer { for thread in threads { thread.stop() } }
     try await withThrowingTaskGroup(of: Void.self) { group in
-      for _ in 0..<max(1, options.workers) {
-        group.addTask {
+      for thread in threads {
+        group.addTask(executorPreference: thread) {
           // One repository handle per worker: libgit2 handles are not shared between threads.
           let blobs = try GitRevisionTree(path: config.root, revision: commit)
           let ctags = ctagsAvailable ? CtagsSession(executable: options.ctagsExecutable ?? "ctags", fileTimeout: config.code.ctagsTimeout) : nil

@@ -23,8 +23,9 @@ import Foundation
 ///   a tag for another file, or an unreadable line restarts ctags, so replies never drift out
 ///   of step with requests.
 ///
-/// A session is used by one crawl worker at a time. The blocking pipe IO runs on the session's
-/// own dispatch queue so that it never holds a thread of Swift's cooperative pool.
+/// A session is used by one crawl worker at a time. The blocking pipe IO never holds a thread
+/// of Swift's cooperative pool: it runs on the session's own dispatch queue, or right where it
+/// is called when that is a `DedicatedThreadExecutor`'s thread (the crawl workers').
 public final class CtagsSession: @unchecked Sendable {
   /// How long one file may take by default (connector key `ctags_timeout`).
   public static let defaultFileTimeout: Duration = .seconds(30)
@@ -109,7 +110,10 @@ public final class CtagsSession: @unchecked Sendable {
   ///   deadline, `.connectorFailed` when ctags dies or answers something unreadable (each
   ///   restarts ctags on the next call).
   public func symbols(path: String, content: [UInt8]) async throws -> [Symbol] {
-    try await withCheckedThrowingContinuation { continuation in
+    // On a crawl worker's own thread the exchange runs right here (`sync` on an idle queue
+    // runs on the calling thread): no hand-off to the queue's thread and back.
+    if DedicatedThreadExecutor.isCurrent { return try queue.sync { try generate(path: path, content: content) } }
+    return try await withCheckedThrowingContinuation { continuation in
       queue.async {
         do {
           continuation.resume(returning: try self.generate(path: path, content: content))
