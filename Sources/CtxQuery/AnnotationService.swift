@@ -83,7 +83,7 @@ public struct AnnotationService: Sendable {
           "\(draft.target) is not in the index; check the spelling (`ctx search`), run `ctx index` if it is new, or pass --force to write it unanchored")
       }
       if let fingerprint = state.fingerprint {
-        anchor = Annotation.Anchor(fingerprint: fingerprint, location: state.location, commit: try headCommit(store))
+        anchor = Annotation.Anchor(fingerprint: fingerprint, location: state.location, commit: try headCommit(store, location: state.location))
       }
     }
     let annotation = Annotation(
@@ -92,10 +92,22 @@ public struct AnnotationService: Sendable {
     return (try folder.create(annotation), counts)
   }
 
-  /// The newest indexed commit of the first git source, recorded with an anchor.
-  private func headCommit(_ store: IndexStore) throws -> String? {
-    guard let source = try store.gitSources().first else { return nil }
-    return try store.refCursors(sourceID: source.id).sorted { $0.key < $1.key }.first.map { String($0.value.prefix(12)) }
+  /// The newest indexed commit of the git source whose repository holds the file at
+  /// `location`, recorded with an anchor; nil when no indexed repository holds it (a folder
+  /// of documents outside git). It was the first git source's, whatever the file.
+  private func headCommit(_ store: IndexStore, location: String?) throws -> String? {
+    guard let location else { return nil }
+    let file = TargetState.file(of: location)
+    let records = try store.fileRecords(paths: [file])[file] ?? []
+    guard !records.isEmpty else { return nil }
+    let roots = try store.sourceRoots()
+    for git in try store.gitSources() {
+      let holds = records.contains { record in
+        roots[record.source].map { HistorySearch.gitPath(of: record.path, codeRoot: $0.root, repositoryRoot: git.root) != nil } ?? false
+      }
+      if holds { return try store.refCursors(sourceID: git.id).sorted { $0.key < $1.key }.first.map { String($0.value.prefix(12)) } }
+    }
+    return nil
   }
 
   public func find(_ id: String) throws -> Annotation {
@@ -140,7 +152,7 @@ public struct AnnotationService: Sendable {
     guard let fingerprint = state.fingerprint else {
       throw CtxError(.invalidQuery, "\(annotation.target) has no content to anchor to (globs, terms, commits and threads do not drift)")
     }
-    annotation.anchor = Annotation.Anchor(fingerprint: fingerprint, location: state.location, commit: try headCommit(store))
+    annotation.anchor = Annotation.Anchor(fingerprint: fingerprint, location: state.location, commit: try headCommit(store, location: state.location))
     if var review {
       if let renamedNote { review.reason = [review.reason, renamedNote].compactMap { $0 }.joined(separator: "; ") }
       annotation.review = review

@@ -123,6 +123,22 @@ import Testing
     #expect(shown.status == 0 && shown.stdout.contains("earlier rejected by Dee"), "the file still reads: \(shown.stdout)\(shown.stderr)")
   }
 
+  /// An anchor records the commit of the repository that holds its file, and none for a file
+  /// outside every indexed repository (it used to get the first git source's, whatever the file).
+  @Test func anAnchorRecordsTheCommitOfTheRepositoryThatHoldsIt() throws {
+    let fixture = try Fixture()
+    try fixture.scratch.write(["notes/runbook.md": "# Runbook\n\nRestart the gateway twice.\n"])
+    try fixture.scratch.write(["ws/connectors/notes.yaml": "kind: docs\npath: ../notes\n"])
+    #expect(try fixture.ctx(["index", "--quiet"]).status == 0)
+    let inRepository = try json(try fixture.ctx(["annotate", "symbol:validateSession", "--text", "Checked.", "--json"]).stdout)
+    let head = try fixture.repo.run(["rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect((inRepository["anchor"] as? [String: Any])?["commit"] as? String == String(head.prefix(12)), "\(inRepository)")
+    let outside = try fixture.ctx(["annotate", "doc:runbook.md", "--kind", "decision", "--text", "Twice, not once.", "--json"])
+    #expect(outside.status == 0, "\(outside.stderr)")
+    let anchor = try #require((try json(outside.stdout))["anchor"] as? [String: Any])
+    #expect(anchor["location"] != nil && anchor["commit"] == nil, "\(anchor)")
+  }
+
   @Test func driftDanglingCorrectionsAndSupersededDocumentsAreConflicts() throws {
     let fixture = try Fixture()
     #expect(try fixture.ctx(["annotate", "symbol:validateSession", "--kind", "caveat", "--text", "Length only."]).status == 0)
