@@ -130,6 +130,7 @@ struct FileProcessor: Sendable {
       }
     }
     symbols = FileProcessor.withoutImports(symbols, lines: lines)
+    if language == "javascript" || language == "typescript" { symbols = FileProcessor.namingAssignedFunctions(symbols, lines: lines) }
     let chunks = chunker.chunks(of: lines, symbols: symbols, language: language)
     events.append(
       .file(
@@ -137,6 +138,29 @@ struct FileProcessor: Sendable {
           path: path, stamp: readStamp, contentHash: hash, language: language, lineCount: lines.count, symbols: symbols,
           chunks: chunks, redactions: redactions)))
     return events
+  }
+
+  /// ctags names a function assigned to a property called `get` or `set` after the object:
+  /// `res.get = function(field) {` is a function `res`, so every search for `res.header` or
+  /// `res.set` found it as "the definition of `res`". It becomes `get`, scoped `res`, as
+  /// ctags itself names `res.append = function append() {`.
+  static func namingAssignedFunctions(_ symbols: [Symbol], lines: TextLines) -> [Symbol] {
+    symbols.map { symbol in
+      guard symbol.scope == nil, symbol.kind == "function", symbol.line >= 1, symbol.line <= lines.count else { return symbol }
+      let text = Array(lines.line(symbol.line).drop { $0 == 0x20 || $0 == 0x09 })
+      let object = Array(symbol.name.utf8)
+      guard text.count > object.count + 1, text.starts(with: object), text[object.count] == UInt8(ascii: ".") else { return symbol }
+      let rest = text[(object.count + 1)...]
+      let property = rest.prefix { $0 == 0x5F || $0 == 0x24 || ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }
+      let after = rest.dropFirst(property.count).drop { $0 == 0x20 || $0 == 0x09 }
+      guard !property.isEmpty, after.first == UInt8(ascii: "="), after.dropFirst().first != UInt8(ascii: "="),
+        after.dropFirst().drop(while: { $0 == 0x20 || $0 == 0x09 }).starts(with: "function".utf8)
+      else { return symbol }
+      var renamed = symbol
+      renamed.name = String(decoding: property, as: UTF8.self)
+      renamed.scope = symbol.name
+      return renamed
+    }
   }
 
   /// ctags reports import aliases as definitions (`import numpy as np` a namespace `np`,

@@ -307,6 +307,20 @@ import Testing
     #expect(found == ["1-3 setCharset", "5-12 createETagGenerator", "14-14 -", "16-18 plain"], "\(found)")
   }
 
+  /// ctags calls `res.get = function(field) {` a function `res`; it is `get`, scoped `res`.
+  @Test func aFunctionAssignedToGetIsNamedGet() async throws {
+    let source = "var res = {};\n\nres.get = function(field){\n  return field;\n};\n\nres.send = function send(body) {\n  return body;\n};\n"
+    let lines = TextLines(Array(source.utf8))
+    let tags = try await CtagsSession().symbols(path: "response.js", content: Array(source.utf8))
+    #expect(tags.contains { $0.name == "res" && $0.kind == "function" && $0.line == 3 }, "ctags names it after the object: \(tags)")
+    let named = FileProcessor.namingAssignedFunctions(tags, lines: lines)
+    #expect(named.contains { $0.name == "get" && $0.scope == "res" && $0.line == 3 }, "\(named)")
+    #expect(!named.contains { $0.name == "res" && $0.kind == "function" })
+    #expect(named.filter { $0.name == "send" } == tags.filter { $0.name == "send" }, "what ctags named well is kept")
+    let chunks = Chunker().chunks(of: lines, symbols: named, language: "javascript")
+    #expect(chunks.contains { $0.symbol == "get" && $0.startLine == 3 && $0.endLine == 5 }, "\(chunks.map { ($0.startLine, $0.endLine, $0.symbol ?? "-") })")
+  }
+
   @Test func declarationsWithoutBodiesAndPatternsInParameters() {
     let text = TextLines(Array("function f(a: string): void;\nfunction f({ a, b } = {}) {\n  return a;\n}\nstruct Unit;\n".utf8))
     let ends = BlockEnds(text, quote: .string)
