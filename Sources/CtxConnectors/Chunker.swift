@@ -193,7 +193,9 @@ public struct Chunker: Sendable {
         if root.end - attachFrom + 1 <= maxLines || root.end - root.start + 1 > maxLines { start = attachFrom }
         if start > cursor { windows(cursor, min(gapEnd, start - 1), label: label, text: text, into: &output) }
       }
-      if root.end - start + 1 <= maxLines {
+      // An `impl` block is cut at its methods however short: each is what a query wants.
+      let container = root.kind == "implementation" && !children[index].isEmpty
+      if root.end - start + 1 <= maxLines && !container {
         output.append(make(start, root.end, shown.name, shown.kind, text))
       } else if children[index].isEmpty {
         // A long definition with nothing nested: windows, all labelled with it.

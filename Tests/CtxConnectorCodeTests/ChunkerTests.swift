@@ -254,7 +254,9 @@ import Testing
 
       """
     let found = ranges(try await chunks(source, path: "src/parser.rs"))
-    #expect(found == ["1-3 Parser", "5-14 Parser"], "the struct, then its impl block: \(found)")
+    // The struct; its `impl` block's header, then each method with its doc comment (the
+    // block's closing brace joins the last).
+    #expect(found == ["1-3 Parser", "5-5 Parser", "6-11 open", "13-14 close"], "\(found)")
     let ends = BlockEnds(TextLines(Array(source.utf8)), quote: .rustCharacterOrLifetime)
     #expect(ends.end(ofDefinition: "open", on: 7) == 11)
     #expect(ends.end(ofDefinition: "close", on: 13) == 13)
