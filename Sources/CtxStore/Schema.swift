@@ -8,7 +8,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 13
+  static let version = 14
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -241,6 +241,17 @@ enum Schema {
           UPDATE file SET mtime_ns = -1, content_hash = ''
           WHERE source_id IN (SELECT id FROM source WHERE kind = 'code')
             AND (language IS NULL OR language IN ('c', 'c++', 'objective-c', 'objective-c++', 'java', 'c#'))
+          """)
+    }
+    migrator.registerMigration("v14-rechunk-brace-ends") { db in
+      // ctags gives no end lines for JavaScript, TypeScript and Rust; definitions there now
+      // end at their closing brace with their doc comments (`CtxConnectors.BlockEnds`), where
+      // the old guess ran each to the next definition. Their files are cut again by the next
+      // `ctx index`.
+      try db.execute(
+        sql: """
+          UPDATE file SET mtime_ns = -1, content_hash = ''
+          WHERE source_id IN (SELECT id FROM source WHERE kind = 'code') AND language IN ('javascript', 'typescript', 'rust')
           """)
     }
     return migrator

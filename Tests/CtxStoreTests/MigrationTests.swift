@@ -151,4 +151,35 @@ import Testing
       "main.go": "7 h", "app.py": "7 h", "guide.c": "7 h",
     ])
   }
+
+  @Test func v14MarksJavaScriptTypeScriptAndRustFilesForANewCut() async throws {
+    let scratch = ScratchDirectory()
+    let path = scratch.path + "/ctx.sqlite"
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in IndexStore.addFunctions(db) }
+    let queue = try DatabaseQueue(path: path, configuration: configuration)
+    try Schema.migrator.migrate(queue, upTo: "v13-retag-file-scope")
+    try await queue.write { db in
+      try db.execute(sql: "INSERT INTO source(id, name, kind, root) VALUES (1, 'code', 'code', '/src'), (2, 'docs', 'docs', '/docs')")
+      let files: [(Int, String, String?)] = [
+        (1, "app.js", "javascript"), (1, "w.ts", "typescript"), (1, "lib.rs", "rust"), (1, "main.go", "go"), (1, "core.d", nil),
+        (1, "app.py", "python"), (2, "guide.js", "javascript"),
+      ]
+      for (source, name, language) in files {
+        try db.execute(
+          sql: "INSERT INTO file(source_id, path, name, size, mtime_ns, content_hash, language, line_count, indexed_at) VALUES (?, ?, ?, 1, 7, 'h', ?, 9, 0)",
+          arguments: [source, name, name, language])
+      }
+      try db.execute(sql: "PRAGMA user_version = 13")
+    }
+    try queue.close()
+    _ = try IndexStore(path: path, mode: .readWrite)
+    let reopened = try DatabaseQueue(path: path)
+    let stamps = try await reopened.read { db in
+      try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT path, mtime_ns, content_hash FROM file").map { row in
+        (row[0] as String, "\(row[1] as Int64) \(row[2] as String)")
+      })
+    }
+    #expect(stamps == ["app.js": "-1 ", "w.ts": "-1 ", "lib.rs": "-1 ", "main.go": "7 h", "core.d": "7 h", "app.py": "7 h", "guide.js": "7 h"])
+  }
 }
