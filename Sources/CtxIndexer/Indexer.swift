@@ -70,6 +70,10 @@ public struct Indexer: Sendable {
     if let wanted = options.sources {
       let known = Set(sources.map(\.name))
       for name in wanted where !known.contains(name) {
+        // Its connector file is there but does not read: that error, not "no source named".
+        if let broken = configErrors.first(where: { ($0.path.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }) == name }) {
+          throw broken
+        }
         throw CtxError(
           .notFound, "no source named \(name); the sources are: \(sources.map(\.name).joined(separator: ", "))",
           path: workspace.connectorsDirectory)

@@ -94,6 +94,18 @@ import Testing
     #expect(try sources(status.stdout)["history"]?["state"] as? String == "failing")
   }
 
+  /// `--source` naming a connector file that does not read reports that file's error, not
+  /// "no source named".
+  @Test func aSourceWhoseConnectorFileIsBrokenIsNamedWithItsError() throws {
+    let scratch = ScratchDirectory()
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.write(["ws/connectors/team-chat.yaml": "kind: chat\nformat: slack\npath: .\n"])
+    let run = try CtxBinary.run(["index", "--source", "team-chat"], in: workspace)
+    #expect(run.status != 0)
+    #expect(run.stderr.contains("team-chat.yaml:2") && !run.stderr.contains("no source named"), "\(run.stderr)")
+  }
+
   // MARK: 2. A missing source folder is a failed source
 
   @Test func aMissingSourceFolderFailsAndItsIndexIsKept() throws {
