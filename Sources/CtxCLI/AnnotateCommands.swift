@@ -330,7 +330,7 @@ enum AnnotationCommandOutput {
       if !result.redacted.isEmpty {
         text += "redacted: " + result.redacted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + "\n"
       }
-      if result.annotation.anchor == nil { text += "note: not anchored (no index, or a target without content); it is in effect at once all the same\n" }
+      if result.annotation.anchor == nil { text += "note: " + AnnotationText.unanchoredNote(result.annotation.target, workspace: workspace) + "\n" }
       Output.write(text)
     }
   }
@@ -381,4 +381,21 @@ struct ConflictsJSON: Encodable {
   var errors: [String]
   /// Files whose ids clash (docs/annotations.md, "Ids"): both kept, a person renames one.
   var idClashes: [IdClash]
+}
+
+enum AnnotationText {
+  /// Why an annotation was written without an anchor, in the words that fit its target.
+  static func unanchoredNote(_ target: AnnotationTarget, workspace: Workspace) -> String {
+    switch target {
+    case .commit, .thread, .term:
+      return "a \(target.kind) is not anchored: it does not drift, so nothing is checked against later changes"
+    case .path(let pattern) where pattern.contains("*") || pattern.contains("?"):
+      return "a glob is not anchored: it does not drift, so nothing is checked against later changes"
+    default:
+      if !FileManager.default.fileExists(atPath: workspace.databasePath) {
+        return "not anchored: there is no index yet (run `ctx index`, then `ctx annotations reanchor ID`); it is in effect at once all the same"
+      }
+      return "not anchored (the target has no content in the index); it is in effect at once all the same"
+    }
+  }
 }

@@ -133,6 +133,9 @@ import Testing
     let inRepository = try json(try fixture.ctx(["annotate", "symbol:validateSession", "--text", "Checked.", "--json"]).stdout)
     let head = try fixture.repo.run(["rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
     #expect((inRepository["anchor"] as? [String: Any])?["commit"] as? String == String(head.prefix(12)), "\(inRepository)")
+    // A commit does not drift: the note says so (it blamed a missing index or content).
+    let onCommit = try fixture.ctx(["annotate", "commit:\(head.prefix(12))", "--text", "Reviewed by two people."])
+    #expect(onCommit.status == 0 && onCommit.stdout.contains("note: a commit is not anchored: it does not drift"), "\(onCommit.stdout)\(onCommit.stderr)")
     let outside = try fixture.ctx(["annotate", "doc:runbook.md", "--kind", "decision", "--text", "Twice, not once.", "--json"])
     #expect(outside.status == 0, "\(outside.stderr)")
     let anchor = try #require((try json(outside.stdout))["anchor"] as? [String: Any])
