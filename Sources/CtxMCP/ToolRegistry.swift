@@ -114,7 +114,8 @@ public struct ToolArguments: Sendable {
   public func only(_ names: Set<String>) throws(ToolError) {
     let unknown = values.keys.filter { !names.contains($0) }.sorted()
     guard unknown.isEmpty else {
-      throw .invalidArguments("unknown argument(s) \(unknown.map { "`\($0)`" }.joined(separator: ", ")); this tool takes \(names.sorted().map { "`\($0)`" }.joined(separator: ", "))")
+      let takes = names.isEmpty ? "no arguments" : names.sorted().map { "`\($0)`" }.joined(separator: ", ")
+      throw .invalidArguments("unknown argument(s) \(unknown.map { "`\($0)`" }.joined(separator: ", ")); this tool takes \(takes)")
     }
   }
 

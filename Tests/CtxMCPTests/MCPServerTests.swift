@@ -80,6 +80,7 @@ import Testing
     ("search", ["query": "x", "layer": "wiki"], "unknown layer `wiki`"),
     ("context", ["query": "x", "layers": ["code", "slack"]], "unknown layer `slack`"),
     ("context", ["querry": "x"], "unknown argument(s) `querry`"),
+    ("status", ["x": 1], "unknown argument(s) `x`; this tool takes no arguments"),
     ("show", ["ref": "src/missing.ts:1-2"], "no indexed file at `src/missing.ts`"),
     ("show", ["ref": "src/auth/session.ts:9-3"], "ends before it starts"),
   ] as [(String, [String: Value], String)])
