@@ -51,7 +51,7 @@ enum StatusSummary {
         } else if source.lastSuccess == nil {
           line += "; never succeeded"
         }
-      } else {
+      } else if source.state != "missing" {  // a missing folder's own advice follows
         line += "; run `ctx index` to index it"
       }
       lines.append(line)

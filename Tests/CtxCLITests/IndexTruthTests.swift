@@ -134,6 +134,13 @@ import Testing
     #expect(try json(statusJSON.stdout)["orphan_sources"] as? [String] == [])
     #expect(try sources(statusJSON.stdout)["code"]?["state"] as? String == "missing")
 
+    // A source never indexed whose folder is missing is not told to "run ctx index".
+    try scratch.write(["ws/connectors/chat.yaml": "kind: chat\nformat: jsonl\npath: ../no-such-export.jsonl\n"])
+    let never = try CtxBinary.run(["status"], in: workspace)
+    #expect(never.stdout.contains("chat (chat): missing") && !never.stdout.contains("chat (chat): missing; run `ctx index`"), "\(never.stdout)")
+    #expect(never.stdout.contains("Restore it, fix `path: ../no-such-export.jsonl`"), "\(never.stdout)")
+    try FileManager.default.removeItem(atPath: workspace + "/connectors/chat.yaml")
+
     // Back again: indexed and fresh.
     try FileManager.default.moveItem(atPath: scratch.path + "/src-away", toPath: scratch.path + "/src")
     #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
