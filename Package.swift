@@ -400,7 +400,7 @@ let package = Package(
     ),
     .testTarget(
       name: "CtxHTTPTests",
-      dependencies: ["CtxHTTP"]
+      dependencies: ["CtxHTTP", "CtxAnnotations"]
     ),
 
     // MARK: Command line

@@ -22,6 +22,12 @@ public struct ReviewItem: Sendable, Hashable, Codable {
     public init(_ kind: Conflict.Kind) {
       self = Kind(rawValue: kind.rawValue) ?? .staleAnchor
     }
+
+    /// Whether "accept" settles an item of this kind as it stands: a proposal, or an anchor a
+    /// person confirms. A disagreement is settled by keeping one claim and superseding the
+    /// others; a dangling or ambiguous anchor or a superseded document by rejecting or
+    /// editing.
+    public var acceptsAsItIs: Bool { [.proposal, .staleAnchor, .correctionRecheck, .renamed].contains(self) }
   }
 
   /// Stable while the cause stands: a proposal's annotation id, else `<kind>:<subject>`

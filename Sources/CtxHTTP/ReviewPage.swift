@@ -216,6 +216,9 @@ struct ReviewPage: Sendable {
     let decisions = ReviewDecisions(
       service: AnnotationService(folder: AnnotationFolder(path: mcp.context.workspace.annotationsDirectory), store: try? mcp.context.store()),
       reviewer: grant.name, reason: reason)
+    if form["decision"] == "accept", let refusal = ReviewPage.refusal(accepting: itemKind) {
+      return html(.badRequest, title: "Review", user: grant.name, "<p class=\"error\">\(HTML.escape(refusal))</p>")
+    }
     let outcome: String
     do {
       switch form["decision"] {
@@ -249,6 +252,21 @@ struct ReviewPage: Sendable {
 }
 
 /// One review item as HTML: the claims, then the evidence that fits it, then the decisions.
+extension ReviewPage {
+  /// Why "accept" cannot settle an item of `kind` (nil when it can, or for a bare annotation):
+  /// the page offered Accept on an ambiguous anchor, which changed the reviewer and left the
+  /// item in the queue.
+  static func refusal(accepting kind: ReviewItem.Kind?) -> String? {
+    guard let kind, !kind.acceptsAsItIs else { return nil }
+    switch kind {
+    case .factDisagreement, .competingCorrections:
+      return "A \(kind.rawValue) item is settled by keeping one claim and superseding the others, not by accepting one."
+    default:
+      return "A \(kind.rawValue) item cannot be accepted as it is: reject the annotation, or write a replacement that supersedes it."
+    }
+  }
+}
+
 enum ReviewItemHTML {
   static func render(_ item: [String: Any]) -> String {
     let id = item["id"] as? String ?? ""
@@ -291,7 +309,7 @@ enum ReviewItemHTML {
         <input type="hidden" name="item" value="\(HTML.escape(id))"><input type="hidden" name="kind" value="\(HTML.escape(kind))">
         <input type="hidden" name="annotation" value="\(HTML.escape(annotation))"><input type="hidden" name="others" value="\(HTML.escape(all.joined(separator: ",")))">
         <label>Reason <input name="reason" size="50"></label>
-        <button type="submit" name="decision" value="accept" class="accept">Accept</button>
+        \(ReviewItem.Kind(rawValue: kind).map(\.acceptsAsItIs) ?? true ? "<button type=\"submit\" name=\"decision\" value=\"accept\" class=\"accept\">Accept</button>" : "")
         <button type="submit" name="decision" value="reject" class="reject">Reject</button>
         \(all.count > 1 ? "<button type=\"submit\" name=\"decision\" value=\"supersede\" class=\"supersede\">Keep this one, supersede the others</button>" : "")
         </fieldset></form>
