@@ -291,6 +291,8 @@ def main():
         check(status == 421 and "--allow-host" in body, "a foreign Host: 421", f"{status} {body}")
         status, _, body = call(server, public, "search", {"query": "x" * 70000})
         check(status == 413 and "--max-body" in body, "a body over --max-body: 413", f"{status} {body[:200]}")
+        status, _, body = http(server.url + "/mcp", "POST", [{"jsonrpc": "2.0", "id": 1, "method": "ping"}], mcp_headers(public))
+        check(status == 400 and "batches are not taken" in body and "Invalid JSON" not in body, "a JSON-RPC batch: 400 that says so", f"{status} {body[:200]}")
         status, headers, body = http(server.url + "/mcp", "GET", None, {"Authorization": f"Bearer {public}", "Accept": "text/event-stream"})
         check(status == 405 and headers.get("Allow") == "POST", "GET /mcp: 405 (stateless)", f"{status} {body}")
 

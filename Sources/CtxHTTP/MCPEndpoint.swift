@@ -44,6 +44,11 @@ struct MCPEndpoint: Sendable {
 
   /// Serves one request under `access`.
   func serve(method: String, headers: [String: String], body: Data, access: AccessGrant) async -> MCP.HTTPResponse {
+    // A JSON array is a batch, which MCP over HTTP does not take (2025-06-18): the SDK's
+    // answer, "Invalid JSON", blamed valid JSON.
+    if body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "[") {
+      return .error(statusCode: 400, .invalidRequest("JSON-RPC batches are not taken over HTTP; send one message per request"))
+    }
     let server = await mcp.makeServer(access: access)
     let transport = StatelessHTTPServerTransport(validationPipeline: MCPEndpoint.validation, logger: mcp.logger)
     do {
