@@ -213,7 +213,11 @@ actor ChatCollector: ChatSink {
     var result = report
     result.chat = counts
     for (reason, count) in counts.skippedConversations.sorted(by: { $0.key < $1.key }) {
-      result.notes.append("skipped \(count) \(reason) conversation(s) (private by default; name them in the connector file to index them)")
+      if reason == ChatSkipReason.notSelected.rawValue {
+        result.notes.append("skipped \(count) public conversation(s) not named in `channels:` (add them there, or remove `channels:` to index every public one)")
+      } else {
+        result.notes.append("skipped \(count) \(reason) conversation(s) (private by default; name them in the connector file to index them)")
+      }
     }
     return result
   }

@@ -104,6 +104,24 @@ import Testing
     #expect(try states() == ["docs": "stale", "discord": "stale"])
   }
 
+  /// A public channel left out by `channels:` is said to be that, not "private by default".
+  @Test func channelsLeftOutByTheListAreNamedAsSuch() throws {
+    let scratch = ScratchDirectory()
+    let lines = [
+      #"{"channel": "general", "ts": "1704189600.000100", "author": "ada", "text": "deploy at noon"}"#,
+      #"{"channel": "random", "ts": "1704189700.000100", "author": "bo", "text": "lunch?"}"#,
+    ]
+    try scratch.write(["chat/team.jsonl": lines.joined(separator: "\n") + "\n"])
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.remove("ws/connectors/code.yaml")
+    try scratch.write(["ws/connectors/chat.yaml": "kind: chat\nformat: jsonl\npath: ../chat\nchannels: [general]\n"])
+    let index = try CtxBinary.run(["index"], in: workspace)
+    #expect(index.status == 0, "\(index.stdout)\(index.stderr)")
+    #expect(index.stdout.contains("skipped 1 public conversation(s) not named in `channels:`"), "\(index.stdout)")
+    #expect(!index.stdout.contains("private by default"), "\(index.stdout)")
+  }
+
   @Test func privateConversationsNeverReachTheIndex() throws {
     let scratch = ScratchDirectory()
     try copyFixture("CtxConnectorChatTests/Fixtures/slack", to: scratch.path + "/export")
