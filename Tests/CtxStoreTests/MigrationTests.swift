@@ -115,71 +115,60 @@ import Testing
     #expect(try store.matchChunks("\"replaced\"", limit: 10).count == 1)
   }
 
-  /// v13 on an index written by v12: the code files of languages with file-scoped tags (and of
-  /// unknown ones) lose their stamps, so the next run tags them again; the others, and the
-  /// files of docs sources, keep theirs.
-  @Test func v13MarksFilesWithFileScopedTagsForANewRead() async throws {
+  /// Each file's "mtime content_hash" after opening an index written up to `migration`
+  /// (schema `version`) holding `files` (source 1 is code, source 2 docs), which runs the
+  /// migrations after it.
+  func stampsAfterMigrating(from migration: String, version: Int, files: [(Int, String, String?)]) async throws -> [String: String] {
     let scratch = ScratchDirectory()
     let path = scratch.path + "/ctx.sqlite"
     var configuration = Configuration()
     configuration.prepareDatabase { db in IndexStore.addFunctions(db) }  // v11's view reads `ctx_text`
     let queue = try DatabaseQueue(path: path, configuration: configuration)
-    try Schema.migrator.migrate(queue, upTo: "v12-source-revision")
+    try Schema.migrator.migrate(queue, upTo: migration)
     try await queue.write { db in
       try db.execute(sql: "INSERT INTO source(id, name, kind, root) VALUES (1, 'code', 'code', '/src'), (2, 'docs', 'docs', '/docs')")
-      let files: [(Int, String, String?)] = [
-        (1, "lib.c", "c"), (1, "Main.java", "java"), (1, "App.cs", "c#"), (1, "w.cpp", "c++"), (1, "core.d", nil),
-        (1, "main.go", "go"), (1, "app.py", "python"), (2, "guide.c", "c"),
-      ]
       for (source, name, language) in files {
         try db.execute(
           sql: "INSERT INTO file(source_id, path, name, size, mtime_ns, content_hash, language, line_count, indexed_at) VALUES (?, ?, ?, 1, 7, 'h', ?, 9, 0)",
           arguments: [source, name, name, language])
       }
-      try db.execute(sql: "PRAGMA user_version = 12")
+      try db.execute(sql: "PRAGMA user_version = \(version)")
     }
     try queue.close()
     _ = try IndexStore(path: path, mode: .readWrite)
     let reopened = try DatabaseQueue(path: path)
-    let stamps = try await reopened.read { db in
+    return try await reopened.read { db in
       try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT path, mtime_ns, content_hash FROM file").map { row in
         (row[0] as String, "\(row[1] as Int64) \(row[2] as String)")
       })
     }
+  }
+
+  /// v13 on an index written by v12: the code files of languages with file-scoped tags (and of
+  /// unknown ones) lose their stamps, so the next run tags them again; the others, and the
+  /// files of docs sources, keep theirs.
+  @Test func v13MarksFilesWithFileScopedTagsForANewRead() async throws {
+    let stamps = try await stampsAfterMigrating(
+      from: "v12-source-revision", version: 12,
+      files: [
+        (1, "lib.c", "c"), (1, "Main.java", "java"), (1, "App.cs", "c#"), (1, "w.cpp", "c++"), (1, "core.d", nil),
+        (1, "main.go", "go"), (1, "app.py", "python"), (2, "guide.c", "c"),
+      ])
+    // v14 runs too; it marks none of these.
     #expect(stamps == [
       "lib.c": "-1 ", "Main.java": "-1 ", "App.cs": "-1 ", "w.cpp": "-1 ", "core.d": "-1 ",
       "main.go": "7 h", "app.py": "7 h", "guide.c": "7 h",
     ])
   }
 
+  /// v14 on an index written by v13: JavaScript, TypeScript and Rust code files are cut again.
   @Test func v14MarksJavaScriptTypeScriptAndRustFilesForANewCut() async throws {
-    let scratch = ScratchDirectory()
-    let path = scratch.path + "/ctx.sqlite"
-    var configuration = Configuration()
-    configuration.prepareDatabase { db in IndexStore.addFunctions(db) }
-    let queue = try DatabaseQueue(path: path, configuration: configuration)
-    try Schema.migrator.migrate(queue, upTo: "v13-retag-file-scope")
-    try await queue.write { db in
-      try db.execute(sql: "INSERT INTO source(id, name, kind, root) VALUES (1, 'code', 'code', '/src'), (2, 'docs', 'docs', '/docs')")
-      let files: [(Int, String, String?)] = [
+    let stamps = try await stampsAfterMigrating(
+      from: "v13-retag-file-scope", version: 13,
+      files: [
         (1, "app.js", "javascript"), (1, "w.ts", "typescript"), (1, "lib.rs", "rust"), (1, "main.go", "go"), (1, "core.d", nil),
         (1, "app.py", "python"), (2, "guide.js", "javascript"),
-      ]
-      for (source, name, language) in files {
-        try db.execute(
-          sql: "INSERT INTO file(source_id, path, name, size, mtime_ns, content_hash, language, line_count, indexed_at) VALUES (?, ?, ?, 1, 7, 'h', ?, 9, 0)",
-          arguments: [source, name, name, language])
-      }
-      try db.execute(sql: "PRAGMA user_version = 13")
-    }
-    try queue.close()
-    _ = try IndexStore(path: path, mode: .readWrite)
-    let reopened = try DatabaseQueue(path: path)
-    let stamps = try await reopened.read { db in
-      try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT path, mtime_ns, content_hash FROM file").map { row in
-        (row[0] as String, "\(row[1] as Int64) \(row[2] as String)")
-      })
-    }
+      ])
     #expect(stamps == ["app.js": "-1 ", "w.ts": "-1 ", "lib.rs": "-1 ", "main.go": "7 h", "core.d": "7 h", "app.py": "7 h", "guide.js": "7 h"])
   }
 }
