@@ -92,7 +92,7 @@ struct BlockEnds {
           skipQuoted(0x27, multiline: false)
         } else if index + 1 < count && bytes[index + 1] == 0x5C {
           skipQuoted(0x27, multiline: false)  // '\n', '\''
-        } else if let close = (index + 2...min(index + 5, count - 1)).first(where: { bytes[$0] == 0x27 }),
+        } else if let close = stride(from: index + 2, to: min(index + 6, count), by: 1).first(where: { bytes[$0] == 0x27 }),  // none near the end
           bytes[(index + 1)..<close].allSatisfy({ $0 != 0x0A && $0 != 0x20 })
         {
           index = close + 1  // 'x', or one character of several UTF-8 bytes

@@ -330,4 +330,12 @@ import Testing
     #expect(ends.end(ofDefinition: "f", on: 2) == 4)
     #expect(ends.end(ofDefinition: "Unit", on: 5) == 5)
   }
+
+  /// A quote in the last bytes of a Rust file (cut off, or a lifetime at the very end) is
+  /// read without running past the end.
+  @Test(arguments: ["fn f() {}\n'", "fn f() {}\nx'", "fn f() {}\n'a", "fn f() {}\n'a\n", "fn f() {}\n'\\", "'"])
+  func aQuoteAtTheEndOfARustFile(_ source: String) {
+    let ends = BlockEnds(TextLines(Array(source.utf8)), quote: .rustCharacterOrLifetime)
+    #expect(ends.end(ofDefinition: "f", on: 1) == (source.hasPrefix("fn") ? 1 : nil))
+  }
 }
