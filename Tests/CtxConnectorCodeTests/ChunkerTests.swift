@@ -331,6 +331,27 @@ import Testing
     #expect(ends.end(ofDefinition: "Unit", on: 5) == 5)
   }
 
+  /// Any bytes, in either quoting, chunked with definitions on any line: no crash, and
+  /// chunks that never overlap and stay inside the file.
+  @Test func arbitraryBytesNeverBreakTheBraceReader() {
+    var random = SeededGenerator(seed: 20261207)
+    let alphabet = Array("{}()[];'\"`/*\\\n fn a'b x".utf8)
+    for round in 0..<3000 {
+      let count = Int.random(in: 0...60, using: &random)
+      let bytes = (0..<count).map { _ in round % 3 == 0 ? UInt8.random(in: 0...255, using: &random) : alphabet.randomElement(using: &random)! }
+      let text = TextLines(bytes)
+      guard text.count > 0 else { continue }
+      let symbols = (0..<3).map { index in
+        Symbol(name: ["fn", "a", "x"][index], kind: "function", line: Int.random(in: 1...text.count, using: &random))
+      }
+      for language in ["rust", "javascript"] {
+        let chunks = Chunker().chunks(of: text, symbols: symbols, language: language)
+        for (previous, next) in zip(chunks, chunks.dropFirst()) { #expect(previous.endLine < next.startLine) }
+        #expect(chunks.allSatisfy { $0.startLine >= 1 && $0.startLine <= $0.endLine && $0.endLine <= text.count })
+      }
+    }
+  }
+
   /// A quote in the last bytes of a Rust file (cut off, or a lifetime at the very end) is
   /// read without running past the end.
   @Test(arguments: ["fn f() {}\n'", "fn f() {}\nx'", "fn f() {}\n'a", "fn f() {}\n'a\n", "fn f() {}\n'\\", "'"])
