@@ -108,7 +108,7 @@ extension Ctx {
         } else {
           annotation = try decisions.accept(id, supersedes: replaced)
         }
-        try ReviewText.decided(decisions.leftAsItWas(annotation) ? "already accepted" : "accepted", annotation, json: json)
+        try ReviewText.decided("accepted", annotation, unchanged: decisions.leftAsItWas(annotation), json: json)
       }
     }
 
@@ -125,7 +125,7 @@ extension Ctx {
         let subject = ReviewText.itemKind(id) == nil ? id : try ReviewText.subject(id, workspace: workspace)
         let decisions = try reviewerOptions.decisions(workspace)
         let annotation = try decisions.reject(subject)
-        try ReviewText.decided(decisions.leftAsItWas(annotation) ? "already rejected" : "rejected", annotation, json: json)
+        try ReviewText.decided("rejected", annotation, unchanged: decisions.leftAsItWas(annotation), json: json)
       }
     }
 
@@ -194,13 +194,17 @@ enum ReviewText {
     return sole
   }
 
-  static func decided(_ verb: String, _ annotation: Annotation, json: Bool) throws {
+  /// - Parameter unchanged: the annotation already held that decision, left as it was.
+  static func decided(_ verb: String, _ annotation: Annotation, unchanged: Bool = false, json: Bool) throws {
     if json {
       try Output.json(AnnotationJSON(annotation, live: annotation.status != .rejected))
     } else {
-      var line = "\(verb) \(annotation.id)"
-      if !verb.hasSuffix("rejected"), !annotation.supersedes.isEmpty { line += " (supersedes \(annotation.supersedes.joined(separator: ", ")))" }
-      if let review = annotation.review { line += " — \(review.by), \(Timestamps.string(review.at))" + (verb.hasPrefix("already") ? (review.reason.map { ": \($0)" } ?? "") + "; nothing changed" : "") }
+      var line = (unchanged ? "already " : "") + "\(verb) \(annotation.id)"
+      if verb != "rejected", !annotation.supersedes.isEmpty { line += " (supersedes \(annotation.supersedes.joined(separator: ", ")))" }
+      if let review = annotation.review {
+        line += " — \(review.by), \(Timestamps.string(review.at))"
+        if unchanged { line += (review.reason.map { ": \($0)" } ?? "") + "; nothing changed" }
+      }
       Output.write(line + "\n")
     }
   }

@@ -147,7 +147,7 @@ struct FileProcessor: Sendable {
   static func namingAssignedFunctions(_ symbols: [Symbol], lines: TextLines) -> [Symbol] {
     symbols.map { symbol in
       guard symbol.scope == nil, symbol.kind == "function", symbol.line >= 1, symbol.line <= lines.count else { return symbol }
-      let text = Array(lines.line(symbol.line).drop { $0 == 0x20 || $0 == 0x09 })
+      let text = Array(lines.unindented(symbol.line))
       let object = Array(symbol.name.utf8)
       guard text.count > object.count + 1, text.starts(with: object), text[object.count] == UInt8(ascii: ".") else { return symbol }
       let rest = text[(object.count + 1)...]
@@ -170,7 +170,7 @@ struct FileProcessor: Sendable {
   static func withoutImports(_ symbols: [Symbol], lines: TextLines) -> [Symbol] {
     symbols.filter { symbol in
       guard symbol.line >= 1 && symbol.line <= lines.count else { return true }
-      let text = lines.line(symbol.line).drop { $0 == 0x20 || $0 == 0x09 }
+      let text = lines.unindented(symbol.line)
       for keyword in ["import ", "from ", "using "] where text.starts(with: keyword.utf8) { return false }
       return true
     }

@@ -81,7 +81,7 @@ public struct Chunker: Sendable {
       let nested = scope == symbol.name || scope == qualified || scope.hasPrefix(qualified + ".")
       if !nested {
         inferred = next.line - 1
-        while inferred > symbol.line && isCommentOrAttribute(text.line(inferred)) { inferred -= 1 }
+        while inferred > symbol.line && isCommentOrAttribute(text.unindented(inferred)) { inferred -= 1 }
         break
       }
     }
@@ -89,14 +89,17 @@ public struct Chunker: Sendable {
     return inferred
   }
 
-  /// A line that reads as a comment or an attribute (`//`, `/*`, ` * `, `#[derive]`,
-  /// `@Override`, `# note`, `-- note`): what sits above a definition and belongs to it.
+  /// A line (without its indentation) that reads as a comment or an attribute (`//`, `/*`,
+  /// ` * `, `#[derive]`, `@Override`, `# note`, `-- note`): what sits above a definition and
+  /// belongs to it.
   static func isCommentOrAttribute(_ line: ArraySlice<UInt8>) -> Bool {
-    guard let first = line.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return false }
-    let rest = line[first...]
-    let starts = ["//", "/*", "*", "#[", "#!", "# ", "@", "--", ";;"]
-    return starts.contains { rest.starts(with: $0.utf8) } || rest.elementsEqual("#".utf8)
+    commentStarts.contains { line.starts(with: $0.utf8) } || line.elementsEqual("#".utf8)
   }
+
+  private static let commentStarts = ["//", "/*", "*", "#[", "#!", "# ", "@", "--", ";;"]
+
+  /// Kinds a definition ctags tags twice on one line is shown as, before a class.
+  private static let callableKinds: Set<String> = ["function", "method", "func", "constructor"]
 
   /// One span per range: ctags tags `app.param = function param(...)` as a class and a
   /// function on the same line (the function is kept), and some definitions twice.
@@ -104,8 +107,7 @@ public struct Chunker: Sendable {
     var kept: [Span] = []
     for span in spans {
       if let last = kept.last, last.start == span.start, last.end == span.end {
-        let callable: Set<String> = ["function", "method", "func", "constructor"]
-        if !callable.contains(last.kind) && callable.contains(span.kind) { kept[kept.count - 1] = span }
+        if !callableKinds.contains(last.kind) && callableKinds.contains(span.kind) { kept[kept.count - 1] = span }
         continue
       }
       kept.append(span)
@@ -223,16 +225,12 @@ public struct Chunker: Sendable {
     guard line >= low, line >= 1, text.line(line).reversed().drop(while: { $0 == 0x20 || $0 == 0x09 }).starts(with: "/*".utf8) else { return nil }  // ends with `*/`
     var first = line
     while first >= low, line - first < leadingLines {
-      let trimmed = Chunker.trimmed(text.line(first))
+      let trimmed = text.unindented(first)
       if trimmed.starts(with: "/**".utf8) { return first }
       guard trimmed.starts(with: "*".utf8) else { return nil }
       first -= 1
     }
     return nil
-  }
-
-  static func trimmed(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-    line.drop { $0 == 0x20 || $0 == 0x09 }
   }
 
   /// The last line of a long definition's header chunk: the line before its first nested
@@ -294,6 +292,11 @@ public struct TextLines: Sendable {
     if end > start && bytes[end - 1] == 0x0A { end -= 1 }
     if end > start && bytes[end - 1] == 0x0D { end -= 1 }
     return bytes[start..<end]
+  }
+
+  /// One line without its indentation (leading spaces and tabs).
+  public func unindented(_ number: Int) -> ArraySlice<UInt8> {
+    line(number).drop { $0 == 0x20 || $0 == 0x09 }
   }
 
   public func isBlank(_ number: Int) -> Bool {
