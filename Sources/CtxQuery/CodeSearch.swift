@@ -44,6 +44,7 @@ public struct CodeSearch: Sendable {
     let expression = try addFullText(query, into: &candidates)
     timer.mark("code.fulltext")
     try addDefinitions(query, into: &candidates)
+    if weights.qualified > 0 { try addQualifiedDefinitions(query, into: &candidates) }
     timer.mark("code.definitions")
     var mentionedFiles: [Int64: (path: String, factor: Double)] = [:]
     try addPaths(query, into: &candidates, mentionedFiles: &mentionedFiles)
@@ -291,10 +292,13 @@ public struct CodeSearch: Sendable {
     }
     let errorNames = Set(query.clues.errorNames.map(IndexStore.normalizedSymbol))
     let words = query.terms.map(\.whole)
+    // `Sink::matched` names `matched` in `Sink`, not `sink_matched`.
+    let scoped = weights.qualified > 0 ? Set(query.qualifiedNames.map { IndexStore.normalizedSymbol($0.scope + $0.name) }) : []
     if words.count <= 12 {
       for size in 2...3 where words.count >= size {
         for start in 0...(words.count - size) {
           let run = words[start..<start + size]
+          if scoped.contains(run.joined()) { continue }
           strong[run.joined(), default: run.joined(separator: " ")] = strong[run.joined()] ?? run.joined(separator: " ")
         }
       }
@@ -329,6 +333,31 @@ public struct CodeSearch: Sendable {
         candidates[chunkID, default: Candidate()].add(points, "defines `\(symbol.name)` (\(symbol.kind))")
       }
     }
+  }
+
+  /// A name written with its scope (`Sink::matched`) points at the definition in that scope, as
+  /// an identifier as written does (+40); the same name in other scopes gets what a plain word
+  /// gets, and `sink_matched` nothing (`addDefinitions` leaves that run of words out).
+  private func addQualifiedDefinitions(_ query: QueryAnalysis, into candidates: inout [Int64: Candidate]) throws {
+    guard !query.qualifiedNames.isEmpty else { return }
+    let wanted = Dictionary(
+      query.qualifiedNames.prefix(20).map { (IndexStore.normalizedSymbol($0.name), [$0]) }, uniquingKeysWith: +)
+    let symbols = try store.symbols(normalized: Array(wanted.keys), limit: 2000).filter { symbol in
+      guard let scope = symbol.scope, let written = wanted[IndexStore.normalizedSymbol(symbol.name)] else { return false }
+      let last = IndexStore.normalizedSymbol(CodeSearch.lastScope(scope))
+      return written.contains { IndexStore.normalizedSymbol($0.scope) == last }
+    }
+    let chunkIDs = try store.chunkIDs(symbols.prefix(50).map { (fileID: $0.fileID, line: $0.line) })
+    for (symbol, found) in zip(symbols.prefix(50), chunkIDs) {
+      guard let chunkID = found, let scope = symbol.scope else { continue }
+      candidates[chunkID, default: Candidate()].add(40 * weights.qualified, "definition of `\(CodeSearch.lastScope(scope))::\(symbol.name)` (\(symbol.kind))")
+    }
+  }
+
+  /// The innermost scope of a ctags scope (`a.b.C`, `ns::C`): `C`.
+  static func lastScope(_ scope: String) -> String {
+    let afterColons = scope.range(of: "::", options: .backwards).map { String(scope[$0.upperBound...]) } ?? scope
+    return afterColons.split(separator: ".").last.map(String.init) ?? afterColons
   }
 
   static func isContainerKind(_ kind: String) -> Bool {

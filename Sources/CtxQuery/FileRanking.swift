@@ -44,11 +44,15 @@ public struct RankingWeights: Sendable, Hashable {
   /// Text of several lines (a bug report, a commit message with a body): a file named by its
   /// first line's words, on top of `pathWords` (which any word of the text can trigger).
   public var titlePath = 0.6
+  /// A name written with its scope (`Sink::matched`, `Session.validate`): the definition of
+  /// that name in that scope gets 40 points times this, and the words run together
+  /// (`sinkmatched`) are not an identifier (0 turns both off).
+  public var qualified = 1.0
 
   public init() {}
 
   /// Names `ctx eval --set NAME=VALUE` accepts, for measuring each signal.
-  public static let names = ["aggregate", "history", "historyCommits", "historySum", "recency", "recencyDays", "churn", "coChange", "pathWords", "folder", "tests", "testsAbout", "prose", "clues", "testsInTitle", "titlePath"]
+  public static let names = ["aggregate", "history", "historyCommits", "historySum", "recency", "recencyDays", "churn", "coChange", "pathWords", "folder", "tests", "testsAbout", "prose", "clues", "testsInTitle", "titlePath", "qualified"]
 
   public mutating func set(_ name: String, _ value: Double) throws(CtxError) {
     switch name {
@@ -68,6 +72,7 @@ public struct RankingWeights: Sendable, Hashable {
     case "clues": clues = value
     case "testsInTitle": testsInTitle = value
     case "titlePath": titlePath = value
+    case "qualified": qualified = value
     default:
       throw CtxError(.invalidQuery, "unknown ranking weight `\(name)`; known: \(RankingWeights.names.joined(separator: ", "))")
     }

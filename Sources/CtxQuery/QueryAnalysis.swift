@@ -36,6 +36,8 @@ public struct QueryAnalysis: Sendable {
   public var mentionsTestsAnywhere: Bool
   /// What a bug report points at: error lines, backticked, imported and called names.
   public var clues: ReportClues
+  /// Names written with their scope: `Sink::matched`, `Session.validate`, `Router#route`.
+  public var qualifiedNames: [QualifiedName]
 
   /// The analysis of `text`, computed once for the many searches of one query (code,
   /// history, documents, threads and annotations each read it): a whole bug report takes
@@ -85,6 +87,7 @@ public struct QueryAnalysis: Sendable {
     let whole = text.lowercased()
     mentionsTestsAnywhere = whole.contains("test") || whole.contains("spec")
     clues = ReportClues(text)
+    qualifiedNames = QualifiedName.all(in: text)
   }
 
   /// Words as unicode61 would see them, but keeping `_` inside identifiers and splitting
@@ -165,5 +168,59 @@ public struct QueryTerm: Sendable, Hashable {
   public init(whole: String, parts: [String]) {
     self.whole = whole
     self.parts = parts
+  }
+}
+
+/// A name and the scope written before it (`Sink::matched`: the method `matched` of `Sink`).
+public struct QualifiedName: Sendable, Hashable {
+  /// The last scope written (`b` in `a::b::c`).
+  public var scope: String
+  public var name: String
+
+  /// Chains of identifiers joined by `::`, `.`, `#` or `->` with nothing between them, each
+  /// as its last two links. A link is a letter or `_` and then letters, digits and `_`; a
+  /// chain ending in a file extension (`sink.rs`, `setup.py`) or in one letter (`e.g`) is not
+  /// a name.
+  static func all(in text: String) -> [QualifiedName] {
+    var found: [QualifiedName] = []
+    var seen = Set<QualifiedName>()
+    let characters = Array(text.unicodeScalars)
+    var index = 0
+    func isStart(_ c: Unicode.Scalar) -> Bool { c == "_" || c.properties.isAlphabetic }
+    func isInside(_ c: Unicode.Scalar) -> Bool { isStart(c) || ("0"..."9").contains(c) }
+    while index < characters.count {
+      guard isStart(characters[index]), index == 0 || !(isInside(characters[index - 1]) || characters[index - 1] == "/") else {
+        index += 1
+        continue
+      }
+      var links: [String] = []
+      var cursor = index
+      while cursor < characters.count, isStart(characters[cursor]) {
+        var end = cursor
+        while end < characters.count, isInside(characters[end]) { end += 1 }
+        links.append(String(String.UnicodeScalarView(characters[cursor..<end])))
+        cursor = end
+        let separator = QualifiedName.separator(in: characters, at: cursor)
+        guard separator > 0, cursor + separator < characters.count, isStart(characters[cursor + separator]) else { break }
+        cursor += separator
+      }
+      index = max(cursor, index + 1)
+      guard links.count >= 2, let name = links.last, name.count >= 2, cursor >= characters.count || characters[cursor] != "/" else { continue }
+      if QueryAnalysis.knownExtensions.contains(name.lowercased()) { continue }
+      let qualified = QualifiedName(scope: links[links.count - 2], name: name)
+      if seen.insert(qualified).inserted { found.append(qualified) }
+    }
+    return found
+  }
+
+  /// The length of the separator at `index` (`::` 2, `->` 2, `.` and `#` 1), or 0.
+  private static func separator(in characters: [Unicode.Scalar], at index: Int) -> Int {
+    guard index < characters.count else { return 0 }
+    switch characters[index] {
+    case ".", "#": return 1
+    case ":" where index + 1 < characters.count && characters[index + 1] == ":": return 2
+    case "-" where index + 1 < characters.count && characters[index + 1] == ">": return 2
+    default: return 0
+    }
   }
 }

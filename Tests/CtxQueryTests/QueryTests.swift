@@ -38,6 +38,18 @@ import Testing
     #expect(IdentifierParts.split("été_2024") == ["été", "2024"])
   }
 
+  /// `Type::method`, `Type.method`, `Type#method`, `a->b`: the last two links of a chain; not
+  /// a path's file name, a file with its extension, a URL's host or "e.g".
+  @Test func qualifiedNames() {
+    let query = QueryAnalysis(
+      "Sink::matched fails in Session.validate (see Router#route, self.inner.state->reset), crates/searcher/src/sink.rs, setup.py, e.g. https://github.com/x")
+    #expect(
+      query.qualifiedNames.map { "\($0.scope) \($0.name)" } == ["Sink matched", "Session validate", "Router route", "state reset"],
+      "\(query.qualifiedNames)")
+    #expect(QueryAnalysis("a::b::Core::sink_matched").qualifiedNames == [QualifiedName(scope: "Core", name: "sink_matched")])
+    #expect(QueryAnalysis("matched sink").qualifiedNames.isEmpty)
+  }
+
   @Test func expressionsQuoteEverything() {
     let term = QueryTerm(whole: "a\"b", parts: [])
     #expect(FTSExpression.group(term) == "\"a\"\"b\"")
@@ -84,6 +96,35 @@ import Testing
     let hits = try CodeSearch(store: try await makeStore(scratch)).search("validate_session", limit: 10)
     #expect(hits.first?.chunk.path == "auth/legacy.py")
     #expect(hits.first?.reasons.contains { $0.contains("definition of `validate_session`") } == true)
+  }
+
+  /// `Sink::matched` is the method `matched` of `Sink`: above `sink_matched` (which the words
+  /// "sink matched" spelled together name) and above `matched` in another scope. Found on
+  /// BurntSushi/ripgrep, where `sink_matched` ranked first.
+  @Test(arguments: ["Sink::matched", "Sink.matched", "crates::sink::Sink::matched", "Sink#matched"])
+  func aScopedNameFindsTheDefinitionInThatScope(query: String) async throws {
+    let scratch = ScratchDirectory()
+    let store = try IndexStore(path: scratch.path + "/ctx.sqlite", mode: .readWrite)
+    let source = try await store.ensureSource(name: "code", kind: "code", root: scratch.path)
+    let files: [(String, Symbol, String)] = [
+      ("src/sink.rs", Symbol(name: "matched", kind: "method", line: 1, endLine: 3, scope: "Sink"), "fn matched(&mut self) -> bool {\n    true\n}"),
+      ("src/core.rs", Symbol(name: "sink_matched", kind: "method", line: 1, endLine: 3, scope: "Core"), "fn sink_matched(&mut self) -> bool {\n    self.sink.matched()\n}"),
+      ("src/json.rs", Symbol(name: "matched", kind: "method", line: 1, endLine: 3, scope: "JSONSink"), "fn matched(&mut self) -> bool {\n    false\n}"),
+    ]
+    var changes: [FileChange] = []
+    for (path, symbol, text) in files {
+      let file = CodeFile(
+        path: path, stamp: FileStamp(size: 1, mtimeNanos: 1), contentHash: path, language: "rust", lineCount: 3, symbols: [symbol],
+        chunks: [Chunk(startLine: 1, endLine: 3, symbol: symbol.name, kind: symbol.kind, text: text)])
+      changes.append(.upsert(file, chunkParts: [IdentifierParts.expansion(of: symbol.name + " " + path + "\n" + text)]))
+    }
+    try await store.apply(changes, sourceID: source)
+    let hits = try CodeSearch(store: store).search(query, limit: 10)
+    #expect(hits.first?.chunk.path == "src/sink.rs", "\(hits.map { ($0.chunk.path, $0.reasons) })")
+    #expect(hits.first?.reasons.contains("definition of `Sink::matched` (method)") == true)
+    var without = CodeSearch(store: store)
+    without.weights.qualified = 0
+    #expect(try without.search(query, limit: 10).first?.chunk.path == "src/core.rs")
   }
 
   @Test func pathInTheQueryIsAStrongSignal() async throws {
