@@ -269,6 +269,7 @@ def main():
         check(status == 200 and "ready" in body, "/readyz is 200 on an indexed workspace", body)
         status, _, body = http(server.url + "/.well-known/oauth-protected-resource")
         check(status == 200 and json.loads(body).get("bearer_methods_supported") == ["header"], "protected-resource metadata", body)
+        check(os.path.abspath(ws) not in body, "protected-resource metadata (served without a token) names no workspace path", body)
 
         # Authentication.
         initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize",

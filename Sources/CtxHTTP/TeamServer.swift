@@ -180,7 +180,8 @@ public struct TeamServer: Sendable {
     let host = request.head.authority ?? "\(options.host):\(options.port)"
     return [
       "resource": "http://\(host)/mcp",
-      "resource_name": "ctx (\(context.workspace.root))",
+      // Served without a token: it names no path of the machine.
+      "resource_name": "ctx",
       "bearer_methods_supported": ["header"],
       "authorization_servers": [String](),
       "resource_documentation": "https://github.com/ctx/ctx/blob/main/docs/mcp.md#http",
