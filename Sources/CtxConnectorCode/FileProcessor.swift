@@ -131,6 +131,7 @@ struct FileProcessor: Sendable {
     }
     symbols = FileProcessor.withoutImports(symbols, lines: lines)
     if language == "javascript" || language == "typescript" { symbols = FileProcessor.namingAssignedFunctions(symbols, lines: lines) }
+    if ctags != nil { symbols = UntaggedDefinitions.added(to: symbols, lines: lines, language: language) }
     let chunks = chunker.chunks(of: lines, symbols: symbols, language: language)
     events.append(
       .file(

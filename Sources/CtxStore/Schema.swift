@@ -8,7 +8,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 14
+  static let version = 15
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -248,6 +248,16 @@ enum Schema {
       // end at their closing brace with their doc comments (`CtxConnectors.BlockEnds`), where
       // the old guess ran each to the next definition. Their files are cut again by the next
       // `ctx index`.
+      try db.execute(
+        sql: """
+          UPDATE file SET mtime_ns = -1, content_hash = ''
+          WHERE source_id IN (SELECT id FROM source WHERE kind = 'code') AND language IN ('javascript', 'typescript', 'rust')
+          """)
+    }
+    migrator.registerMigration("v15-untagged-definitions") { db in
+      // Definitions ctags does not tag are now added (`UntaggedDefinitions`): Rust `const`
+      // items, and JavaScript and TypeScript functions assigned along a chain
+      // (`res.set = res.header = function`). Those files are read again by the next `ctx index`.
       try db.execute(
         sql: """
           UPDATE file SET mtime_ns = -1, content_hash = ''

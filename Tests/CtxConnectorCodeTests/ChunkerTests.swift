@@ -323,6 +323,37 @@ import Testing
     #expect(chunks.contains { $0.symbol == "get" && $0.startLine == 3 && $0.endLine == 5 }, "\(chunks.map { ($0.startLine, $0.endLine, $0.symbol ?? "-") })")
   }
 
+  /// What ctags 5.9 leaves untagged: a function assigned along a chain (Express's
+  /// `res.set = res.header = function header`) and Rust's `const` items.
+  @Test func definitionsCtagsDoesNotTag() async throws {
+    let js = "res.set = res.header = function header(field, val) {\n  return this;\n};\n\nres.get = function(field) {\n  return field;\n};\nconst total = a.b = c;\n"
+    let jsTags = try await CtagsSession().symbols(path: "response.js", content: Array(js.utf8))
+    #expect(!jsTags.contains { $0.line == 1 }, "ctags tags the chain after all: \(jsTags)")
+    let jsLines = TextLines(Array(js.utf8))
+    let named = UntaggedDefinitions.added(to: FileProcessor.namingAssignedFunctions(jsTags, lines: jsLines), lines: jsLines, language: "javascript")
+    #expect(named.filter { $0.line == 1 }.map { "\($0.scope ?? "-").\($0.name) \($0.kind)" } == ["res.set function", "res.header function"], "\(named)")
+    #expect(named.filter { $0.name == "get" }.count == 1, "a line ctags tagged is not read again: \(named)")
+    #expect(!named.contains { $0.line == 8 && $0.kind == "function" }, "\(named)")
+    let chunks = Chunker().chunks(of: jsLines, symbols: named, language: "javascript")
+    #expect(chunks.contains { $0.startLine == 1 && $0.endLine == 3 && $0.kind == "function" }, "\(chunks.map { ($0.startLine, $0.endLine, $0.symbol ?? "-") })")
+
+    // Express writes the chain over two lines.
+    let split = "/**\n * Set header.\n */\n\nres.set =\nres.header = function header(field, val) {\n  return this;\n};\n"
+    let splitLines = TextLines(Array(split.utf8))
+    let splitTags = try await CtagsSession().symbols(path: "response.js", content: Array(split.utf8))
+    let splitNamed = UntaggedDefinitions.added(to: splitTags, lines: splitLines, language: "javascript")
+    #expect(splitNamed.map { "\($0.line) \($0.scope ?? "-").\($0.name)" } == ["5 res.set", "5 res.header"], "\(splitTags) -> \(splitNamed)")
+    let splitChunks = Chunker().chunks(of: splitLines, symbols: splitNamed, language: "javascript")
+    #expect(splitChunks.map { "\($0.startLine)-\($0.endLine) \($0.symbol ?? "-")" } == ["1-8 set"], "\(splitChunks)")
+
+    let rust = "pub const MAX_DEPTH: usize = 64;\npub(crate) const LIMIT : u8 = 1;\nconst _: () = ();\nconst fn f() {}\nstatic NAME: &str = \"x\";\nlet constant: u8 = 1;\n"
+    let rustTags = try await CtagsSession().symbols(path: "lib.rs", content: Array(rust.utf8))
+    #expect(!rustTags.contains { $0.name == "MAX_DEPTH" }, "ctags tags Rust constants after all: \(rustTags)")
+    let rustSymbols = UntaggedDefinitions.added(to: rustTags, lines: TextLines(Array(rust.utf8)), language: "rust")
+    #expect(rustSymbols.filter { $0.kind == "constant" }.map(\.name) == ["MAX_DEPTH", "LIMIT"], "\(rustSymbols)")
+    #expect(rustSymbols.contains { $0.name == "f" } && rustSymbols.contains { $0.name == "NAME" }, "\(rustSymbols)")
+  }
+
   @Test func declarationsWithoutBodiesAndPatternsInParameters() {
     let text = TextLines(Array("function f(a: string): void;\nfunction f({ a, b } = {}) {\n  return a;\n}\nstruct Unit;\n".utf8))
     let ends = BlockEnds(text, quote: .string)

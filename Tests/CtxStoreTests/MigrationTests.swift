@@ -154,7 +154,7 @@ import Testing
         (1, "lib.c", "c"), (1, "Main.java", "java"), (1, "App.cs", "c#"), (1, "w.cpp", "c++"), (1, "core.d", nil),
         (1, "main.go", "go"), (1, "app.py", "python"), (2, "guide.c", "c"),
       ])
-    // v14 runs too; it marks none of these.
+    // v14 and v15 run too; they mark none of these.
     #expect(stamps == [
       "lib.c": "-1 ", "Main.java": "-1 ", "App.cs": "-1 ", "w.cpp": "-1 ", "core.d": "-1 ",
       "main.go": "7 h", "app.py": "7 h", "guide.c": "7 h",
@@ -170,5 +170,14 @@ import Testing
         (1, "app.py", "python"), (2, "guide.js", "javascript"),
       ])
     #expect(stamps == ["app.js": "-1 ", "w.ts": "-1 ", "lib.rs": "-1 ", "main.go": "7 h", "core.d": "7 h", "app.py": "7 h", "guide.js": "7 h"])
+  }
+
+  /// v15 on an index written by v14: JavaScript, TypeScript and Rust code files are read
+  /// again, for the definitions ctags does not tag.
+  @Test func v15MarksFilesWithUntaggedDefinitionsForANewRead() async throws {
+    let stamps = try await stampsAfterMigrating(
+      from: "v14-rechunk-brace-ends", version: 14,
+      files: [(1, "lib.rs", "rust"), (1, "app.js", "javascript"), (1, "w.ts", "typescript"), (1, "main.go", "go"), (2, "notes.js", "javascript")])
+    #expect(stamps == ["lib.rs": "-1 ", "app.js": "-1 ", "w.ts": "-1 ", "main.go": "7 h", "notes.js": "7 h"])
   }
 }
