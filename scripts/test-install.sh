@@ -22,6 +22,8 @@ done
 version="$(timeout 10 "$prefix/bin/ctx" --version)"
 commit="$(git rev-parse --short=12 HEAD)"
 case "$version" in *"commit $commit"*) ;; *) fail "ctx --version says '$version', not commit $commit" ;; esac
+mcp_version="$(timeout 10 "$prefix/bin/ctx-mcp" --version)" || fail "ctx-mcp --version exited $?"
+[ "$mcp_version" = "$version" ] || fail "ctx-mcp --version says '$mcp_version', ctx --version '$version'"
 
 # ctx serve runs the installed ctx-mcp: one JSON-lines status call through the installed pair.
 reply="$(echo '{"id":1,"tool":"status","arguments":{}}' | timeout 30 "$prefix/bin/ctx" serve --jsonl --workspace "$workspace" 2>/dev/null)"

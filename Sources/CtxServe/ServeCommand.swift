@@ -21,7 +21,8 @@ public struct Serve: AsyncParsableCommand {
         reply per line, {"id": 1, "ok": true, "result": {...}} or {"id": 1, "ok": false, "error": \
         {"code": "...", "message": "..."}}. Logs go to stderr; stdout carries the protocol only. \
         Ends with exit 0 when stdin closes.
-        """)
+        """,
+      version: CtxVersion.described)
 
     @OptionGroup var workspaceOptions: WorkspaceOptions
 
