@@ -39,14 +39,16 @@ public final class AnchorHistory {
         // The file's path now, relative to the source again (a followed rename).
         let prefix = gitPath.hasSuffix(file) ? String(gitPath.dropLast(file.count)) : ""
         let nowFile = trace.path.hasPrefix(prefix) ? String(trace.path.dropFirst(prefix.count)) : trace.path
-        apply(trace, annotation: annotation, anchorFile: file, nowFile: nowFile, anchorCommit: commit, to: &state)
+        apply(trace, annotation: annotation, anchorFile: file, nowFile: nowFile, anchorCommit: commit, isCode: source.kind == "code", to: &state)
         return true
       }
     }
     return false
   }
 
-  private func apply(_ trace: LineTrace, annotation: Annotation, anchorFile: String, nowFile: String, anchorCommit: String, to state: inout TargetState) {
+  private func apply(
+    _ trace: LineTrace, annotation: Annotation, anchorFile: String, nowFile: String, anchorCommit: String, isCode: Bool, to state: inout TargetState
+  ) {
     var commits = trace.commits
     if let moved = trace.movedIn, !commits.contains(moved) { commits.append(moved) }
     state.commits = commits.sorted { $0.time < $1.time }.map(AnchorHistory.change)
@@ -72,8 +74,16 @@ public final class AnchorHistory {
     if !state.exists, let tip = trace.tipText { state.excerpt = tip }
     let current = state.exists ? state.content : trace.tipText
     let newLabel = state.exists ? "b/\(state.location ?? anchorFile) (now)" : "b/\(nowFile) (at HEAD)"
+    // The diff starts from the anchor commit's lines. An annotation written while those lines
+    // had uncommitted edits fingerprinted other text, and the diff then shows those edits too:
+    // say so rather than pass them off as later changes. (Code only: a document section's
+    // fingerprint is of its sections' joined text, not of the raw lines.)
+    let writtenOnEdits = isCode && annotation.anchor.map { TargetResolver.fingerprint(trace.anchoredText) != $0.fingerprint } == true
+    let anchoredLines = annotation.anchor?.location.flatMap(TargetState.lines(of:)).map { "\($0.lowerBound)-\($0.upperBound)" } ?? ""
     state.diff = GitLineHistory.unifiedDiff(
-      old: trace.anchoredText, new: current ?? "", oldLabel: "a/\(anchorFile):\(annotation.anchor?.location.flatMap(TargetState.lines(of:)).map { "\($0.lowerBound)-\($0.upperBound)" } ?? "") @ \(anchorCommit.prefix(12))",
+      old: trace.anchoredText, new: current ?? "",
+      oldLabel: "a/\(anchorFile):\(anchoredLines) @ \(anchorCommit.prefix(12))"
+        + (writtenOnEdits ? " (as committed: the annotation was written on uncommitted edits, which this diff includes)" : ""),
       newLabel: newLabel)
   }
 

@@ -95,6 +95,30 @@ import Testing
     return parts.count > 1 ? parts[1...].joined(separator: "\n---\n") : ""
   }
 
+  /// An annotation written while its lines had uncommitted edits: the stale-anchor diff starts
+  /// from the anchor commit, so it holds those edits too, and its header says so.
+  @Test func aDiffFromCommittedTextSaysTheAnnotationWasWrittenOnEdits() throws {
+    let scenario = try Scenario()
+    var text = try scenario.scratch.read("repo/src/cache/store.py")
+    text = text.replacingOccurrences(of: "        return f.read()\n", with: "        data = f.read()\n        return data\n")
+    try scenario.scratch.write(["src/cache/store.py": text], under: "repo")
+    #expect(try scenario.ctx(["index", "--quiet"]).status == 0)
+    let caveat = try scenario.write(["annotate", "symbol:load", "--kind", "caveat", "--text", "Reads the whole file into memory.", "--author", "Ada"])
+    let clean = try scenario.write(["annotate", "symbol:save", "--kind", "caveat", "--text", "Not atomic.", "--author", "Ada"])
+    try scenario.edit(
+      [("        data = f.read()\n        return data\n", "        while chunk := f.read(65536):\n            yield chunk\n"), ("f.write(data)", "f.write(bytes(data))")],
+      message: "load: stream in chunks", date: "2030-01-03T00:00:00Z", author: "Bo")
+    #expect(try scenario.ctx(["index", "--quiet"]).status == 0)
+    let conflicts = try scenario.json(["conflicts", "--json"])["conflicts"] as? [[String: Any]] ?? []
+    func diff(about id: String) -> String? {
+      conflicts.first { $0["kind"] as? String == "stale-anchor" && (($0["claims"] as? [[String: Any]]) ?? []).contains { $0["annotation"] as? String == id } }?["diff"] as? String
+    }
+    let onEdits = try #require(diff(about: caveat), "\(conflicts)")
+    #expect(onEdits.contains("the annotation was written on uncommitted edits") && onEdits.contains("-        return f.read()"), "\(onEdits)")
+    let onCommitted = try #require(diff(about: clean), "\(conflicts)")
+    #expect(!onCommitted.contains("uncommitted") && onCommitted.contains("+        f.write(bytes(data))"), "\(onCommitted)")
+  }
+
   @Test func everyRuleFiresWithItsEvidenceAndNothingIsLost() throws {
     let scenario = try Scenario()
     let short = String(scenario.initial.prefix(10))
@@ -145,6 +169,7 @@ import Testing
     #expect(shas(stale) == [stream])
     let diff = try #require(stale["diff"] as? String)
     #expect(diff.contains("-        return f.read()") && diff.contains("+            yield chunk") && !diff.contains("flush"), "\(diff)")
+    #expect(!diff.contains("uncommitted"), "written on committed text: \(diff)")
     let recheck = try #require(conflict("correction-recheck", about: human))
     #expect(shas(recheck) == [stream])
     // The rename is named with its commit, not reported as dangling.
