@@ -433,24 +433,27 @@ public final class GitHistory {
       guard let blob else { return (nil, 0) }
       return (git_blob_rawcontent(blob), Int(git_blob_rawsize(blob)))
     }
+    func made(_ code: Int32, _ patch: OpaquePointer?) -> BlobPatch<T> {
+      guard code == 0, let patch else { return .failed }
+      defer { git_patch_free(patch) }
+      return .made(body(patch))
+    }
     var patch: OpaquePointer? = nil
-    let made: Int32
     if oldPath == nil && newPath == nil {
       // From the blobs themselves: their ids are known. `git_patch_from_buffers` hashes both
       // buffers again (SHA-1 with collision detection), which was more than half of the line
       // counting on moby, whose newest commits carry vendored trees. With no path there is no
       // diff driver to look up, so no attributes and no index are read.
-      made = git_patch_from_blobs(&patch, oldBlob, nil, newBlob, nil, nil)
-    } else {
-      let (oldBytes, oldSize) = content(oldBlob)
-      let (newBytes, newSize) = content(newBlob)
-      made = withOptionalCString(oldPath) { oldName in
-        withOptionalCString(newPath) { newName in git_patch_from_buffers(&patch, oldBytes, oldSize, oldName, newBytes, newSize, newName, nil) }
+      return made(git_patch_from_blobs(&patch, oldBlob, nil, newBlob, nil, nil), patch)
+    }
+    let (oldBytes, oldSize) = content(oldBlob)
+    let (newBytes, newSize) = content(newBlob)
+    // The patch may point at the names as well as the contents: it is used while both live.
+    return withOptionalCString(oldPath) { oldName in
+      withOptionalCString(newPath) { newName in
+        made(git_patch_from_buffers(&patch, oldBytes, oldSize, oldName, newBytes, newSize, newName, nil), patch)
       }
     }
-    guard made == 0, let patch else { return .failed }
-    defer { git_patch_free(patch) }
-    return .made(body(patch))
   }
 
   private static func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {

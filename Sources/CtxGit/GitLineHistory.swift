@@ -300,15 +300,18 @@ public final class GitLineHistory {
     options.interhunk_lines = 0
     let oldBytes = Array(old.utf8)
     let newBytes = Array(new.utf8)
-    var patch: OpaquePointer? = nil
-    let code = oldBytes.withUnsafeBytes { oldBuffer in
-      newBytes.withUnsafeBytes { newBuffer in
-        git_patch_from_buffers(&patch, oldBuffer.baseAddress, oldBuffer.count, nil, newBuffer.baseAddress, newBuffer.count, nil, &options)
+    // The patch points into both buffers (libgit2 does not copy them), so it is used and freed
+    // while they are pinned: read after `withUnsafeBytes` returned, it printed freed memory.
+    return oldBytes.withUnsafeBytes { oldBuffer in
+      newBytes.withUnsafeBytes { newBuffer -> T? in
+        var patch: OpaquePointer? = nil
+        guard git_patch_from_buffers(&patch, oldBuffer.baseAddress, oldBuffer.count, nil, newBuffer.baseAddress, newBuffer.count, nil, &options) == 0,
+          let patch
+        else { return nil }
+        defer { git_patch_free(patch) }
+        return body(patch)
       }
     }
-    guard code == 0, let patch else { return nil }
-    defer { git_patch_free(patch) }
-    return body(patch)
   }
 
   /// Whether `line` (inserted right after `range`) is indented deeper than the range's first
