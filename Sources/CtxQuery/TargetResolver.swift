@@ -122,10 +122,15 @@ public final class TargetResolver: @unchecked Sendable {
       let inAnchoredFile = symbol.path == anchoredFile
       return (symbol.name == name ? 0 : 1, inAnchoredFile ? 0 : 1, inAnchoredFile ? abs(symbol.line - anchoredLine) : 0, symbol.endLine == nil ? 1 : 0, symbol.path)
     }
-    guard let symbol = candidates.min(by: { order($0) < order($1) }) else { return TargetState(exists: false) }
+    guard var symbol = candidates.min(by: { order($0) < order($1) }) else { return TargetState(exists: false) }
     let definitions = TargetResolver.definitions(of: name, among: candidates)
     guard let text = try file(source: symbol.source, path: symbol.path) else {
       return TargetState(exists: false, location: symbol.path, changedBy: try changes(source: symbol.source, path: symbol.path, since: since))
+    }
+    if let shift = try shiftSinceIndexed(symbol, in: text), shift != 0 {
+      symbol.line += shift
+      symbol.endLine = symbol.endLine.map { $0 + shift }
+      symbol.chunkEnd = symbol.chunkEnd.map { $0 + shift }
     }
     let end = min(symbol.endLine ?? symbol.chunkEnd ?? symbol.line, text.count)
     guard symbol.line <= end else { return TargetState(exists: false, location: symbol.path) }
@@ -134,6 +139,43 @@ public final class TargetResolver: @unchecked Sendable {
     return TargetState(
       exists: true, fingerprint: TargetResolver.fingerprint(body), location: location, excerpt: TargetResolver.excerpt(body), content: body,
       definitions: definitions)
+  }
+
+  /// How far a definition moved in a file edited since the last `ctx index` (lines added or
+  /// removed above it): 0 when its line still names it; else the distance to the nearest line
+  /// that reads as its indexed definition line did; nil when none does (the line itself
+  /// changed, which is drift). Without it an edit above a definition, not yet indexed, read the
+  /// wrong lines and reported a stale anchor.
+  private func shiftSinceIndexed(_ symbol: SymbolLocation, in text: TextLines) throws -> Int? {
+    if symbol.line <= text.count, TargetResolver.names(symbol.name, line: text.line(symbol.line)) { return 0 }
+    guard let indexed = try store.indexedLine(source: symbol.source, path: symbol.path, line: symbol.line)?.utf8.reversed().drop(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }).reversed(),
+      !indexed.isEmpty
+    else { return nil }
+    func matches(_ number: Int) -> Bool { Array(text.line(number).reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()) == Array(indexed) }
+    for distance in 1...max(text.count, 1) {
+      if symbol.line - distance >= 1, symbol.line - distance <= text.count, matches(symbol.line - distance) { return -distance }
+      if symbol.line + distance <= text.count, matches(symbol.line + distance) { return distance }
+      if symbol.line - distance < 1 && symbol.line + distance > text.count { break }
+    }
+    return nil
+  }
+
+  /// Whether `name` stands on `line` as a whole word.
+  static func names(_ name: String, line: ArraySlice<UInt8>) -> Bool {
+    let word = Array(name.utf8)
+    guard !word.isEmpty, line.count >= word.count else { return false }
+    func isWordByte(_ byte: UInt8) -> Bool { byte == 0x5F || byte == 0x24 || byte >= 0x80 || (byte >= 48 && byte <= 57) || (byte | 0x20 >= 97 && byte | 0x20 <= 122) }
+    var index = line.startIndex
+    while index + word.count <= line.endIndex {
+      if line[index..<(index + word.count)].elementsEqual(word),
+        index == line.startIndex || !isWordByte(line[index - 1]),
+        index + word.count == line.endIndex || !isWordByte(line[index + word.count])
+      {
+        return true
+      }
+      index += 1
+    }
+    return false
   }
 
   /// Every distinct place `name` is defined, when there is more than one (an ambiguous

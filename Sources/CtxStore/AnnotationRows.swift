@@ -277,6 +277,24 @@ extension IndexStore {
     }
   }
 
+  /// Line `line` of a file as the index holds it (from the chunk covering it), or nil.
+  public func indexedLine(source: String, path: String, line: Int) throws -> String? {
+    try read { db in
+      guard
+        let row = try Row.fetchOne(
+          db,
+          sql: """
+            SELECT c.start_line, ctx_text(c.body) FROM chunk c JOIN file f ON f.id = c.file_id JOIN source s ON s.id = f.source_id
+            WHERE s.name = ? AND f.path = ? AND c.start_line <= ? AND c.end_line >= ? ORDER BY c.start_line DESC LIMIT 1
+            """, arguments: [source, path, line, line])
+      else { return nil }
+      let start: Int = row[0]
+      let text: String = row[1]
+      let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+      return line - start < lines.count ? String(lines[line - start]) : nil
+    }
+  }
+
   public func fileRecords(paths: [String]) throws -> [String: [FileRecord]] {
     let unique = Array(Set(paths))
     guard !unique.isEmpty else { return [:] }

@@ -95,6 +95,30 @@ import Testing
     return parts.count > 1 ? parts[1...].joined(separator: "\n---\n") : ""
   }
 
+  /// Lines added above a definition and not yet indexed do not make its annotation stale (the
+  /// definition is found where it moved); a change to the definition itself does, and its diff
+  /// holds exactly that change. Found on pallets/click, where such a diff also printed freed
+  /// memory (the patch outlived its buffers).
+  @Test func anEditAboveADefinitionNotYetIndexedIsNotDrift() throws {
+    let scenario = try Scenario()
+    let caveat = try scenario.write(["annotate", "symbol:load", "--kind", "caveat", "--text", "Reads the whole file into memory.", "--author", "Ada"])
+    func staleDiff() throws -> String? {
+      let conflicts = try scenario.json(["conflicts", "--json"])["conflicts"] as? [[String: Any]] ?? []
+      guard let stale = conflicts.first(where: { $0["kind"] as? String == "stale-anchor" && (($0["claims"] as? [[String: Any]]) ?? []).contains { $0["annotation"] as? String == caveat } }) else { return nil }
+      return stale["diff"] as? String ?? ""
+    }
+    var text = try scenario.scratch.read("repo/src/cache/store.py")
+    text = "# Storage helpers.\n# (no index run since)\n\n" + text
+    try scenario.scratch.write(["src/cache/store.py": text], under: "repo")
+    let afterShift = try staleDiff()
+    #expect(afterShift == nil, "lines added above `load` made it stale: \(afterShift ?? "")")
+    text = text.replacingOccurrences(of: "        return f.read()\n", with: "        return f.read(1 << 20)\n")
+    try scenario.scratch.write(["src/cache/store.py": text], under: "repo")
+    let diff = try #require(try staleDiff(), "an edit of `load` itself is drift")
+    #expect(diff.contains("-        return f.read()") && diff.contains("+        return f.read(1 << 20)") && !diff.contains("Storage helpers"), "\(diff)")
+    #expect(!diff.contains("\u{FFFD}") && !diff.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }, "\(diff)")
+  }
+
   /// An annotation written while its lines had uncommitted edits: the stale-anchor diff starts
   /// from the anchor commit, so it holds those edits too, and its header says so.
   @Test func aDiffFromCommittedTextSaysTheAnnotationWasWrittenOnEdits() throws {
