@@ -64,6 +64,10 @@ public struct Annotation: Sendable, Hashable {
   /// The last review decision; nil for files never reviewed (and every older file).
   public var review: Review?
   public var body: String
+  /// False for a file written by hand without `date:`; a rewrite then invents none.
+  public var dateGiven = true
+  /// `# ...` lines a person wrote in the front matter, kept when ctx rewrites the file.
+  public var frontMatterComments: [String] = []
 
   public init(
     id: String, target: AnnotationTarget, kind: Kind, author: String, date: Date, status: Status = .accepted, factKey: String? = nil,
@@ -181,9 +185,12 @@ public struct Annotation: Sendable, Hashable {
     } else if let entry = values["reviewed_at"] ?? values["review_reason"] {
       throw CtxError(.invalidConfig, "`reviewed_at` and `review_reason` need `reviewed_by` (who decided)", path: path, line: entry.line)
     }
-    return Annotation(
+    var annotation = Annotation(
       id: id, target: target, kind: kind, author: values["author"]?.string ?? "", date: date, status: status, factKey: factKey,
       factValue: factValue, supersedes: supersedes, anchor: anchor, review: review, body: body)
+    annotation.dateGiven = values["date"] != nil
+    annotation.frontMatterComments = lines[1..<close].filter { $0.trimmedSpaces.hasPrefix("#") }.map { String($0.trimmedSpaces) }
+    return annotation
   }
 
   static func parseDate(_ text: String) -> Date? {
@@ -198,7 +205,7 @@ public struct Annotation: Sendable, Hashable {
     lines.append("target: \(Annotation.scalar(target.description))")
     lines.append("kind: \(kind.rawValue)")
     lines.append("author: \(Annotation.scalar(author))")
-    lines.append("date: \(Timestamps.string(date))")
+    if dateGiven { lines.append("date: \(Timestamps.string(date))") }
     lines.append("status: \(status.rawValue)")
     if let review {
       lines.append("reviewed_by: \(Annotation.scalar(review.by))")
@@ -217,6 +224,7 @@ public struct Annotation: Sendable, Hashable {
       if let location = anchor.location { lines.append("  at: \(Annotation.scalar(location))") }
       if let commit = anchor.commit { lines.append("  commit: \(Annotation.scalar(commit))") }
     }
+    lines += frontMatterComments
     lines.append("---")
     lines.append(body)
     return lines.joined(separator: "\n") + "\n"

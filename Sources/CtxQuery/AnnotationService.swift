@@ -157,7 +157,8 @@ public struct AnnotationService: Sendable {
       if let renamedNote { review.reason = [review.reason, renamedNote].compactMap { $0 }.joined(separator: "; ") }
       annotation.review = review
     } else if let renamedNote {
-      annotation.review = Annotation.Review(by: annotation.review?.by ?? annotation.author, at: Date(), reason: renamedNote)
+      let reason = [renamedNote, ReviewDecisions.earlierDecision(of: annotation)].compactMap { $0 }.joined(separator: "; ")
+      annotation.review = Annotation.Review(by: annotation.review?.by ?? annotation.author, at: Date(), reason: reason)
     }
     try folder.replace(annotation)
     return annotation

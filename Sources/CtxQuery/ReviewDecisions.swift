@@ -24,10 +24,17 @@ public struct ReviewDecisions: Sendable {
   /// This decision's record for `annotation`, keeping the decision it replaces (by someone,
   /// with a reason) in its reason: a file holds one review, and nothing a person wrote is lost.
   func review(replacing annotation: Annotation) -> Annotation.Review {
-    guard let earlier = annotation.review else { return review }
+    guard let note = ReviewDecisions.earlierDecision(of: annotation) else { return review }
+    return Annotation.Review(by: reviewer, at: now, reason: [reason, note].compactMap { $0 }.joined(separator: "; "))
+  }
+
+  /// The decision an annotation holds, as a note for the one replacing it ("earlier accepted
+  /// by Carol, 2026-12-07T21:30:00Z: checked testing.py"); nil when it was never reviewed.
+  static func earlierDecision(of annotation: Annotation) -> String? {
+    guard let earlier = annotation.review else { return nil }
     var note = "earlier \(annotation.status.rawValue) by \(earlier.by), \(Timestamps.string(earlier.at))"
     if let why = earlier.reason { note += ": \(why)" }
-    return Annotation.Review(by: reviewer, at: now, reason: [reason, note].compactMap { $0 }.joined(separator: "; "))
+    return note
   }
 
   /// True when `annotation` came back from `accept` or `reject` as it was: it already held
@@ -75,7 +82,7 @@ public struct ReviewDecisions: Sendable {
   /// "Still true as it is now": re-anchors a stale annotation or a correction to re-check
   /// (a renamed symbol moves to its new name) and records the decision.
   public func confirm(_ id: String, acceptRename: Bool = false) throws -> Annotation {
-    try service.reanchor(id, acceptRename: acceptRename, review: review)
+    try service.reanchor(id, acceptRename: acceptRename, review: review(replacing: try service.find(id)))
   }
 
   /// Replaces annotations with a person's own text: a new accepted annotation on the first

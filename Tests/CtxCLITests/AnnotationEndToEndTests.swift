@@ -123,6 +123,32 @@ import Testing
     #expect(shown.status == 0 && shown.stdout.contains("earlier rejected by Dee"), "the file still reads: \(shown.stdout)\(shown.stderr)")
   }
 
+  /// Confirming a stale anchor keeps the decision before it (who, when, why), and a file a
+  /// person wrote by hand keeps its `#` comments and gets no invented `date:` when ctx rewrites
+  /// it. Found on pallets/click: Carol's accept and reason were replaced by Frank's confirmation,
+  /// and a hand-written note came back without its comment and dated 1970.
+  @Test func reviewRewritesKeepWhatPeopleWrote() throws {
+    let fixture = try Fixture()
+    let written = try json(try fixture.ctx(["annotate", "symbol:issueToken", "--text", "Tokens are opaque.", "--author", "Cy", "--json"]).stdout)
+    let id = try #require(written["id"] as? String)
+    let folder = fixture.workspace + "/annotations"
+    #expect(try fixture.ctx(["review", "accept", id, "--reviewer", "Carol", "--reason", "checked token.ts"]).status == 0)
+    try fixture.scratch.write(["src/auth/token.ts": "export function issueToken() {\n  return crypto.randomUUID();\n}\n"], under: "repo")
+    try fixture.repo.commitAll("random tokens", date: "2024-02-01T00:00:00Z")
+    #expect(try fixture.ctx(["index", "--quiet"]).status == 0)
+    let confirmed = try fixture.ctx(["review", "accept", "stale-anchor:\(id)", "--reviewer", "Frank"])
+    #expect(confirmed.status == 0, "\(confirmed.stdout)\(confirmed.stderr)")
+    let file = try String(contentsOfFile: folder + "/\(id).md", encoding: .utf8)
+    #expect(file.contains("reviewed_by: Frank") && file.contains("earlier accepted by Carol") && file.contains("checked token.ts"), "\(file)")
+
+    let handWritten = "---\ntarget: symbol:validateSession\nkind: note\nauthor: Bo\n# owner confirmed at standup\nstatus: proposed\n---\nSessions are checked on every request.\n"
+    try handWritten.write(toFile: folder + "/team-note.md", atomically: true, encoding: .utf8)
+    #expect(try fixture.ctx(["review", "accept", "team-note", "--reviewer", "Dee"]).status == 0)
+    let rewritten = try String(contentsOfFile: folder + "/team-note.md", encoding: .utf8)
+    #expect(rewritten.contains("# owner confirmed at standup") && !rewritten.contains("date:") && rewritten.contains("reviewed_by: Dee"), "\(rewritten)")
+    #expect(try fixture.ctx(["annotations", "show", "team-note"]).status == 0)
+  }
+
   /// An anchor records the commit of the repository that holds its file, and none for a file
   /// outside every indexed repository (it used to get the first git source's, whatever the file).
   @Test func anAnchorRecordsTheCommitOfTheRepositoryThatHoldsIt() throws {
