@@ -235,11 +235,9 @@ public struct ShowService: Sendable {
       shown.addNote("cut to \(options.maxLines) lines; ask for a range (`\(file.path):\(last + 1)-\(min(wanted.upperBound, all.count))`) to see more")
     }
     if first > all.count {
-      shown.startLine = first
-      shown.endLine = first - 1
-      shown.text = ""
-      shown.addNote("the file has \(all.count) line(s) now")
-      return .found(.file(shown))
+      // Nothing there: a miss (exit 1), as for any ref that names nothing.
+      return .notFound(
+        ShowMiss(ref: ref, message: "`\(file.path)` has \(all.count) line(s) now; line \(first) is past its end (`ctx show \(file.path)` shows it whole)"))
     }
     shown.startLine = first
     shown.endLine = last

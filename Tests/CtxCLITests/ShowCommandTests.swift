@@ -78,9 +78,10 @@ struct IndexedWorkspace {
     let partial = try fixture.json(try CtxBinary.run(["show", "auth/Login.swift:2", "--json"], in: workspace).stdout)
     #expect(partial["path"] as? String == "src/auth/Login.swift")
     #expect(partial["text"] as? String == "  func submit(user: String) -> Bool {")
-    let past = try fixture.json(try CtxBinary.run(["show", "code:src/util.py:7-9", "--json"], in: workspace).stdout)
-    #expect(past["text"] as? String == "")
-    #expect((past["note"] as? String)?.contains("2 line(s)") == true)
+    let pastRun = try CtxBinary.run(["show", "code:src/util.py:7-9", "--json"], in: workspace)
+    #expect(pastRun.status == 1)
+    let past = try fixture.json(pastRun.stdout)
+    #expect((past["message"] as? String)?.contains("has 2 line(s) now; line 7 is past its end") == true, "\(past)")
   }
 
   @Test func commitByPrefixShowsMessageAuthorAndFiles() throws {
@@ -110,6 +111,11 @@ struct IndexedWorkspace {
     #expect(missing.status == 1)
     #expect(missing.stdout.isEmpty)
     #expect(missing.stderr.contains("no indexed file at `src/nope.ts`"), "\(missing.stderr)")
+
+    // Lines past a file's end name nothing (it used to print a note and exit 0).
+    let pastEnd = try CtxBinary.run(["show", "src/auth/session.ts:99999"], in: fixture.workspace)
+    #expect(pastEnd.status == 1 && pastEnd.stdout.isEmpty, "\(pastEnd.stdout)")
+    #expect(pastEnd.stderr.contains("line 99999 is past its end"), "\(pastEnd.stderr)")
 
     // Two files named util.py: the error lists both.
     let ambiguous = try CtxBinary.run(["show", "util.py", "--json"], in: fixture.workspace)
