@@ -37,7 +37,8 @@ extension Ctx {
     @Option(name: .long, help: "Token budget the whole bundle fits in.")
     var budget = 8000
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Layers to include (comma separated): code, history, docs, chat, annotations.")
+    // `--layer` too: `ctx search` spells it that way, and people carry it over.
+    @Option(name: [.customLong("layers"), .customLong("layer")], parsing: .upToNextOption, help: "Layers to include (comma separated): code, history, docs, chat, annotations.")
     var layers: [String] = []
 
     @Option(name: .long, help: "markdown (for people and prompts) or json (for programs).")

@@ -10,7 +10,7 @@ extension Ctx {
   struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "serve",
-      abstract: "Serve the tools (context, search, show, annotate, correct, conflicts, status) to agents: MCP over stdio, JSON lines with --jsonl, or MCP over HTTP with --http.",
+      abstract: "Serve the tools (context, search, show, annotate, correct, conflicts, status, review_list, review_show) to agents: MCP over stdio, JSON lines with --jsonl, or MCP over HTTP with --http.",
       discussion: """
         MCP: JSON-RPC messages, one per line, on stdin and stdout (docs/mcp.md). With --jsonl: one \
         request per line, {"id": 1, "tool": "search", "arguments": {"query": "..."}}, answered by one \

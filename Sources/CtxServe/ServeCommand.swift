@@ -14,7 +14,7 @@ import Logging
 public struct Serve: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
       commandName: "serve",
-      abstract: "Serve the tools (context, search, show, annotate, correct, conflicts, status) to an agent: MCP over stdio, or JSON lines with --jsonl.",
+      abstract: "Serve the tools (context, search, show, annotate, correct, conflicts, status, review_list, review_show) to an agent: MCP over stdio, or JSON lines with --jsonl.",
       discussion: """
         MCP: JSON-RPC messages, one per line, on stdin and stdout (docs/mcp.md). With --jsonl: one \
         request per line, {"id": 1, "tool": "search", "arguments": {"query": "..."}}, answered by one \

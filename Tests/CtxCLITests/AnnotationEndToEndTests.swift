@@ -123,6 +123,16 @@ import Testing
     #expect(shown.status == 0 && shown.stdout.contains("earlier rejected by Dee"), "the file still reads: \(shown.stdout)\(shown.stderr)")
   }
 
+  /// `ctx query --layer` is `--layers` (as `ctx search` spells it): it used to be refused.
+  @Test func queryTakesLayerAsWellAsLayers() throws {
+    let fixture = try Fixture()
+    let one = try fixture.ctx(["query", "validateSession", "--layer", "code", "--budget", "2000"])
+    let other = try fixture.ctx(["query", "validateSession", "--layers", "code", "--budget", "2000"])
+    #expect(one.status == 0 && !one.stdout.isEmpty, "\(one.stderr)")
+    func items(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.hasPrefix("#") } }
+    #expect(items(one.stdout) == items(other.stdout) && !items(one.stdout).contains { $0.contains("Annotations") }, "\(one.stdout)")
+  }
+
   /// Confirming a stale anchor keeps the decision before it (who, when, why), and a file a
   /// person wrote by hand keeps its `#` comments and gets no invented `date:` when ctx rewrites
   /// it. Found on pallets/click: Carol's accept and reason were replaced by Frank's confirmation,
