@@ -31,6 +31,17 @@ struct LineModel: Sendable {
     lines[index].utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0C }
   }
 
+  /// A MyST target, `(exception-handling)=` on a line of its own: a label for the heading
+  /// after it, markup rather than text. At a section's edge it is trimmed like a blank line
+  /// (it used to end the section before its heading, or stand alone as a one-line section).
+  func isTarget(_ index: Int) -> Bool {
+    guard !code[index] else { return false }
+    let line = lines[index].utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }.reversed()
+    guard line.count >= 4, line.first == UInt8(ascii: "("), line.last == UInt8(ascii: "="), line.dropLast().last == UInt8(ascii: ")") else { return false }
+    let label = line.dropFirst().dropLast(2)
+    return !label.isEmpty && !label.contains { $0 == 0x20 || $0 == 0x09 || $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: ")") }
+  }
+
   func originalStart(_ index: Int) -> Int { origin?[index].lowerBound ?? index + 1 }
   func originalEnd(_ index: Int) -> Int { origin?[index].upperBound ?? index + 1 }
 }
@@ -57,8 +68,8 @@ struct SectionBuilder: Sendable {
       guard span.first <= span.last, span.first >= 0, span.last < model.count else { continue }
       var first = span.first
       var last = span.last
-      while first <= last && model.isBlank(first) { first += 1 }
-      while last >= first && model.isBlank(last) { last -= 1 }
+      while first <= last && (model.isBlank(first) || model.isTarget(first)) { first += 1 }
+      while last >= first && (model.isBlank(last) || model.isTarget(last)) { last -= 1 }
       guard first <= last else { continue }
       for (offset, part) in split(first, last).enumerated() {
         let text = model.lines[part.0...part.1].joined(separator: "\n")

@@ -8,7 +8,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 15
+  static let version = 16
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -262,6 +262,15 @@ enum Schema {
         sql: """
           UPDATE file SET mtime_ns = -1, content_hash = ''
           WHERE source_id IN (SELECT id FROM source WHERE kind = 'code') AND language IN ('javascript', 'typescript', 'rust')
+          """)
+    }
+    migrator.registerMigration("v16-myst-targets") { db in
+      // MyST targets (`(label)=` before a heading) are no longer text at a section's edge. The
+      // Markdown files of docs sources are read again by the next `ctx index`.
+      try db.execute(
+        sql: """
+          UPDATE file SET mtime_ns = -1, content_hash = ''
+          WHERE source_id IN (SELECT id FROM source WHERE kind = 'docs') AND (path LIKE '%.md' OR path LIKE '%.markdown')
           """)
     }
     return migrator

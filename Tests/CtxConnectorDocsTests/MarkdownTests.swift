@@ -52,6 +52,15 @@ enum Fixture {
     #expect(document.sections[3].text.contains("    # indented code, not a heading"))
   }
 
+  /// MyST targets (`(label)=` before a heading) are markup: never a section of their own,
+  /// never the end of the section before (found on pallets/click's docs).
+  @Test func mystTargetsAreNotText() throws {
+    let text = "(exit-codes)=\n\n# Exit codes\n\nSome text.\n\n(parameter-names)=\n\n## Parameter names\n\nMore text.\n(inline)=\nstays\n"
+    let document = try DocumentParser.parse(path: "docs/exceptions.md", bytes: Array(text.utf8))
+    let summary = document.sections.map { "\($0.anchor) \($0.startLine)-\($0.endLine): \($0.text)" }
+    #expect(summary == ["exit-codes 3-5: # Exit codes\n\nSome text.", "parameter-names 9-13: ## Parameter names\n\nMore text.\n(inline)=\nstays"], "\(summary)")
+  }
+
   @Test func frontMatterIsFlattened() throws {
     let document = try Fixture.parse(path)
     #expect(

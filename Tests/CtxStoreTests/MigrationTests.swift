@@ -154,7 +154,7 @@ import Testing
         (1, "lib.c", "c"), (1, "Main.java", "java"), (1, "App.cs", "c#"), (1, "w.cpp", "c++"), (1, "core.d", nil),
         (1, "main.go", "go"), (1, "app.py", "python"), (2, "guide.c", "c"),
       ])
-    // v14 and v15 run too; they mark none of these.
+    // v14 to v16 run too; they mark none of these.
     #expect(stamps == [
       "lib.c": "-1 ", "Main.java": "-1 ", "App.cs": "-1 ", "w.cpp": "-1 ", "core.d": "-1 ",
       "main.go": "7 h", "app.py": "7 h", "guide.c": "7 h",
@@ -179,5 +179,13 @@ import Testing
       from: "v14-rechunk-brace-ends", version: 14,
       files: [(1, "lib.rs", "rust"), (1, "app.js", "javascript"), (1, "w.ts", "typescript"), (1, "main.go", "go"), (2, "notes.js", "javascript")])
     #expect(stamps == ["lib.rs": "-1 ", "app.js": "-1 ", "w.ts": "-1 ", "main.go": "7 h", "notes.js": "7 h"])
+  }
+
+  /// v16 on an index written by v15: the Markdown files of docs sources are read again.
+  @Test func v16MarksMarkdownDocumentsForANewRead() async throws {
+    let stamps = try await stampsAfterMigrating(
+      from: "v15-untagged-definitions", version: 15,
+      files: [(2, "guide.md", nil), (2, "page.html", nil), (1, "README.md", nil), (1, "lib.rs", "rust")])
+    #expect(stamps == ["guide.md": "-1 ", "page.html": "7 h", "README.md": "7 h", "lib.rs": "7 h"])
   }
 }
