@@ -24,8 +24,8 @@ public struct AnnotationHistoryEntry: Sendable, Codable {
   public var supersedes: [String]
   /// Annotations naming this one in `supersedes` (rejected ones too, marked by their status).
   public var supersededBy: [Successor]
-  /// When it stopped being the word on its target: the date of the first successor that is
-  /// not rejected. Nil while it holds.
+  /// When it stopped being the word on its target: when the first successor that is not
+  /// rejected took over (`AnnotationHistory.supersededAt`). Nil while it holds.
   public var trueUntil: Date?
   public var text: String
   /// The last review decision recorded in the file (`reviewed_by`, `reviewed_at`,
@@ -64,12 +64,21 @@ public enum AnnotationHistory {
           supersededBy: after.map {
             AnnotationHistoryEntry.Successor(id: $0.id, target: $0.target.description, author: $0.author, date: $0.date, status: $0.status.rawValue)
           },
-          trueUntil: after.first { $0.status != .rejected }?.date, text: annotation.body, review: annotation.review)
+          trueUntil: after.first { $0.status != .rejected }.map { AnnotationHistory.supersededAt(annotation, by: $0) }, text: annotation.body,
+          review: annotation.review)
       }
   }
 
   /// One target however it is spelled: symbols as they are looked up (case and underscores
   /// ignored), commits by prefix, terms ignoring case, the rest exactly.
+  /// When `successor` took over from `annotation`: its date, unless it was written before
+  /// `annotation` (it then lists it because a reviewer said so later, `review accept
+  /// --supersedes`): the time of that decision, never before `annotation` was written.
+  static func supersededAt(_ annotation: Annotation, by successor: Annotation) -> Date {
+    guard successor.date < annotation.date else { return successor.date }
+    return max(successor.review?.at ?? annotation.date, annotation.date)
+  }
+
   static func sameTarget(_ a: AnnotationTarget, _ b: AnnotationTarget) -> Bool {
     switch (a, b) {
     case (.symbol(let x), .symbol(let y)):

@@ -53,6 +53,20 @@ import Testing
     #expect(log[2].supersededBy.first?.target == "symbol:other")
   }
 
+  /// A successor written before the annotation it supersedes (a reviewer accepted it later
+  /// with `--supersedes`) took over when that was decided, not when it was written: the log
+  /// said "true until" a time before the annotation existed (found on pallets/click).
+  @Test func trueUntilIsNeverBeforeTheAnnotationWasWritten() {
+    let day = 86400.0
+    let bob = Annotation(id: "bob", target: .symbol("run"), kind: .note, author: "Bob", date: Date(timeIntervalSince1970: 2 * day), body: "b")
+    var earlier = Annotation(
+      id: "ada", target: .symbol("run"), kind: .note, author: "Ada", date: Date(timeIntervalSince1970: 1 * day), supersedes: ["bob"], body: "a")
+    earlier.review = Annotation.Review(by: "Cy", at: Date(timeIntervalSince1970: 5 * day), reason: nil)
+    #expect(AnnotationHistory.log(of: .symbol("run"), in: [bob, earlier]).first { $0.id == "bob" }?.trueUntil == Date(timeIntervalSince1970: 5 * day))
+    earlier.review = nil
+    #expect(AnnotationHistory.log(of: .symbol("run"), in: [bob, earlier]).first { $0.id == "bob" }?.trueUntil == Date(timeIntervalSince1970: 2 * day))
+  }
+
   @Test func livenessOnRowsAgreesWithTheConflictRules() {
     var generator = SeededGenerator(seed: 17)
     for _ in 0..<200 {
