@@ -103,7 +103,8 @@ enum IndexSummary {
     for name in report.removedSources { lines.append("\(name): connector file removed; its content was dropped from the index") }
     for source in report.sources {
       if let error = source.error {
-        lines.append("\(source.name): FAILED: \(error) (its previous index is kept)")
+        // A missing folder's error already says what became of its index.
+        lines.append("\(source.name): FAILED: \(error)" + (error.contains("is missing (") ? "" : " (its previous index is kept)"))
         continue
       }
       if !quiet, let history = source.history {

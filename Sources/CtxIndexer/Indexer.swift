@@ -263,7 +263,11 @@ public struct Indexer: Sendable {
       // source's previous state or its new one, never a mix.
       try await store.beginSource()
       // A vanished folder fails the source; nothing of its index is touched.
-      if let missing = source.missingFolderError { throw missing }
+      if let missing = source.missingFolderError(
+        indexedBefore: (try? store.sourceRecords())?.first(where: { $0.name == source.name })?.lastSuccess != nil)
+      {
+        throw missing
+      }
       let sourceID = try await store.ensureSource(
         name: source.name, kind: source.kind.rawValue, root: source.root, revision: source.kind == .code ? source.code.revision : nil)
       // A code source clears while its work tree is listed (`crawlCode`).

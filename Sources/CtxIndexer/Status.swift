@@ -109,7 +109,7 @@ public enum StatusChecker {
         }
       }
       if record?.lastRun?.status == "failed" { source.state = "failing" }
-      if let missing = config.missingFolderError {
+      if let missing = config.missingFolderError(indexedBefore: record?.lastSuccess != nil) {
         // Before anything else: the folder is gone, whatever the last run said.
         source.state = "missing"
         source.error = missing.message

@@ -352,14 +352,19 @@ extension SourceConfig {
   /// A missing folder fails the source, never the connector file: the folder may only be
   /// unmounted for the night, and its previous index must stay served, not be dropped or
   /// reported as an orphan.
-  public var missingFolderError: CtxError? {
+  public var missingFolderError: CtxError? { missingFolderError(indexedBefore: true) }
+
+  /// - Parameter indexedBefore: whether a run of this source ever succeeded (else there is no
+  ///   previous index to keep, and the message says so).
+  public func missingFolderError(indexedBefore: Bool) -> CtxError? {
     guard !FileManager.default.fileExists(atPath: root) else { return nil }
     let what = kind == .chat ? "the chat export" : "the source folder"
     let written = pathWritten.map { "`path: \($0)`" } ?? "`path:`"
+    let kept = indexedBefore ? "Its previous index is kept and still served. " : "Nothing of it has been indexed yet. "
     return CtxError(
       .connectorFailed,
       "\(what) \(root) is missing (\(written)): an unmounted disk, or a moved or deleted checkout? "
-        + "Its previous index is kept and still served. Restore it, fix \(written), or delete "
+        + kept + "Restore it, fix \(written), or delete "
         + "\((configFile as NSString).lastPathComponent) to drop the source",
       path: configFile, line: pathLine, source: name)
   }

@@ -121,6 +121,7 @@ import Testing
     let run = try CtxBinary.run(["index"], in: workspace)
     #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
     #expect(run.stdout.contains("code: FAILED") && run.stdout.contains(scratch.path + "/src is missing"), "\(run.stdout)")
+    #expect(run.stdout.components(separatedBy: "previous index is kept").count == 2, "said once: \(run.stdout)")
     #expect(!run.stdout.contains("connector file error"), "\(run.stdout)")
     #expect(try CtxBinary.run(["search", "warp drive engage"], in: workspace).status == 0)
 
@@ -139,6 +140,9 @@ import Testing
     let never = try CtxBinary.run(["status"], in: workspace)
     #expect(never.stdout.contains("chat (chat): missing") && !never.stdout.contains("chat (chat): missing; run `ctx index`"), "\(never.stdout)")
     #expect(never.stdout.contains("Restore it, fix `path: ../no-such-export.jsonl`"), "\(never.stdout)")
+    #expect(never.stdout.contains("Nothing of it has been indexed yet"), "no previous index to keep: \(never.stdout)")
+    let neverRun = try CtxBinary.run(["index", "--source", "chat"], in: workspace)
+    #expect(neverRun.stdout.contains("Nothing of it has been indexed yet") && !neverRun.stdout.contains("previous index is kept"), "\(neverRun.stdout)")
     try FileManager.default.removeItem(atPath: workspace + "/connectors/chat.yaml")
 
     // Back again: indexed and fresh.
