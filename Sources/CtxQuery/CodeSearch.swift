@@ -123,6 +123,9 @@ public struct CodeSearch: Sendable {
       if CodeSearch.isProse(record.path) {
         candidate.score *= weights.prose
       }
+      if weights.overloads != 1, CodeSearch.isOverloadStubs(record.text) {
+        candidate.score *= weights.overloads
+      }
       hits.append(CodeHit(chunk: record, score: candidate.score, reasons: candidate.reasons))
     }
     hits.sort { $0.score != $1.score ? $0.score > $1.score : ($0.chunk.path, $0.chunk.startLine) < ($1.chunk.path, $1.chunk.startLine) }
@@ -429,6 +432,22 @@ public struct CodeSearch: Sendable {
 
   /// Test files: a `test`/`tests`/`spec` folder, or a name like `foo_test.go`, `FooTests.swift`,
   /// `test_foo.py`, `foo.spec.ts`.
+  /// Python's `@overload` stubs (`@t.overload` then `def f(x: int) -> int: ...`): signatures
+  /// an agent reads past on its way to the implementation, which follows them and shares their
+  /// name. A chunk of nothing else: an overload decorator, and no line opening a body (`:` at
+  /// its end).
+  static func isOverloadStubs(_ text: String) -> Bool {
+    var decorated = false
+    for line in text.split(separator: "\n") {
+      var trimmed = line.drop { $0 == " " || $0 == "\t" }
+      if let hash = trimmed.firstIndex(of: "#") { trimmed = trimmed[..<hash] }
+      while let last = trimmed.last, last == " " || last == "\t" || last == "\r" { trimmed = trimmed.dropLast() }
+      if trimmed.hasPrefix("@") && trimmed.hasSuffix("overload") { decorated = true }
+      if trimmed.hasSuffix(":") { return false }
+    }
+    return decorated
+  }
+
   public static func isTestPath(_ path: String) -> Bool {
     let lower = path.lowercased()
     let components = lower.split(separator: "/")

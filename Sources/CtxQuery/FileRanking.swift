@@ -48,11 +48,13 @@ public struct RankingWeights: Sendable, Hashable {
   /// that name in that scope gets 40 points times this, and the words run together
   /// (`sinkmatched`) are not an identifier (0 turns both off).
   public var qualified = 1.0
+  /// A chunk of Python `@overload` stubs only (signatures, no body) is multiplied by this.
+  public var overloads = 0.5
 
   public init() {}
 
   /// Names `ctx eval --set NAME=VALUE` accepts, for measuring each signal.
-  public static let names = ["aggregate", "history", "historyCommits", "historySum", "recency", "recencyDays", "churn", "coChange", "pathWords", "folder", "tests", "testsAbout", "prose", "clues", "testsInTitle", "titlePath", "qualified"]
+  public static let names = ["aggregate", "history", "historyCommits", "historySum", "recency", "recencyDays", "churn", "coChange", "pathWords", "folder", "tests", "testsAbout", "prose", "clues", "testsInTitle", "titlePath", "qualified", "overloads"]
 
   public mutating func set(_ name: String, _ value: Double) throws(CtxError) {
     switch name {
@@ -73,6 +75,7 @@ public struct RankingWeights: Sendable, Hashable {
     case "testsInTitle": testsInTitle = value
     case "titlePath": titlePath = value
     case "qualified": qualified = value
+    case "overloads": overloads = value
     default:
       throw CtxError(.invalidQuery, "unknown ranking weight `\(name)`; known: \(RankingWeights.names.joined(separator: ", "))")
     }

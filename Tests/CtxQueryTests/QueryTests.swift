@@ -127,6 +127,31 @@ import Testing
     #expect(try without.search(query, limit: 10).first?.chunk.path == "src/core.rs")
   }
 
+  /// Python `@overload` stubs rank below the implementation that follows them (found on
+  /// pallets/click: `ctx search prompt` showed two stubs first).
+  @Test func overloadStubsRankBelowTheImplementation() async throws {
+    let stubs = "@t.overload\ndef prompt(text: str, type: None = None) -> str: ...\n\n@t.overload\ndef prompt(\n    text: str, type: int  # the type\n) -> int: ..."
+    let implementation = "def prompt(text: str, type: t.Any = None) -> t.Any:\n    value = input(text)\n    while not value:\n        value = input(text)\n    if type is not None:\n        value = type(value)\n    return value"
+    #expect(CodeSearch.isOverloadStubs(stubs))
+    #expect(!CodeSearch.isOverloadStubs(implementation) && !CodeSearch.isOverloadStubs(stubs + "\n\n" + implementation))
+    let scratch = ScratchDirectory()
+    let store = try IndexStore(path: scratch.path + "/ctx.sqlite", mode: .readWrite)
+    let source = try await store.ensureSource(name: "code", kind: "code", root: scratch.path)
+    let file = CodeFile(
+      path: "src/termui.py", stamp: FileStamp(size: 1, mtimeNanos: 1), contentHash: "t", language: "python", lineCount: 15,
+      symbols: [Symbol(name: "prompt", kind: "function", line: 2, endLine: 2), Symbol(name: "prompt", kind: "function", line: 9, endLine: 15)],
+      chunks: [
+        Chunk(startLine: 1, endLine: 7, symbol: "prompt", kind: "function", text: stubs),
+        Chunk(startLine: 9, endLine: 15, symbol: "prompt", kind: "function", text: implementation),
+      ])
+    try await store.apply([.upsert(file, chunkParts: [IdentifierParts.expansion(of: stubs), IdentifierParts.expansion(of: implementation)])], sourceID: source)
+    let hits = try CodeSearch(store: store).search("prompt", limit: 5)
+    #expect(hits.first?.chunk.startLine == 9, "\(hits.map { ($0.chunk.startLine, $0.score) })")
+    var flat = CodeSearch(store: store)
+    flat.weights.overloads = 1
+    #expect(try flat.search("prompt", limit: 5).first?.chunk.startLine == 1, "without the weight the stubs lead (shorter, same words)")
+  }
+
   @Test func pathInTheQueryIsAStrongSignal() async throws {
     let scratch = ScratchDirectory()
     let hits = try CodeSearch(store: try await makeStore(scratch)).search("TypeError at check (src/auth/other.ts:2:1)", limit: 10)
