@@ -134,7 +134,10 @@ public enum ConflictDetector {
             kind: .ambiguousAnchor, target: target,
             summary: "\(target) is defined \(state.definitions.count) times; this \(annotation.kind.rawValue) is shown with all of them and anchored to \(state.location ?? "the first")",
             claims: [claim(annotation)], evidence: state.definitions.map { "defined at \($0)" },
-            resolutions: ["ctx annotate path:<the file meant> --kind \(annotation.kind.rawValue) --supersedes \(annotation.id) --text ...", "ctx review reject \(annotation.id)"]))
+            resolutions: [
+              "ctx annotate symbol:<Class>.\(annotation.target.value) (the one meant, named with its class) or path:<the file meant> --kind \(annotation.kind.rawValue) --supersedes \(annotation.id) --text ...",
+              "ctx review reject \(annotation.id)",
+            ]))
       }
       if let anchor = annotation.anchor, let current = state.fingerprint, anchor.fingerprint != current {
         // An owner or a decision holds for the code wherever it is edited; it goes stale only

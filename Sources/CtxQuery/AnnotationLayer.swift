@@ -44,17 +44,29 @@ public struct AnnotationLayer: Sendable {
     query text: String, code: [ChunkRecord], history: [HistoryHit], docs: [DocHit], threads: [ThreadHit], limit: Int = 20
   ) throws -> [AnnotationHit] {
     let symbols = code.compactMap(\.symbol)
-    let kinds = ["path", "doc", "commit", "thread", "term"]
+    let kinds = ["path", "doc", "commit", "thread", "term", IndexStore.qualifiedSymbolKind]
     let rows = try (current?.rows(symbols: symbols, kinds: kinds) ?? store.annotations(symbols: symbols, kinds: kinds)).filter(\.live)
     guard !rows.isEmpty else { return [] }
     var attached: [String: (row: AnnotationRow, to: [String])] = [:]
     func attach(_ row: AnnotationRow, _ item: String) {
+      // A row can come twice (by its name and as a scoped symbol); each place is said once.
+      if attached[row.name]?.to.contains(item) == true { return }
       attached[row.name, default: (row, [])].to.append(item)
     }
     let lowerQuery = text.lowercased()
     for row in rows {
       switch row.targetKind {
       case "symbol":
+        if IndexStore.qualifiedSymbol(row.targetValue) != nil {
+          // `symbol:Option.resolve_envvar_value`: the chunk holding its anchored lines (a short
+          // class is one chunk, labelled with the class).
+          guard let location = row.location, let lines = TargetState.lines(of: location) else { continue }
+          let file = TargetState.file(of: location)
+          for chunk in code where chunk.path == file && chunk.startLine <= lines.upperBound && chunk.endLine >= lines.lowerBound {
+            attach(row, "`\(row.targetValue)` in `\(chunk.path)`")
+          }
+          continue
+        }
         for chunk in code where chunk.symbol.map(IndexStore.normalizedSymbol) == IndexStore.normalizedSymbol(row.targetValue) {
           attach(row, "`\(chunk.symbol ?? "")` in `\(chunk.path)`")
         }

@@ -206,7 +206,10 @@ public final class AnnotationView: @unchecked Sendable {
     func wanted(_ rows: [AnnotationRow]) -> [AnnotationRow] {
       rows.filter {
         $0.status != Annotation.Status.rejected.rawValue
-          && ($0.targetKind == "symbol" ? norms.contains(IndexStore.normalizedSymbol($0.targetValue)) : kinds.contains($0.targetKind))
+          && ($0.targetKind == "symbol"
+            ? norms.contains(IndexStore.symbolTargetNorm($0.targetValue))
+              || (kinds.contains(IndexStore.qualifiedSymbolKind) && IndexStore.qualifiedSymbol($0.targetValue) != nil)
+            : kinds.contains($0.targetKind))
       }
     }
     switch snapshot {

@@ -40,7 +40,9 @@ public final class TargetResolver: @unchecked Sendable {
     var paths: [String] = []
     for target in targets {
       switch target {
-      case .symbol(let name): norms.append(IndexStore.normalizedSymbol(name))
+      case .symbol(let name):
+        norms.append(IndexStore.normalizedSymbol(name))
+        if let qualified = IndexStore.qualifiedSymbol(name) { norms.append(IndexStore.normalizedSymbol(qualified.name)) }
       case .path(let path) where !target.isGlob: paths.append(path)
       default: break
       }
@@ -110,9 +112,18 @@ public final class TargetResolver: @unchecked Sendable {
   }
 
   private func symbolState(_ name: String, since: Date?, anchoredAt: String?) throws -> TargetState {
-    let norm = IndexStore.normalizedSymbol(name)
-    if symbolCache[norm] == nil { symbolCache[norm] = try store.symbolLocations(norms: [norm])[norm] ?? [] }
-    let candidates = symbolCache[norm] ?? []
+    func locations(_ norm: String) throws -> [SymbolLocation] {
+      if symbolCache[norm] == nil { symbolCache[norm] = try store.symbolLocations(norms: [norm])[norm] ?? [] }
+      return symbolCache[norm] ?? []
+    }
+    var candidates = try locations(IndexStore.normalizedSymbol(name))
+    // `Option.resolve_envvar_value`: the definitions of that name whose innermost scope is `Option`.
+    if candidates.isEmpty, let qualified = IndexStore.qualifiedSymbol(name) {
+      let scope = IndexStore.normalizedSymbol(qualified.scope)
+      candidates = try locations(IndexStore.normalizedSymbol(qualified.name)).filter {
+        $0.scope.map { IndexStore.normalizedSymbol(CodeSearch.lastScope($0)) == scope } ?? false
+      }
+    }
     // The exact spelling first, then the anchored file's definition nearest the anchored
     // lines (a new definition elsewhere, sorting first by path, is not the one meant), then
     // definitions with an end line.

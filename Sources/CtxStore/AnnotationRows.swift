@@ -74,7 +74,7 @@ extension IndexStore {
           """)
       let text = try db.cachedStatement(sql: "INSERT INTO annotation_ft(rowid, target, body, parts) VALUES (?, ?, ?, ?)")
       for row in rows {
-        let norm = row.targetKind == "symbol" ? IndexStore.normalizedSymbol(row.targetValue) : row.targetValue.lowercased()
+        let norm = row.targetKind == "symbol" ? IndexStore.symbolTargetNorm(row.targetValue) : row.targetValue.lowercased()
         let parts = IdentifierParts.expansion(of: row.target + "\n" + row.body)
         try insert.execute(arguments: [
           row.name, row.target, row.targetKind, row.targetValue, norm, row.kind, row.author, row.date.timeIntervalSince1970, row.status,
@@ -148,13 +148,26 @@ extension IndexStore {
   }
 
   /// Live annotations on these symbols (normalized like symbol lookups) or of these target kinds.
+  /// A pseudo target kind for `annotations(symbols:kinds:)`: every symbol annotation written
+  /// with its scope (`symbol:Option.resolve_envvar_value`), which a bundle places by its anchor.
+  public static let qualifiedSymbolKind = "symbol-with-scope"
+
   public func annotations(symbols: [String], kinds: [String] = []) throws -> [AnnotationRow] {
     try read { db in
       var rows: [AnnotationRow] = []
       let bySymbol = try db.cachedStatement(
         sql: "SELECT \(IndexStore.annotationColumns) FROM annotation WHERE target_kind = 'symbol' AND norm = ? AND status != 'rejected'")
       for symbol in Set(symbols.map(IndexStore.normalizedSymbol)) { rows += try Row.fetchAll(bySymbol, arguments: [symbol]).map(IndexStore.annotationRow) }
-      for kind in kinds {
+      if kinds.contains(IndexStore.qualifiedSymbolKind) {
+        rows += try Row.fetchAll(
+          db,
+          sql: """
+            SELECT \(IndexStore.annotationColumns) FROM annotation WHERE target_kind = 'symbol' AND status != 'rejected'
+              AND (instr(target_value, '.') > 0 OR instr(target_value, '::') > 0 OR instr(target_value, '#') > 0)
+            """
+        ).map(IndexStore.annotationRow)
+      }
+      for kind in kinds where kind != IndexStore.qualifiedSymbolKind {
         rows += try Row.fetchAll(
           db, sql: "SELECT \(IndexStore.annotationColumns) FROM annotation WHERE target_kind = ? AND status != 'rejected'", arguments: [kind]
         ).map(IndexStore.annotationRow)
@@ -241,6 +254,8 @@ extension IndexStore {
 /// extractor gave no end line).
 public struct SymbolLocation: Sendable, Hashable {
   public var name: String
+  /// ctags' scope (`Option`, `a.b.C`), when the symbol has one.
+  public var scope: String? = nil
   public var line: Int
   public var endLine: Int?
   public var chunkEnd: Int?
@@ -265,12 +280,13 @@ extension IndexStore {
           sql: """
             SELECT y.norm, y.name, y.line, y.end_line, f.path, s.name,
               (SELECT c.end_line FROM chunk c WHERE c.file_id = y.file_id AND c.start_line <= y.line AND c.end_line >= y.line
-               ORDER BY c.start_line DESC LIMIT 1)
+               ORDER BY c.start_line DESC LIMIT 1), y.scope
             FROM symbol y JOIN file f ON f.id = y.file_id JOIN source s ON s.id = f.source_id
             WHERE y.norm IN (\(placeholders))
             """, arguments: StatementArguments(slice))
         {
-          result[row[0], default: []].append(SymbolLocation(name: row[1], line: row[2], endLine: row[3], chunkEnd: row[6], path: row[4], source: row[5]))
+          result[row[0], default: []].append(
+            SymbolLocation(name: row[1], scope: row[7], line: row[2], endLine: row[3], chunkEnd: row[6], path: row[4], source: row[5]))
         }
       }
       return result

@@ -367,6 +367,28 @@ extension IndexStore {
   public static func normalizedSymbol(_ name: String) -> String {
     String(name.lowercased().filter { $0 != "_" })
   }
+
+  /// `Option.resolve_envvar_value` (also `Option::…`, `Option#…`) split into the scope written
+  /// and the name; nil for a plain name.
+  public static func qualifiedSymbol(_ name: String) -> (scope: String, name: String)? {
+    for separator in ["::", "#", "."] {
+      if let range = name.range(of: separator, options: .backwards) {
+        let scope = name[..<range.lowerBound]
+        let bare = name[range.upperBound...]
+        guard !bare.isEmpty, !scope.isEmpty else { return nil }
+        let innermost = scope.range(of: separator, options: .backwards).map { scope[$0.upperBound...] } ?? scope
+        return (String(innermost), String(bare))
+      }
+    }
+    return nil
+  }
+
+  /// The norm a symbol annotation is looked up by: its name's, without the scope written
+  /// before it (`Option.resolve_envvar_value` is found with the chunks of
+  /// `resolve_envvar_value`, then kept to its own file by its anchor).
+  public static func symbolTargetNorm(_ value: String) -> String {
+    normalizedSymbol(qualifiedSymbol(value)?.name ?? value)
+  }
 }
 
 /// A file a crawl read and skipped by policy, as it was then.

@@ -123,6 +123,33 @@ import Testing
     #expect(shown.status == 0 && shown.stdout.contains("earlier rejected by Dee"), "the file still reads: \(shown.stdout)\(shown.stderr)")
   }
 
+  /// One method of a class, named with its class (`Choice.convert`, `Choice::convert`): the
+  /// annotation anchors to that method, not to another class's `convert`, and a bundle shows
+  /// it with that method only (found on pallets/click, where it was "not in the index").
+  @Test func aMethodIsAnnotatedByItsClassAndName() throws {
+    let fixture = try Fixture()
+    try fixture.scratch.write(
+      [
+        "src/types.py":
+          "class Choice:\n    def convert(self, value):\n        return value.lower()\n\n\nclass Path:\n    def convert(self, value):\n        return value.strip()\n"
+      ], under: "repo")
+    try fixture.repo.commitAll("types", date: "2024-03-01T00:00:00Z")
+    #expect(try fixture.ctx(["index", "--quiet"]).status == 0)
+    let written = try fixture.ctx(["annotate", "symbol:Choice.convert", "--kind", "caveat", "--text", "Choices compare lower-cased.", "--author", "Ada", "--json"])
+    #expect(written.status == 0, "\(written.stdout)\(written.stderr)")
+    let anchor = try #require((try json(written.stdout))["anchor"] as? [String: Any])
+    #expect(anchor["at"] as? String == "src/types.py:2-3" || (anchor["location"] as? String) == "src/types.py:2-3", "\(anchor)")
+    #expect(!written.stderr.contains("defined 2 times"), "\(written.stderr)")
+    let other = try fixture.ctx(["annotate", "symbol:Path::convert", "--kind", "note", "--text", "Strips only.", "--author", "Bo", "--json"])
+    #expect(other.status == 0, "\(other.stderr)")
+    let bundle = try fixture.ctx(["query", "convert value lower strip", "--budget", "4000"]).stdout
+    #expect(bundle.contains("Choices compare lower-cased.") && bundle.contains("Strips only."), "\(bundle)")
+    let conflicts = try fixture.ctx(["conflicts"]).stdout
+    #expect(!conflicts.contains("Choice.convert") && !conflicts.contains("Path::convert"), "nothing stale or ambiguous: \(conflicts)")
+    let missing = try fixture.ctx(["annotate", "symbol:Nope.convert", "--text", "x"])
+    #expect(missing.status != 0 && missing.stderr.contains("not in the index"), "\(missing.stderr)")
+  }
+
   /// `ctx query --layer` is `--layers` (as `ctx search` spells it): it used to be refused.
   @Test func queryTakesLayerAsWellAsLayers() throws {
     let fixture = try Fixture()
