@@ -176,7 +176,17 @@ public enum CodeBundle {
 
   static func inline(_ text: String) -> String {
     let flat = IndexedText.clean(text).replacingOccurrences(of: "\n", with: " ")
-    let fence = String(repeating: "`", count: (flat.contains("`") ? 2 : 1))
-    return fence + flat + fence
+    // A CommonMark code span: a fence longer than any run of backticks inside, and a space
+    // inside each end when the text starts or ends with one (a commit summary that opens with
+    // `click.prompt` came out as broken Markdown).
+    var longest = 0
+    var run = 0
+    for character in flat {
+      run = character == "`" ? run + 1 : 0
+      longest = max(longest, run)
+    }
+    let fence = String(repeating: "`", count: longest + 1)
+    let pad = flat.hasPrefix("`") || flat.hasSuffix("`") ? " " : ""
+    return fence + pad + flat + pad + fence
   }
 }

@@ -50,6 +50,13 @@ import Testing
     #expect(QueryAnalysis("matched sink").qualifiedNames.isEmpty)
   }
 
+  /// Titles in a bundle are code spans that stay code spans whatever backticks they hold.
+  @Test func inlineCodeSpansHoldBackticks() {
+    #expect(CodeBundle.inline("Fix the pager") == "`Fix the pager`")
+    #expect(CodeBundle.inline("`click.prompt` typing") == "`` `click.prompt` typing ``")
+    #expect(CodeBundle.inline("use ``x`` here") == "```use ``x`` here```")
+  }
+
   @Test func expressionsQuoteEverything() {
     let term = QueryTerm(whole: "a\"b", parts: [])
     #expect(FTSExpression.group(term) == "\"a\"\"b\"")
