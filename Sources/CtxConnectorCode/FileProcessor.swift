@@ -152,7 +152,7 @@ struct FileProcessor: Sendable {
       let object = Array(symbol.name.utf8)
       guard text.count > object.count + 1, text.starts(with: object), text[object.count] == UInt8(ascii: ".") else { return symbol }
       let rest = text[(object.count + 1)...]
-      let property = rest.prefix { $0 == 0x5F || $0 == 0x24 || ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }
+      let property = rest.prefix(while: UntaggedDefinitions.isIdentifierByte)
       let after = rest.dropFirst(property.count).drop { $0 == 0x20 || $0 == 0x09 }
       guard !property.isEmpty, after.first == UInt8(ascii: "="), after.dropFirst().first != UInt8(ascii: "="),
         after.dropFirst().drop(while: { $0 == 0x20 || $0 == 0x09 }).starts(with: "function".utf8)

@@ -6,7 +6,7 @@
 /// in two at a callback nested in it. Here one pass over the file reads its braces the way
 /// the compiler would (skipping strings, characters and comments), and a definition ends at
 /// the brace that closes its body.
-struct BlockEnds {
+public struct BlockEnds {
   /// How a language writes `'`: a string (C, JavaScript) or, in Rust, a character literal or
   /// a lifetime (`'a`).
   enum Quote { case string, rustCharacterOrLifetime }
@@ -150,7 +150,7 @@ struct BlockEnds {
   }
 
   /// Where `word` first stands alone in `line` (not inside a longer identifier).
-  static func offset(ofWord word: [UInt8], in line: ArraySlice<UInt8>) -> Int? {
+  public static func offset(ofWord word: [UInt8], in line: ArraySlice<UInt8>) -> Int? {
     occurrences(of: word, in: line).first
   }
 

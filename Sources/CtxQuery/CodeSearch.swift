@@ -437,6 +437,7 @@ public struct CodeSearch: Sendable {
   /// name. A chunk of nothing else: an overload decorator, and no line opening a body (`:` at
   /// its end).
   static func isOverloadStubs(_ text: String) -> Bool {
+    guard text.contains("overload") else { return false }  // every candidate passes here
     var decorated = false
     for line in text.split(separator: "\n") {
       var trimmed = line.drop { $0 == " " || $0 == "\t" }

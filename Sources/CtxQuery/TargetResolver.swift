@@ -158,7 +158,7 @@ public final class TargetResolver: @unchecked Sendable {
   /// changed, which is drift). Without it an edit above a definition, not yet indexed, read the
   /// wrong lines and reported a stale anchor.
   private func shiftSinceIndexed(_ symbol: SymbolLocation, in text: TextLines) throws -> Int? {
-    if symbol.line <= text.count, TargetResolver.names(symbol.name, line: text.line(symbol.line)) { return 0 }
+    if symbol.line <= text.count, BlockEnds.offset(ofWord: Array(symbol.name.utf8), in: text.line(symbol.line)) != nil { return 0 }
     guard let indexed = try store.indexedLine(source: symbol.source, path: symbol.path, line: symbol.line)?.utf8.reversed().drop(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }).reversed(),
       !indexed.isEmpty
     else { return nil }
@@ -169,24 +169,6 @@ public final class TargetResolver: @unchecked Sendable {
       if symbol.line - distance < 1 && symbol.line + distance > text.count { break }
     }
     return nil
-  }
-
-  /// Whether `name` stands on `line` as a whole word.
-  static func names(_ name: String, line: ArraySlice<UInt8>) -> Bool {
-    let word = Array(name.utf8)
-    guard !word.isEmpty, line.count >= word.count else { return false }
-    func isWordByte(_ byte: UInt8) -> Bool { byte == 0x5F || byte == 0x24 || byte >= 0x80 || (byte >= 48 && byte <= 57) || (byte | 0x20 >= 97 && byte | 0x20 <= 122) }
-    var index = line.startIndex
-    while index + word.count <= line.endIndex {
-      if line[index..<(index + word.count)].elementsEqual(word),
-        index == line.startIndex || !isWordByte(line[index - 1]),
-        index + word.count == line.endIndex || !isWordByte(line[index + word.count])
-      {
-        return true
-      }
-      index += 1
-    }
-    return false
   }
 
   /// Every distinct place `name` is defined, when there is more than one (an ambiguous

@@ -356,11 +356,12 @@ extension SourceConfig {
 
   /// - Parameter indexedBefore: whether a run of this source ever succeeded (else there is no
   ///   previous index to keep, and the message says so).
-  public func missingFolderError(indexedBefore: Bool) -> CtxError? {
+  ///   Asked only when the folder is missing (the index run reads the source's runs for it).
+  public func missingFolderError(indexedBefore: @autoclosure () -> Bool) -> CtxError? {
     guard !FileManager.default.fileExists(atPath: root) else { return nil }
     let what = kind == .chat ? "the chat export" : "the source folder"
     let written = pathWritten.map { "`path: \($0)`" } ?? "`path:`"
-    let kept = indexedBefore ? "Its previous index is kept and still served. " : "Nothing of it has been indexed yet. "
+    let kept = indexedBefore() ? "Its previous index is kept and still served. " : "Nothing of it has been indexed yet. "
     return CtxError(
       .connectorFailed,
       "\(what) \(root) is missing (\(written)): an unmounted disk, or a moved or deleted checkout? "
