@@ -73,13 +73,39 @@ public struct Workspace: Sendable {
 
   private static func named(_ path: String, relativeTo base: String, via origin: String) throws(CtxError) -> Workspace {
     let absolute = resolve(path, relativeTo: base)
-    guard FileManager.default.fileExists(atPath: absolute + "/" + markerName) || isDirectory(absolute + "/connectors") else {
-      throw CtxError(
-        .invalidWorkspace,
-        "\(absolute) (from \(origin)) is not a ctx workspace: it has no \(markerName) marker and no connectors/ folder. "
-          + "Run `ctx init \(path)` to make one.", path: absolute)
+    if isWorkspace(absolute) { return Workspace(root: absolute) }
+    // A mistyped path must not be answered with "run ctx init" (that would make a second,
+    // empty workspace beside the real one): name the workspace the person most likely meant.
+    guard isDirectory(absolute) else {
+      let hint = likelyMeant(absolute).map { " Did you mean \($0)?" } ?? " Check the path; `ctx init DIR` makes a new workspace."
+      throw CtxError(.invalidWorkspace, "no such folder (from \(origin)).\(hint)", path: absolute)
     }
-    return Workspace(root: absolute)
+    var enclosing = (absolute as NSString).deletingLastPathComponent
+    while enclosing.count > 1 && !isWorkspace(enclosing) { enclosing = (enclosing as NSString).deletingLastPathComponent }
+    let hint =
+      isWorkspace(enclosing)
+      ? " It is inside the workspace \(enclosing): pass --workspace \(enclosing)."
+      : " Run `ctx init \(path)` to make one."
+    throw CtxError(
+      .invalidWorkspace,
+      "not a ctx workspace (from \(origin)): it has no \(markerName) marker and no connectors/ folder.\(hint)",
+      path: absolute)
+  }
+
+  private static func isWorkspace(_ folder: String) -> Bool {
+    FileManager.default.fileExists(atPath: folder + "/" + markerName) || isDirectory(folder + "/connectors")
+  }
+
+  /// A workspace beside a missing folder whose name is one or two typos from it, if any.
+  static func likelyMeant(_ missing: String) -> String? {
+    let parent = (missing as NSString).deletingLastPathComponent
+    let name = (missing as NSString).lastPathComponent
+    guard let siblings = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return nil }
+    let limit = name.count <= 4 ? 1 : 2
+    return siblings.map { (name: $0, distance: EditDistance.between($0, name)) }
+      .filter { $0.distance <= limit && isWorkspace(parent + "/" + $0.name) }
+      .min { ($0.distance, $0.name) < ($1.distance, $1.name) }
+      .map { parent == "/" ? "/" + $0.name : parent + "/" + $0.name }
   }
 
   /// Makes `connectors/`, `annotations/` and `index/` (with a `.gitignore` so the index is never

@@ -33,6 +33,29 @@ import Testing
     }
   }
 
+  /// A mistyped --workspace names the workspace it most likely meant, not `ctx init` (which
+  /// would make an empty second workspace); a subfolder of a workspace names the workspace.
+  @Test func aMistypedWorkspacePathNamesTheLikelyOne() throws {
+    let scratch = ScratchDirectory()
+    _ = try Workspace.create(at: scratch.path + "/trial2")
+    try scratch.write(["trial2/src/a.py": "x", "other/readme.md": "x"])
+    func message(_ explicit: String) -> String {
+      do {
+        _ = try Workspace.locate(explicit: explicit, environment: [:], currentDirectory: scratch.path)
+        return "found"
+      } catch { return error.message }
+    }
+    let typo = message("trail2")
+    #expect(typo.contains("no such folder (from --workspace). Did you mean \(scratch.path)/trial2?"), "\(typo)")
+    #expect(!typo.contains("ctx init"))
+    let unrelated = message("nothing-like-it")
+    #expect(unrelated.contains("no such folder (from --workspace). Check the path"), "\(unrelated)")
+    let inside = message("trial2/src")
+    #expect(inside.contains("It is inside the workspace \(scratch.path)/trial2: pass --workspace \(scratch.path)/trial2."), "\(inside)")
+    #expect(message("other").contains("Run `ctx init other` to make one."))
+    #expect(message("trial2") == "found")
+  }
+
   /// Each bad connector file names its file, its line and the fix.
   @Test(arguments: [
     ("kind: code\npath: .\nincldue: [\"src/**\"]\n", 3, "Did you mean `include`"),
