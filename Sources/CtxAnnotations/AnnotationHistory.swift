@@ -14,6 +14,9 @@ public struct AnnotationHistoryEntry: Sendable, Codable {
   }
 
   public var id: String
+  /// The target it is on now: the one asked for, or a name the target had before or after a
+  /// rename (`reanchor --accept-rename` moved it, or it stayed on the old name).
+  public var target: String
   public var kind: String
   public var author: String
   public var date: Date
@@ -51,7 +54,10 @@ public enum AnnotationHistory {
       depths[id] = value
       return value
     }
-    return annotations.filter { sameTarget($0.target, target) }
+    // A target's history follows its renames: asked under either name, the log holds what was
+    // written under both (an annotation moved by `--accept-rename` records the old name).
+    let names = renameChain(of: target, in: annotations)
+    return annotations.filter { annotation in names.contains { sameTarget(annotation.target, $0) } }
       .map { ($0, depth($0.id)) }
       .sorted { ($0.0.date, $0.1, $0.0.id) < ($1.0.date, $1.1, $1.0.id) }
       .map(\.0)
@@ -59,7 +65,7 @@ public enum AnnotationHistory {
         let after = (successors[annotation.id] ?? []).sorted { ($0.date, $0.id) < ($1.date, $1.id) }
         let state = annotation.status == .rejected ? "rejected" : live.contains(annotation.id) ? "live" : "superseded"
         return AnnotationHistoryEntry(
-          id: annotation.id, kind: annotation.kind.rawValue, author: annotation.author, date: annotation.date, status: annotation.status.rawValue,
+          id: annotation.id, target: annotation.target.description, kind: annotation.kind.rawValue, author: annotation.author, date: annotation.date, status: annotation.status.rawValue,
           state: state, fact: annotation.factKey.map { ["key": $0, "value": annotation.factValue ?? ""] }, supersedes: annotation.supersedes,
           supersededBy: after.map {
             AnnotationHistoryEntry.Successor(id: $0.id, target: $0.target.description, author: $0.author, date: $0.date, status: $0.status.rawValue)
@@ -67,6 +73,48 @@ public enum AnnotationHistory {
           trueUntil: after.first { $0.status != .rejected }.map { AnnotationHistory.supersededAt(annotation, by: $0) }, text: annotation.body,
           review: annotation.review)
       }
+  }
+
+  /// The note `reanchor --accept-rename` records in the review reason; the log reads it back to
+  /// follow the rename (the annotation file has no field of its own for it).
+  public static func renameNote(from old: AnnotationTarget, to newName: String, commit: String) -> String {
+    "re-anchored from \(old) (renamed to \(newName)\(commit))"
+  }
+
+  /// The targets an annotation was moved from, read from its review reason (earlier decisions
+  /// are kept in it, so several renames are all there).
+  static func movedFrom(_ annotation: Annotation) -> [AnnotationTarget] {
+    guard let reason = annotation.review?.reason else { return [] }
+    var found: [AnnotationTarget] = []
+    var rest = reason[...]
+    while let marker = rest.range(of: "re-anchored from ") {
+      let after = rest[marker.upperBound...]
+      if let end = after.range(of: " (renamed to "), let old = try? AnnotationTarget(parsing: String(after[..<end.lowerBound])) {
+        found.append(old)
+      }
+      rest = after
+    }
+    return found
+  }
+
+  /// `target` and every name linked to it by a recorded rename, either way, transitively.
+  static func renameChain(of target: AnnotationTarget, in annotations: [Annotation]) -> [AnnotationTarget] {
+    let links = annotations.flatMap { annotation in movedFrom(annotation).map { ($0, annotation.target) } }
+    guard !links.isEmpty else { return [target] }
+    var names = [target]
+    var grew = true
+    while grew {
+      grew = false
+      for (old, new) in links {
+        let knowsOld = names.contains { sameTarget($0, old) }
+        let knowsNew = names.contains { sameTarget($0, new) }
+        if knowsOld != knowsNew {
+          names.append(knowsOld ? new : old)
+          grew = true
+        }
+      }
+    }
+    return names
   }
 
   /// One target however it is spelled: symbols as they are looked up (case and underscores
@@ -79,7 +127,7 @@ public enum AnnotationHistory {
     return max(successor.review?.at ?? annotation.date, annotation.date)
   }
 
-  static func sameTarget(_ a: AnnotationTarget, _ b: AnnotationTarget) -> Bool {
+  public static func sameTarget(_ a: AnnotationTarget, _ b: AnnotationTarget) -> Bool {
     switch (a, b) {
     case (.symbol(let x), .symbol(let y)):
       return x.lowercased().filter { $0 != "_" } == y.lowercased().filter { $0 != "_" }

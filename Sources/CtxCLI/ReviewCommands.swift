@@ -36,11 +36,13 @@ extension Ctx {
     struct List: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "The review queue, each item with its evidence. Exit 0 when nothing waits, 1 when something does, 2 on an error.")
+        abstract: "The review queue, a few lines per item (--evidence: each with its evidence). Exit 0 when nothing waits, 1 when something does, 2 on an error.")
       @OptionGroup var workspaceOptions: WorkspaceOptions
       @Option(name: .long, help: "Only items of this kind (proposal, fact-disagreement, competing-corrections, stale-anchor, dangling, renamed, correction-recheck, ambiguous-anchor, superseded-document).")
       var kind: ReviewItem.Kind?
-      @Flag(name: .long, help: "Print them as JSON: {\"items\": [...], \"errors\": [...]}.") var json = false
+      @Flag(name: .long, help: "Print each item with its evidence (the code now, the diff, the commits, the other claims), as `ctx review show` does.")
+      var evidence = false
+      @Flag(name: .long, help: "Print them as JSON, with their evidence: {\"items\": [...], \"errors\": [...]}.") var json = false
 
       func run() async throws {
         let workspace = try workspaceOptions.locate()
@@ -51,10 +53,13 @@ extension Ctx {
         } else if items.isEmpty {
           Output.write("nothing to review\n" + contents.errors.map { "error: \($0.description)\n" }.joined())
         } else {
+          // A queue of dozens must stay readable: a few lines each, the evidence on request.
+          let render = evidence ? ReviewText.render : ReviewText.brief
+          let hint = evidence ? "" : "`ctx review show ID` prints one with its evidence; "
           Output.write(
-            items.enumerated().map { ReviewText.render($0.element, position: "\($0.offset + 1)/\(items.count)") }.joined(separator: "\n")
+            items.enumerated().map { render($0.element, "\($0.offset + 1)/\(items.count)") }.joined(separator: evidence ? "\n" : "")
               + contents.errors.map { "error: \($0.description)\n" }.joined()
-              + "\n\(items.count) item(s) to review; `ctx review` goes through them one at a time\n")
+              + "\n\(items.count) item(s) to review; \(hint)`ctx review` goes through them one at a time\n")
         }
         if !items.isEmpty { throw ExitCode(CtxExit.nothing) }
       }
@@ -207,6 +212,18 @@ enum ReviewText {
       }
       Output.write(line + "\n")
     }
+  }
+
+  /// An item in a few lines: what it is, on what, and each claim's first line.
+  static func brief(_ item: ReviewItem, position: String?) -> String {
+    var out = (position.map { "[\($0)] " } ?? "") + "\(item.id)\n"
+    out += "  \(item.kind.rawValue) on \(item.target): \(item.summary)\n"
+    for claim in item.claims {
+      // A proposal's item id is its annotation's: not named twice.
+      let name = claim.annotation == item.id ? "" : "\(claim.annotation) "
+      out += "  - \(name)[\(claim.status)] by \(claim.author): \(firstLine(claim.text))\n"
+    }
+    return out
   }
 
   static func render(_ item: ReviewItem, position: String?) -> String {

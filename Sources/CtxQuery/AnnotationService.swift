@@ -145,7 +145,7 @@ public struct AnnotationService: Sendable {
           .notFound,
           "\(annotation.target) was renamed to `\(newName)`\(commit); run `ctx annotations reanchor \(annotation.id) --accept-rename` to move this \(annotation.kind.rawValue) to \(newTarget), or supersede or reject it")
       }
-      renamedNote = "re-anchored from \(annotation.target) (renamed to \(newName)\(commit))"
+      renamedNote = AnnotationHistory.renameNote(from: annotation.target, to: newName, commit: commit)
       annotation.target = newTarget
       state = try resolver.state(of: annotation.target, anchoredAt: state.location)
     }

@@ -53,6 +53,37 @@ import Testing
     #expect(log[2].supersededBy.first?.target == "symbol:other")
   }
 
+  /// A target's log follows its renames both ways and through a chain of them: asked under
+  /// the old name it shows what was moved to the new one, and under the new name what stayed
+  /// on the old (the move is the note `reanchor --accept-rename` records).
+  @Test func theLogFollowsRecordedRenames() {
+    func note(_ id: String, _ day: Int, _ target: AnnotationTarget, movedFrom: [AnnotationTarget] = [], supersedes: [String] = []) -> Annotation {
+      var annotation = Annotation(
+        id: id, target: target, kind: .note, author: "A", date: Date(timeIntervalSince1970: Double(day) * 86400), supersedes: supersedes, body: id)
+      if !movedFrom.isEmpty {
+        // A second rename keeps the first decision's note inside the new reason.
+        let reason = movedFrom.reversed().enumerated().map { index, old in
+          AnnotationHistory.renameNote(from: old, to: "x", commit: " in abc123") + (index == 0 ? "" : " (earlier)")
+        }.joined(separator: "; earlier accepted by B: ")
+        annotation.review = Annotation.Review(by: "B", at: Date(timeIntervalSince1970: Double(day + 10) * 86400), reason: reason)
+      }
+      return annotation
+    }
+    let all = [
+      note("old-caveat", 1, .symbol("sha1_key")),
+      note("moved", 2, .symbol("digest_key"), movedFrom: [.symbol("sha1_key"), .symbol("lazy_sha1")]),
+      note("later", 3, .symbol("digest_key"), supersedes: ["moved"]),
+      note("unrelated", 4, .symbol("other"), movedFrom: [.symbol("elsewhere")]),
+    ]
+    for name in ["sha1_key", "lazySha1", "digest_key"] {
+      let log = AnnotationHistory.log(of: .symbol(name), in: all)
+      #expect(log.map(\.id) == ["old-caveat", "moved", "later"], "\(name)")
+      #expect(log.map(\.target) == ["symbol:sha1_key", "symbol:digest_key", "symbol:digest_key"], "\(name)")
+    }
+    #expect(AnnotationHistory.log(of: .symbol("elsewhere"), in: all).map(\.id) == ["unrelated"])
+    #expect(AnnotationHistory.log(of: .symbol("nothing"), in: all).isEmpty)
+  }
+
   /// A successor written before the annotation it supersedes (a reviewer accepted it later
   /// with `--supersedes`) took over when that was decided, not when it was written: the log
   /// said "true until" a time before the annotation existed (found on pallets/click).

@@ -234,8 +234,13 @@ import Testing
     let citations = ((cited.first?["evidence"] as? [String: Any])?["cited"] as? [[String: Any]]) ?? []
     #expect(citations.contains { $0["ref"] as? String == "commit:\(short)" && ($0["resolved"] as? String)?.contains("Add the cache store") == true }, "\(cited)")
     #expect(Set(queue.compactMap { $0["kind"] as? String }).isSuperset(of: ["proposal", "competing-corrections", "stale-anchor", "correction-recheck", "renamed", "ambiguous-anchor"]))
-    let text = try scenario.ctx(["review", "list"])
+    let text = try scenario.ctx(["review", "list", "--evidence"])
     #expect(text.status == 1 && text.stdout.contains("commits that changed these lines since the anchor:\n    \(stream.prefix(12)) load: stream in chunks (Bo, 2030-01-03)"), "\(text.stdout)")
+    // Without --evidence a long queue stays short: a few lines an item, the evidence one `show` away.
+    let brief = try scenario.ctx(["review", "list"])
+    #expect(brief.status == 1 && !brief.stdout.contains("commits that changed these lines") && brief.stdout.contains("`ctx review show ID` prints one with its evidence"), "\(brief.stdout)")
+    #expect(brief.stdout.split(separator: "\n").count < text.stdout.split(separator: "\n").count / 2, "\(brief.stdout)")
+    #expect(queue.allSatisfy { brief.stdout.contains(($0["id"] as? String) ?? "?") })
 
     // Accepting the agent's contradicting correction records who, when and why, and the
     // disagreement with the human correction stays open until a person settles it.
@@ -267,6 +272,10 @@ import Testing
     #expect(guided.status == 0 && guided.stdout.contains("re-anchored to symbol:_lazy_digest"), "\(guided.stdout) \(guided.stderr)")
     let helperFile = try scenario.files()["\(helper).md"] ?? ""
     #expect(helperFile.contains("target: \"symbol:_lazy_digest\"") && helperFile.contains("renamed to _lazy_digest in \(rename.prefix(12))"), "\(helperFile)")
+    // Its history is found under either name.
+    let oldNameLog = try scenario.ctx(["annotations", "log", "symbol:_lazy_sha1"])
+    #expect(oldNameLog.status == 0 && oldNameLog.stdout.contains(helper) && oldNameLog.stdout.contains("on symbol:_lazy_digest (the same target under another name)"), "\(oldNameLog.stdout)")
+    #expect(try scenario.ctx(["annotations", "log", "symbol:_lazy_digest"]).stdout.contains(helper))
     #expect(try scenario.files()["\(evictOwner).md"]?.contains("target: \"path:src/cache/eviction.py\"") == true)
     // Editing the ambiguous caveat writes the reviewer's text as a new annotation that
     // supersedes it; skipping leaves the rest; the end of input ends the pass.
