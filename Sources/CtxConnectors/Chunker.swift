@@ -189,6 +189,11 @@ public struct Chunker: Sendable {
         while attachFrom - 1 >= cursor, root.start - (attachFrom - 1) <= leadingLines, !text.isBlank(attachFrom - 1) {
           attachFrom -= 1
         }
+        if attachFrom - 1 >= cursor, !text.isBlank(attachFrom - 1), let decorator = decoratorStart(above: root.start, notBefore: cursor, text: text),
+          decorator < attachFrom
+        {
+          attachFrom = decorator
+        }
         if attachFrom == root.start, let doc = docBlock(endingOn: root.start - 2, notBefore: cursor, text: text), text.isBlank(root.start - 1) {
           attachFrom = doc
         }
@@ -216,6 +221,30 @@ public struct Chunker: Sendable {
       cursor = root.end + 1
     }
     if cursor <= high { windows(cursor, high, label: label, text: text, into: &output) }
+  }
+
+  /// The first line of the decorators right above the definition on `line` (`@pytest.mark.parametrize(`
+  /// followed by 30 lines of cases), when they run past `leadingLines`: cut there, a test's
+  /// cases would be a chunk apart from the test. Nil when no `@` line at the definition's
+  /// indentation heads an unbroken run of decorator lines within a window.
+  private func decoratorStart(above line: Int, notBefore low: Int, text: TextLines) -> Int? {
+    let indentation = text.line(line).count - text.unindented(line).count
+    var candidate: Int? = nil
+    var current = line - 1
+    while current >= low, line - current <= windowLines, !text.isBlank(current) {
+      let body = text.unindented(current)
+      let depth = text.line(current).count - body.count
+      if depth < indentation { break }
+      if depth == indentation {
+        if body.first == UInt8(ascii: "@") {
+          candidate = current
+        } else if !(body.first.map { [UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: "#")].contains($0) } ?? false) {
+          break
+        }
+      }
+      current -= 1
+    }
+    return candidate
   }
 
   /// The first line of a `/** ... */` comment that ends on `line`, when the whole comment

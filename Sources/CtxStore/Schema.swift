@@ -8,7 +8,7 @@ import GRDB
 /// Migration identifiers are stable; a shipped migration is never edited.
 enum Schema {
   /// Bump with every new migration.
-  static let version = 16
+  static let version = 17
 
   /// Column weights for `bm25(chunk_ft, …)`, in column order: path, symbol, text, parts.
   /// See docs/design.md, "Ranking".
@@ -271,6 +271,17 @@ enum Schema {
         sql: """
           UPDATE file SET mtime_ns = -1, content_hash = ''
           WHERE source_id IN (SELECT id FROM source WHERE kind = 'docs') AND (path LIKE '%.md' OR path LIKE '%.markdown')
+          """)
+    }
+    migrator.registerMigration("v17-long-decorators") { db in
+      // Decorators running past the 12 lines that travel with a definition (a test's long
+      // `@pytest.mark.parametrize(...)`) now stay whole with it (`Chunker.decoratorStart`).
+      // Code files of languages written with `@` decorators or annotations are cut again.
+      try db.execute(
+        sql: """
+          UPDATE file SET mtime_ns = -1, content_hash = ''
+          WHERE source_id IN (SELECT id FROM source WHERE kind = 'code')
+            AND language IN ('python', 'java', 'kotlin', 'scala', 'typescript', 'javascript', 'swift', 'dart', 'groovy')
           """)
     }
     return migrator

@@ -57,6 +57,54 @@ import Testing
     #expect(chunks.last?.endLine == text.count)
   }
 
+  /// A test's long `@pytest.mark.parametrize(...)` (past `leadingLines`) stays with the test,
+  /// at module level and in a class; a decorator run broken by a blank line does not reach
+  /// past it.
+  @Test func longDecoratorsStayWithTheirDefinition() async throws {
+    let cases = (1...16).map { "        (\($0), \($0 * 2))," }.joined(separator: "\n")
+    let classCases = (1...16).map { "            (\($0), \($0 * 2))," }.joined(separator: "\n")
+    let python = """
+      import pytest
+
+      value = compute(
+          1,
+      )
+      @pytest.mark.slow
+      @pytest.mark.parametrize(
+          ("given", "expected"),
+          [
+      \(cases)
+          ],
+      )
+      def test_double(given, expected):
+          assert double(given) == expected
+
+
+      class TestTwice:
+          @pytest.mark.parametrize(
+              ("given", "expected"),
+              [
+      \(classCases)
+              ],
+          )
+          def test_twice(self, given, expected):
+              assert twice(given) == expected
+
+      """
+    let bytes = Array(python.utf8)
+    let text = TextLines(bytes)
+    let tags = try await CtagsSession().symbols(path: "test_double.py", content: bytes)
+    let chunks = Chunker().chunks(of: text, symbols: tags)
+    let shown = chunks.map { ($0.startLine, $0.endLine, $0.symbol ?? "-") }
+    let double = try #require(chunks.first { $0.symbol == "test_double" }, "\(shown)")
+    #expect(double.text.hasPrefix("@pytest.mark.slow\n@pytest.mark.parametrize(\n"), "\(shown)")
+    #expect(chunks.contains { $0.text.contains("value = compute(") && $0.symbol != "test_double" }, "\(shown)")
+    let twice = try #require(chunks.first { $0.symbol == "test_twice" || ($0.symbol == "TestTwice" && $0.text.contains("def test_twice")) }, "\(shown)")
+    #expect(twice.text.contains("@pytest.mark.parametrize(\n") && twice.text.contains("(1, 2),") && twice.text.contains("def test_twice"), "\(shown)")
+    // No overlap, nothing lost.
+    for (previous, next) in zip(chunks, chunks.dropFirst()) { #expect(previous.endLine < next.startLine) }
+  }
+
   @Test func windowsFilesWithoutSymbols() {
     let chunks = Chunker(maxLines: 120, windowLines: 60).chunks(of: lines(130), symbols: [])
     #expect(chunks.map { [$0.startLine, $0.endLine] } == [[1, 60], [61, 120], [121, 130]])
