@@ -16,6 +16,8 @@ public struct BundleJSON: Encodable {
     var shownEndLine: Int
     var truncated: Bool
     var symbol: String?
+    /// What the symbol is defined in (its class, or the function around it), when it is.
+    var scope: String?
     var kind: String?
     var score: Double
     var why: [String]
@@ -145,7 +147,7 @@ public struct BundleJSON: Encodable {
         return CodeItem(
           source: chunk.source, ref: "\(chunk.path):\(chunk.startLine)-\(chunk.endLine)", path: chunk.path,
           startLine: chunk.startLine, endLine: chunk.endLine, shownStartLine: item.shownStart, shownEndLine: item.shownEnd,
-          truncated: item.truncated, symbol: chunk.symbol, kind: chunk.kind, score: (item.hit.score * 1000).rounded() / 1000,
+          truncated: item.truncated, symbol: chunk.symbol, scope: item.scope, kind: chunk.kind, score: (item.hit.score * 1000).rounded() / 1000,
           why: item.hit.reasons, code: item.code, freshness: item.freshness?.rawValue, current: item.current, alsoUsedIn: item.usages)
       },
       history: bundle.history.map { item in

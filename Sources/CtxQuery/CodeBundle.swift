@@ -64,6 +64,9 @@ public enum CodeBundle {
     public var currentPlace = "on disk"
     /// Other places that use the symbol (`path:line`).
     public var usages: [String] = []
+    /// What the symbol is defined in (a method's class, a nested function's function), so a
+    /// title reads `Option.__init__` rather than one `__init__` among dozens.
+    public var scope: String? = nil
 
     public init(hit: CodeHit, code: String, shownStart: Int, shownEnd: Int, truncated: Bool) {
       self.hit = hit
@@ -128,18 +131,27 @@ public enum CodeBundle {
     return nil
   }
 
+  /// How the language writes a member of a scope: `Path::convert` in Rust and C++,
+  /// `Choice.convert` elsewhere.
+  static func scopeSeparator(_ path: String) -> String {
+    switch Language.detect(path: path) {
+    case "rust", "c++": "::"
+    default: "."
+    }
+  }
+
   static func render(_ item: Item) -> String {
     let chunk = item.hit.chunk
     var title = "### `\(chunk.path):\(item.shownStart)-\(item.shownEnd)`"
     if let symbol = chunk.symbol {
-      title += " \(inline(symbol))"
+      title += " \(inline(item.scope.map { $0 + scopeSeparator(chunk.path) + symbol } ?? symbol))"
       if let kind = chunk.kind { title += " (\(kind))" }
     }
     var lines = [title]
     var provenance = "source: \(chunk.source)"
     if let freshness = item.freshness { provenance += "; \(freshness.rawValue)" }
     if !item.hit.reasons.isEmpty { provenance += "; why: " + item.hit.reasons.joined(separator: "; ") }
-    if item.truncated { provenance += "; cut to fit: lines \(chunk.startLine)-\(chunk.endLine) in full (`ctx show \(chunk.path):\(chunk.startLine)-\(chunk.endLine)`)" }
+    if item.truncated { provenance += "; cut to fit (the whole of it: `ctx show \(chunk.path):\(chunk.startLine)-\(chunk.endLine)`)" }
     lines.append(provenance)
     if !item.usages.isEmpty { lines.append("also used in: " + item.usages.map { "`\($0)`" }.joined(separator: ", ")) }
     let fence = fenceFor(item.code)

@@ -77,9 +77,10 @@ public struct ContextBundle: Sendable {
   /// - Parameters:
   ///   - live: the files behind the hits as they are now (`LiveCheck`), by `LiveCheck.key`.
   ///   - usages: other places using a chunk's symbol, asked for the code items chosen.
+  ///   - scope: what a chunk's symbol is defined in (`Option` for `__init__`), likewise.
   public init(
     query: String, codeHits: [CodeHit], budget: Int, live: [String: LiveFile] = [:], usages: (ChunkRecord) -> [String] = { _ in [] },
-    explain: ([ChunkRecord]) throws -> Context
+    scope: (ChunkRecord) -> String? = { _ in nil }, explain: ([ChunkRecord]) throws -> Context
   ) rethrows {
     self.query = query
     self.budget = budget
@@ -92,7 +93,7 @@ public struct ContextBundle: Sendable {
 
     // Pass 1: code up to its share (the first item is cut to fit rather than dropped).
     var codeQueue = codeHits[...]
-    fillCode(&codeQueue, until: share(ContextBundle.codeShare), usages: usages)
+    fillCode(&codeQueue, until: share(ContextBundle.codeShare), usages: usages, scope: scope)
     let context = try explain(code.map(\.hit.chunk))
     var annotationQueue = context.annotations[...]
     fillAnnotations(&annotationQueue, until: min(budget, usedTokens + Int(Double(available) * ContextBundle.annotationShare)))
@@ -106,7 +107,7 @@ public struct ContextBundle: Sendable {
     fillThreads(&threadQueue, until: min(budget, usedTokens + Int(Double(available) * ContextBundle.chatShare)))
     // Pass 2: what is left, in layer order.
     fillAnnotations(&annotationQueue, until: budget)
-    fillCode(&codeQueue, until: budget, usages: usages)
+    fillCode(&codeQueue, until: budget, usages: usages, scope: scope)
     fillHistory(&historyQueue, until: budget)
     fillDocs(&docsQueue, until: budget)
     fillThreads(&threadQueue, until: budget)
@@ -131,7 +132,7 @@ public struct ContextBundle: Sendable {
 
   /// A code item with its live verdict, its current lines when the file changed, and the
   /// other places that use its symbol.
-  private func codeItem(_ hit: CodeHit, usages: (ChunkRecord) -> [String]) -> CodeBundle.Item {
+  private func codeItem(_ hit: CodeHit, usages: (ChunkRecord) -> [String], scope: (ChunkRecord) -> String?) -> CodeBundle.Item {
     var item = CodeBundle.Item(
       hit: hit, code: IndexedText.clean(hit.chunk.text), shownStart: hit.chunk.startLine, shownEnd: hit.chunk.endLine, truncated: false)
     if let file = live[LiveCheck.key(source: hit.chunk.source, path: hit.chunk.path)] {
@@ -142,14 +143,17 @@ public struct ContextBundle: Sendable {
         if now != hit.chunk.text { item.current = IndexedText.clean(String(now.prefix(6000))) }
       }
     }
-    if hit.chunk.symbol != nil { item.usages = usages(hit.chunk) }
+    if hit.chunk.symbol != nil {
+      item.usages = usages(hit.chunk)
+      item.scope = scope(hit.chunk)
+    }
     return item
   }
 
-  private mutating func fillCode(_ queue: inout ArraySlice<CodeHit>, until limit: Int, usages: (ChunkRecord) -> [String]) {
+  private mutating func fillCode(_ queue: inout ArraySlice<CodeHit>, until limit: Int, usages: (ChunkRecord) -> [String], scope: (ChunkRecord) -> String?) {
     let sectionHeader = code.isEmpty ? TokenEstimate.of(ContextBundle.codeHeading) : 0
     while let hit = queue.first {
-      let full = codeItem(hit, usages: usages)
+      let full = codeItem(hit, usages: usages, scope: scope)
       let cost = TokenEstimate.of(CodeBundle.render(full)) + (code.isEmpty ? sectionHeader : 0)
       if usedTokens + cost <= limit {
         code.append(full)

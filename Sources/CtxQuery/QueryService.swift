@@ -107,7 +107,9 @@ public struct QueryService: Sendable {
 
   /// Other chunks that use a chunk's symbol, as `path:line` (at most `limit`), other files first.
   public func usages(of chunk: ChunkRecord, limit: Int = 4, scope: Scope = Scope()) throws -> [String] {
-    guard let symbol = chunk.symbol, symbol.count >= 3 else { return [] }
+    // A dunder (`__init__`, `__exit__`) is called by the language, not by name: the places
+    // spelling it are other classes' definitions of their own.
+    guard let symbol = chunk.symbol, symbol.count >= 3, !(symbol.hasPrefix("__") && symbol.hasSuffix("__")) else { return [] }
     let parts = IdentifierParts.split(symbol[...])
     let term = QueryTerm(whole: parts.joined(), parts: parts.count > 1 ? parts : [])
     let ids = try store.anyChunks(FTSExpression.group(term), limit: 40).filter { $0 != chunk.id }
@@ -256,7 +258,9 @@ public struct QueryService: Sendable {
     // The live layer: every file behind a candidate, checked against the disk now.
     let live = try LiveCheck(store: store).check(admittedCode.map { ($0.chunk.source, $0.chunk.path) })
     timer.mark("bundle.live")
-    var bundle = try ContextBundle(query: text, codeHits: admittedCode, budget: budget, live: live, usages: { (try? usages(of: $0, scope: scope)) ?? [] }) { chunks in
+    var bundle = try ContextBundle(query: text, codeHits: admittedCode, budget: budget, live: live, usages: { (try? usages(of: $0, scope: scope)) ?? [] },
+      scope: { chunk in (try? store.definingScope(of: chunk)).flatMap { $0 }.map(CodeSearch.lastScope) }
+    ) { chunks in
       var context = ContextBundle.Context()
       if wants(.history) {
         let commits = try history.explain(code: chunks, query: text, matching: probeCommits, limit: 12).filter(scope.admits)

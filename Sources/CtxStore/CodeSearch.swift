@@ -117,6 +117,21 @@ extension IndexStore {
     }
   }
 
+  /// The ctags scope of the definition a chunk is labelled with (`Option` for the
+  /// `__init__` of class Option, `a.b.C` nested), nil when it has none: the definition of the
+  /// chunk's symbol in its file that covers the chunk, the innermost when several do.
+  public func definingScope(of chunk: ChunkRecord) throws -> String? {
+    guard let symbol = chunk.symbol else { return nil }
+    return try read { db in
+      try String.fetchOne(
+        db,
+        sql: """
+          SELECT scope FROM symbol WHERE file_id = ? AND name = ? AND line <= ? AND COALESCE(end_line, line) >= ?
+          ORDER BY line DESC LIMIT 1
+          """, arguments: [chunk.fileID, symbol, chunk.endLine, chunk.startLine])
+    }
+  }
+
   /// Files whose name (last path component) is `name`.
   public func files(named name: String) throws -> [FileRecord] {
     try read { db in

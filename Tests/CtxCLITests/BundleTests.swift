@@ -86,6 +86,7 @@ import Testing
     #expect(item.code.contains("export function sessionHelper7"), "\(item.code)")
     #expect(item.code.contains("41|   // session token check 39"), "\(item.code)")  // numbered
     #expect(item.code.contains("…"))
+    #expect(bundle.markdown().contains("cut to fit (the whole of it: `ctx show src/gen/session7.ts:1-"), "\(bundle.markdown())")
   }
 
   @Test func theLiveCheckShowsWhatChangedAndInvisibleTextIsRemoved() throws {
@@ -104,6 +105,46 @@ import Testing
     try fixture.scratch.remove("repo/src/auth/session.ts")
     let deleted = try fixture.service.bundle("validateSession", budget: 3000)
     #expect(deleted.code.first { $0.hit.chunk.symbol == "validateSession" }?.freshness == .deleted)
+  }
+
+  /// A method of a class cut at its methods is titled with its class (`Store.__init__`, not
+  /// one `__init__` among many); a dunder lists no "also used in" (the places spelling
+  /// `__init__` are other classes' own).
+  @Test func codeItemsNameTheirScope() throws {
+    let scratch = ScratchDirectory()
+    let body = (1...6).map { "        self.slot\($0) = None" }.joined(separator: "\n")
+    try scratch.write([
+      "repo/store.py": """
+        class Store:
+            def __init__(self, path):
+                self.path = path
+                self.journal = open(path)
+        \(body)
+
+            def flush_journal(self):
+                def write_back(entry):
+                    return self.journal.write(entry)
+        \(body.replacingOccurrences(of: "self.", with: "entry_"))
+                return write_back
+
+            def replay(self):
+        \((1...120).map { "        step_\($0) = self.path" }.joined(separator: "\n"))
+
+        """,
+      "repo/other.py": "class Other:\n    def __init__(self):\n        self.value = 1\n\(body)\n",
+    ])
+    try CtxBinary.run(["init", scratch.path + "/ws"])
+    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n"])
+    #expect(try CtxBinary.run(["index"], in: scratch.path + "/ws").status == 0)
+    let run = try CtxBinary.run(["query", "Store __init__ journal path", "--budget", "3000"], in: scratch.path + "/ws")
+    #expect(run.status == 0 && run.stdout.contains("`Store.__init__` (member)"), "\(run.stdout)")
+    #expect(!run.stdout.contains("also used in: `other.py"), "\(run.stdout)")
+    let asJSON = try CtxBinary.run(["query", "Store __init__ flush_journal path", "--format", "json", "--budget", "3000"], in: scratch.path + "/ws")
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(asJSON.stdout.utf8)) as? [String: Any])
+    let code = ((json["layers"] as? [String: Any])?["code"] as? [[String: Any]]) ?? []
+    #expect(code.contains { $0["symbol"] as? String == "__init__" && $0["path"] as? String == "store.py" && $0["scope"] as? String == "Store" }, "\(code)")
+    #expect(code.contains { $0["symbol"] as? String == "flush_journal" && $0["scope"] as? String == "Store" }, "\(code)")
+    #expect(code.contains { $0["symbol"] as? String == "Store" && $0["scope"] == nil } || !code.contains { $0["symbol"] as? String == "Store" }, "\(code)")
   }
 
   @Test func theJSONMatchesItsSchema() throws {
