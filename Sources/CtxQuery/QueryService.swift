@@ -69,7 +69,7 @@ public struct QueryService: Sendable {
     if (layer == nil || layer == .code) && kinds.contains("code") {
       let code = try codeSearch.search(text, limit: depth).filter(scope.admits).prefix(limit)
       let best = max(code.first?.score ?? 1, 0.001)
-      hits += code.map { ($0.score / best, SearchHit($0)) }
+      hits += code.map { ($0.score / best, SearchHit($0, scope: definingScope(of: $0.chunk))) }
       timer.mark("search.code")
     }
     if (layer == nil || layer == .history) && kinds.contains("git") {
@@ -103,6 +103,11 @@ public struct QueryService: Sendable {
         .map(\.element)
     }
     return hits.prefix(limit).map(\.hit)
+  }
+
+  /// What a chunk's symbol is defined in, innermost (`Option` for `Option.__init__`), or nil.
+  func definingScope(of chunk: ChunkRecord) -> String? {
+    (try? store.definingScope(of: chunk)).flatMap { $0 }.map(CodeSearch.lastScope)
   }
 
   /// Other chunks that use a chunk's symbol, as `path:line` (at most `limit`), other files first.
@@ -259,7 +264,7 @@ public struct QueryService: Sendable {
     let live = try LiveCheck(store: store).check(admittedCode.map { ($0.chunk.source, $0.chunk.path) })
     timer.mark("bundle.live")
     var bundle = try ContextBundle(query: text, codeHits: admittedCode, budget: budget, live: live, usages: { (try? usages(of: $0, scope: scope)) ?? [] },
-      scope: { chunk in (try? store.definingScope(of: chunk)).flatMap { $0 }.map(CodeSearch.lastScope) }
+      scope: definingScope
     ) { chunks in
       var context = ContextBundle.Context()
       if wants(.history) {

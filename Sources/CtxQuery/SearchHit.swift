@@ -17,7 +17,9 @@ public struct SearchHit: Encodable, Sendable {
   /// One line for people (`ctx search` without `--json`).
   public var line: String
 
-  public init(_ hit: CodeHit) {
+  /// - Parameter scope: what the symbol is defined in (`Option` for `__init__`), shown as
+  ///   `Option.__init__` (`Path::convert` in Rust and C++) and as the `scope` field.
+  public init(_ hit: CodeHit, scope: String? = nil) {
     layer = Layer.code.rawValue
     score = (hit.score * 1000).rounded() / 1000
     source = hit.chunk.source
@@ -26,9 +28,12 @@ public struct SearchHit: Encodable, Sendable {
     fields = [
       "path": .string(hit.chunk.path), "start_line": .int(hit.chunk.startLine), "end_line": .int(hit.chunk.endLine),
       "symbol": hit.chunk.symbol.map(JSONValue.string) ?? .null, "kind": hit.chunk.kind.map(JSONValue.string) ?? .null,
+      "scope": scope.map(JSONValue.string) ?? .null,
     ]
     line = "\(hit.chunk.path):\(hit.chunk.startLine)-\(hit.chunk.endLine)"
-    if let symbol = hit.chunk.symbol { line += "  \(symbol)" + (hit.chunk.kind.map { " (\($0))" } ?? "") }
+    if let symbol = hit.chunk.symbol {
+      line += "  " + (scope.map { $0 + CodeBundle.scopeSeparator(hit.chunk.path) + symbol } ?? symbol) + (hit.chunk.kind.map { " (\($0))" } ?? "")
+    }
     line += "  [\(hit.chunk.source)]  " + String(format: "%.2f", hit.score)
   }
 

@@ -145,6 +145,12 @@ import Testing
     #expect(code.contains { $0["symbol"] as? String == "__init__" && $0["path"] as? String == "store.py" && $0["scope"] as? String == "Store" }, "\(code)")
     #expect(code.contains { $0["symbol"] as? String == "flush_journal" && $0["scope"] as? String == "Store" }, "\(code)")
     #expect(code.contains { $0["symbol"] as? String == "Store" && $0["scope"] == nil } || !code.contains { $0["symbol"] as? String == "Store" }, "\(code)")
+    // `ctx search` names them the same way, as a line and as the `scope` field.
+    let search = try CtxBinary.run(["search", "__init__", "--limit", "5"], in: scratch.path + "/ws")
+    #expect(search.stdout.contains("store.py:2-") && search.stdout.contains("Store.__init__ (member)"), "\(search.stdout)")
+    let searchJSON = try CtxBinary.run(["search", "flush_journal", "--json"], in: scratch.path + "/ws")
+    let hits = (try JSONSerialization.jsonObject(with: Data(searchJSON.stdout.utf8)) as? [String: Any])?["hits"] as? [[String: Any]] ?? []
+    #expect(hits.contains { $0["symbol"] as? String == "flush_journal" && $0["scope"] as? String == "Store" }, "\(hits)")
   }
 
   @Test func theJSONMatchesItsSchema() throws {
