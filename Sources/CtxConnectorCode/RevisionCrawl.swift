@@ -71,7 +71,8 @@ extension CodeConnector {
       return await reader.process(
         path: file.path, bytes: bytes, stamp: FileStamp(size: Int64(bytes.count), mtimeNanos: 0), hash: file.blobID, known: known, ctags: ctags)
     } catch {
-      return issue(.unreadable, "cannot read blob \(file.blobID): \(error)")
+      // The issue names the file; the message need not name the repository again.
+      return issue(.unreadable, error.message)
     }
   }
 

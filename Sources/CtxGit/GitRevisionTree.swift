@@ -146,6 +146,15 @@ public final class GitRevisionTree {
     return ContentHash.hex(git_tree_entry_id(entry).pointee)
   }
 
+  /// A blob the tree names but the object database lacks: a partial clone (`--filter`) leaves
+  /// blobs out until git fetches them, which ctx does not do.
+  func missingBlob(_ id: String) -> CtxError {
+    CtxError(
+      .gitFailed,
+      "blob \(id.prefix(12)) is not in the repository (a partial clone leaves blobs out until git fetches them; ctx does not fetch): "
+        + "`git -C \(gitDirectory) cat-file -e \(id)` checks it, a full clone or a checkout fetches it", path: gitDirectory)
+  }
+
   /// A blob's size without reading its content.
   public func size(ofBlob id: String) throws(CtxError) -> Int64 {
     guard var oid = GitHistory.oid(id) else { throw CtxError(.gitFailed, "`\(id)` is not a blob id", path: gitDirectory) }
@@ -154,7 +163,9 @@ public final class GitRevisionTree {
     defer { git_odb_free(odb) }
     var length = 0
     var type = GIT_OBJECT_ANY
-    try GitLibrary.check(git_odb_read_header(&length, &type, odb, &oid), "cannot read blob \(id)", path: gitDirectory)
+    let code = git_odb_read_header(&length, &type, odb, &oid)
+    if code == GIT_ENOTFOUND.rawValue { throw missingBlob(id) }
+    try GitLibrary.check(code, "cannot read blob \(id)", path: gitDirectory)
     return Int64(length)
   }
 
@@ -162,7 +173,9 @@ public final class GitRevisionTree {
   public func content(ofBlob id: String) throws(CtxError) -> [UInt8] {
     guard var oid = GitHistory.oid(id) else { throw CtxError(.gitFailed, "`\(id)` is not a blob id", path: gitDirectory) }
     var handle: OpaquePointer? = nil
-    try GitLibrary.check(git_blob_lookup(&handle, repository, &oid), "cannot read blob \(id)", path: gitDirectory)
+    let code = git_blob_lookup(&handle, repository, &oid)
+    if code == GIT_ENOTFOUND.rawValue { throw missingBlob(id) }
+    try GitLibrary.check(code, "cannot read blob \(id)", path: gitDirectory)
     guard let blob = handle else { return [] }
     defer { git_blob_free(blob) }
     let count = Int(git_blob_rawsize(blob))
