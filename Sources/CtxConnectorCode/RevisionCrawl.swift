@@ -101,11 +101,12 @@ extension CodeConnector {
         if previous.contentHash != file.blobID { pending.changed += 1 }
       } else if let skip = skipped[file.path] {
         if skip.contentHash != file.blobID { pending.changed += 1 }
-      } else if let size = try? tree.size(ofBlob: file.blobID), size == 0 || size > config.code.maxFileSize {
-        continue  // skipped by policy from its size alone (empty, too large): not behind
-      } else {
-        pending.added += 1
+      } else if let size = try? tree.size(ofBlob: file.blobID) {
+        // Skipped by policy from its size alone (empty, too large): not behind.
+        if size > 0 && size <= config.code.maxFileSize { pending.added += 1 }
       }
+      // A blob the repository cannot give (missing from a partial clone) is a problem every
+      // run reports, not something the next run would catch up on: not behind either.
     }
     pending.deleted = known.keys.filter { !seen.contains($0) }.count
     return pending

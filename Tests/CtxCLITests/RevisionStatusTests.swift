@@ -45,5 +45,8 @@ import Testing
     #expect(output.contains("data.csv: blob \(blob.prefix(12)) is not in the repository (a partial clone"), "\(output)")
     #expect(output.components(separatedBy: String(blob.prefix(12))).count == 3, "the blob named in the message and its `git cat-file` check only: \(output)")
     #expect(try CtxBinary.run(["search", "def a"], in: workspace).stdout.contains("a.py"))
+    // Another run would not read it either: the source is not behind, the problem stays shown.
+    let status = try CtxBinary.run(["status"], in: workspace)
+    #expect(!status.stdout.contains("behind") && status.stdout.contains("data.csv"), "\(status.stdout)")
   }
 }
