@@ -61,6 +61,8 @@ extension Ctx {
           try Output.json(miss)
         }
         Output.errorLine("ctx: \(miss.message)")
+        // The candidates the message does not already name, one a line, each a ref to show.
+        for candidate in miss.candidates where !miss.message.contains(candidate) { Output.errorLine("  \(candidate)") }
         throw ExitCode(CtxExit.nothing)
       }
     }

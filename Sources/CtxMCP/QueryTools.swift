@@ -143,6 +143,7 @@ public struct ShowTool: CtxTool {
     `path:10-40` or `source:path:10-40` gives its current lines plus `freshness` against the index: \
     `unchanged`, `changed since indexed` (the lines shown are today's) or `deleted`; `file` is the \
     absolute path to edit. A document section `path#anchor`: its lines now, with the same freshness. \
+    A definition `symbol:<name>` or `symbol:<Class>.<name>`: its current lines, as a file range. \
     A chat thread `thread:<channel>/<ts>`: its messages in order, 50 a page (`page`). A commit: its id \
     or a unique prefix (7+ hex digits) gives the full message, author, date and changed files; with \
     `patch: true` also its diff (at most 256 KiB; `path` limits it to a file or folder). Use it on \
@@ -155,7 +156,7 @@ public struct ShowTool: CtxTool {
       [
         "ref": [
           "type": "string",
-          "description": "`path`, `path:10-40`, `source:path:10-40`, `path#anchor` (a document section), `thread:<channel>/<ts>`, or a commit id / 7+ hex prefix.",
+          "description": "`path`, `path:10-40`, `source:path:10-40`, `path#anchor` (a document section), `symbol:<name>` or `symbol:<Class>.<name>`, `thread:<channel>/<ts>`, or a commit id / 7+ hex prefix.",
         ],
         "patch": ["type": "boolean", "description": "For a commit: include its patch (diff against the first parent)."],
         "path": ["type": "string", "description": "With patch: only this file, or the files under this folder."],

@@ -1,3 +1,4 @@
+import CtxAnnotations
 import CtxCore
 import CtxGit
 import CtxRedaction
@@ -18,12 +19,16 @@ public enum ShowRef: Sendable, Hashable {
   case section(source: String?, path: String, anchor: String)
   /// A chat thread: `thread:<channel>/<thread ts>`.
   case thread(channel: String, ts: String)
+  /// A definition: `symbol:get_clearsky`, `symbol:Location.get_clearsky` (as annotations name
+  /// it and search shows it); a bare name that is no file is tried as one too.
+  case symbol(name: String)
 
   /// The readings of `text`, in the order they are tried: `abc1234` may be a commit or a file
   /// of that name, so it yields both, commit first.
   ///
   /// Forms: `path`, `path:10`, `path:10-40`, `source:path[:lines]`, a commit id or prefix
-  /// (7 to 40 hex digits), `commit:<id>`, `source:<id>`.
+  /// (7 to 40 hex digits), `commit:<id>`, `source:<id>`, `symbol:<name>` (a bare name with no
+  /// `/` is also tried as a symbol when no file has it).
   /// - Parameter sources: the names of the indexed sources (a leading `name:` is a source
   ///   only when it names one).
   /// - Throws: `.invalidQuery` for an empty ref, a backwards line range or a kind of ref that
@@ -56,6 +61,11 @@ public enum ShowRef: Sendable, Hashable {
       guard !path.isEmpty, !anchor.isEmpty else { throw CtxError(.invalidQuery, "`\(ref)`: a section ref is `path#anchor`, as search and bundles give it") }
       return [.section(source: source, path: path, anchor: anchor)]
     }
+    if ref.hasPrefix("symbol:") {
+      let name = ref.dropFirst("symbol:".count).trimmingCharacters(in: .whitespaces)
+      guard !name.isEmpty else { throw CtxError(.invalidQuery, "`\(ref)`: a symbol ref is `symbol:<name>` or `symbol:<Class>.<name>`") }
+      return [.symbol(name: name)]
+    }
     if ref.hasPrefix("commit:") {
       let id = String(ref.dropFirst("commit:".count))
       guard looksLikeCommit(id) else { throw CtxError(.invalidQuery, "`\(ref)`: a commit ref needs 7 to 40 hex digits") }
@@ -78,7 +88,22 @@ public enum ShowRef: Sendable, Hashable {
     if lines == nil && looksLikeCommit(path) {
       return [.commit(source: source, prefix: path.lowercased()), .file(source: source, path: path, lines: nil)]
     }
+    // `get_clearsky`, `Location.get_clearsky`, `Path::convert`: a file first, then a definition.
+    if lines == nil, source == nil, looksLikeSymbol(path) {
+      return [.file(source: source, path: path, lines: nil), .symbol(name: path)]
+    }
     return [.file(source: source, path: path, lines: lines)]
+  }
+
+  /// An identifier, maybe qualified (`Location.get_clearsky`, `Path::convert`), and not a file
+  /// name (`README.md`: no known file extension after its last dot).
+  static func looksLikeSymbol(_ text: String) -> Bool {
+    let dotted = text.replacingOccurrences(of: "::", with: ".")
+    guard let first = dotted.first, first.isLetter || first == "_" || first == "$",
+      dotted.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" || $0 == "." })
+    else { return false }
+    guard let dot = dotted.lastIndex(of: ".") else { return true }
+    return !QueryAnalysis.knownExtensions.contains(dotted[dotted.index(after: dot)...].lowercased())
   }
 
   static func looksLikeCommit(_ text: String) -> Bool {
@@ -147,7 +172,11 @@ public struct ShowService: Sendable {
       case .notFound(let miss): misses.append(miss)
       }
     }
-    // An ambiguous prefix says more than "no such file"; otherwise the first reading's miss.
+    // An ambiguous prefix (or name) says more than "no such file"; a bare name that is neither
+    // says both were looked for; otherwise the first reading's miss.
+    if misses.count > 1, misses.allSatisfy({ $0.candidates.isEmpty }), case .symbol? = readings.last {
+      return .notFound(ShowMiss(ref: ref, message: "no indexed file at `\(ref)` and no definition named `\(ref)`"))
+    }
     let miss = misses.first { !$0.candidates.isEmpty } ?? misses.first ?? ShowMiss(ref: ref, message: "nothing in the index is named `\(ref)`")
     return .notFound(miss)
   }
@@ -162,7 +191,27 @@ public struct ShowService: Sendable {
       return try showSection(source: source, path: path, anchor: anchor, ref: ref, roots: roots)
     case .thread(let channel, let ts):
       return try showThread(channel: channel, ts: ts, ref: ref)
+    case .symbol(let name):
+      return try showSymbol(name, ref: ref, roots: roots)
     }
+  }
+
+  // MARK: Symbols
+
+  /// The definition's current lines, found as an annotation target is (a qualified name picks
+  /// the definition in that scope; an edit above it since the last index run is followed).
+  private func showSymbol(_ name: String, ref: String, roots: [String: (kind: String, root: String)]) throws -> ShowOutcome {
+    let state = try TargetResolver(store: store).state(of: .symbol(name))
+    if state.definitions.count > 1 {
+      return .notFound(
+        ShowMiss(
+          ref: ref, message: "`\(name)` is defined \(state.definitions.count) times; show one by its lines, or name its class (`symbol:Class.\(name)`)",
+          candidates: state.definitions))
+    }
+    guard state.exists, let location = state.location, let lines = TargetState.lines(of: location) else {
+      return .notFound(ShowMiss(ref: ref, message: "no definition of `\(name)` in the index"))
+    }
+    return try showFile(source: nil, path: TargetState.file(of: location), lines: lines, ref: ref, roots: roots)
   }
 
   // MARK: Files

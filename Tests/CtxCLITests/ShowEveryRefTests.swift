@@ -102,4 +102,27 @@ import Testing
     #expect(plain["patch"] == nil, "no patch unless asked")
     #expect(try CtxBinary.run(["show", sha, "--path", "src/a.py"], in: fixture.workspace).status == 2)
   }
+
+  /// A definition is a ref too, as annotations name it and search shows it: `symbol:name`,
+  /// `symbol:Class.name`, or a bare name; a name defined twice lists both places.
+  @Test func definitionsAreShownByName() throws {
+    let scratch = ScratchDirectory()
+    try scratch.write([
+      "repo/store.py": "class Store:\n    def save(self):\n        return 'store'\n\n\nclass Cache:\n    def save(self):\n        return 'cache'\n",
+      "repo/util.py": "def helper():\n    return 1\n",
+    ])
+    try CtxBinary.run(["init", scratch.path + "/ws"])
+    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n"])
+    #expect(try CtxBinary.run(["index"], in: scratch.path + "/ws").status == 0)
+    func show(_ ref: String) throws -> ProcessResult { try CtxBinary.run(["show", ref], in: scratch.path + "/ws") }
+    let qualified = try show("symbol:Cache.save")
+    #expect(qualified.status == 0 && qualified.stdout.contains("store.py:7-8") && qualified.stdout.contains("return 'cache'"), "\(qualified.stdout)\(qualified.stderr)")
+    #expect(!qualified.stdout.contains("return 'store'"))
+    let bare = try show("helper")
+    #expect(bare.status == 0 && bare.stdout.contains("util.py:1-2") && bare.stdout.contains("return 1"), "\(bare.stdout)\(bare.stderr)")
+    let twice = try show("symbol:save")
+    #expect(twice.status == 1 && twice.stderr.contains("is defined 2 times") && twice.stderr.contains("store.py:2-3") && twice.stderr.contains("store.py:7-8"), "\(twice.stderr)")
+    let nothing = try show("no_such_name")
+    #expect(nothing.status == 1 && nothing.stderr.contains("no indexed file at `no_such_name` and no definition named `no_such_name`"), "\(nothing.stderr)")
+  }
 }

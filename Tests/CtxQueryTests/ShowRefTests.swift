@@ -21,7 +21,7 @@ import Testing
     ("history:1d1a8fe", [.commit(source: "history", prefix: "1d1a8fe"), .file(source: "history", path: "1d1a8fe", lines: nil)]),
     ("commit:1d1a8fe5d58", [.commit(source: nil, prefix: "1d1a8fe5d58")]),
     // Too short for a commit, or with a line range: a file.
-    ("abc123", [.file(source: nil, path: "abc123", lines: nil)]),
+    ("abc123", [.file(source: nil, path: "abc123", lines: nil), .symbol(name: "abc123")]),
     ("deadbeef1:4", [.file(source: nil, path: "deadbeef1", lines: 4...4)]),
     // Document sections and chat threads, as search and bundles name them.
     ("docs/auth.md#token-expiry", [.section(source: nil, path: "docs/auth.md", anchor: "token-expiry")]),
@@ -29,12 +29,20 @@ import Testing
     ("doc:docs/auth.md", [.file(source: nil, path: "docs/auth.md", lines: nil)]),
     ("thread:general/1700000000.1", [.thread(channel: "general", ts: "1700000000.1")]),
     ("thread:team/dev/1700000000.1", [.thread(channel: "team/dev", ts: "1700000000.1")]),
+    // Definitions, as annotations name them; a bare name that is no file is tried as one.
+    ("symbol:Location.get_clearsky", [.symbol(name: "Location.get_clearsky")]),
+    ("symbol:src/odd name", [.symbol(name: "src/odd name")]),
+    ("get_clearsky", [.file(source: nil, path: "get_clearsky", lines: nil), .symbol(name: "get_clearsky")]),
+    ("Location.get_clearsky", [.file(source: nil, path: "Location.get_clearsky", lines: nil), .symbol(name: "Location.get_clearsky")]),
+    ("Path::convert", [.file(source: nil, path: "Path::convert", lines: nil), .symbol(name: "Path::convert")]),
+    ("README.md", [.file(source: nil, path: "README.md", lines: nil)]),
+    ("Makefile", [.file(source: nil, path: "Makefile", lines: nil), .symbol(name: "Makefile")]),
   ])
   func reads(_ text: String, _ expected: [ShowRef]) throws {
     #expect(try ShowRef.interpretations(of: text, sources: ShowRefTests.sources) == expected)
   }
 
-  @Test(arguments: ["", "  ", "src/a.ts:40-10", "src/a.ts:0-3", "commit:xyz", "thread:general", "thread:/1700000000.1", "docs/a.md#", "#anchor", "doc:", "web:"])
+  @Test(arguments: ["", "  ", "src/a.ts:40-10", "src/a.ts:0-3", "commit:xyz", "thread:general", "thread:/1700000000.1", "docs/a.md#", "#anchor", "doc:", "web:", "symbol:", "symbol: "])
   func rejects(_ text: String) {
     #expect(throws: CtxError.self) { try ShowRef.interpretations(of: text, sources: ShowRefTests.sources) }
   }
