@@ -23,20 +23,23 @@ public struct ReviewListTool: CtxTool {
     that vanished or were renamed, ambiguous anchors, corrections to re-check, superseded documents still in \
     use. Read-only: only people decide (`ctx review`); do not act on an unreviewed item as settled. Optional \
     `kind` filters (proposal, fact-disagreement, competing-corrections, stale-anchor, dangling, renamed, \
-    correction-recheck, ambiguous-anchor, superseded-document); `limit` caps the items (default 50). Returns JSON.
+    correction-recheck, ambiguous-anchor, superseded-document); `limit` caps the items (default 50); \
+    `evidence: false` leaves the evidence out (ids, kinds, targets, summaries and claims only: a long queue \
+    in a few hundred tokens; `review_show` gives one item's evidence). Returns JSON.
     """
 
   public var inputSchema: Value {
     Schema.object([
       "kind": ["type": "string", "enum": .array(ReviewItem.Kind.allCases.map { .string($0.rawValue) }), "description": "Only items of this kind."],
       "limit": ["type": "integer", "minimum": 1, "maximum": 1000, "default": 50, "description": "At most this many items."],
+      "evidence": ["type": "boolean", "default": true, "description": "false: without each item's evidence (review_show has it)."],
     ])
   }
 
   public init() {}
 
   public func call(_ arguments: ToolArguments, context: ToolContext) throws -> ToolOutput {
-    try arguments.only(["kind", "limit"])
+    try arguments.only(["kind", "limit", "evidence"])
     var kind: ReviewItem.Kind? = nil
     if let text = try arguments.string("kind") {
       guard let parsed = ReviewItem.Kind(rawValue: text) else {
@@ -45,14 +48,30 @@ public struct ReviewListTool: CtxTool {
       kind = parsed
     }
     let limit = try arguments.int("limit", in: 1...1000) ?? 50
+    let withEvidence = try arguments.bool("evidence") ?? true
     let contents = try ReviewReading.queue(context).contents()
     let items = contents.items.filter { kind == nil || $0.kind == kind }
-    struct Result: Encodable {
-      var items: [ReviewItem]
+    struct Result<Item: Encodable>: Encodable {
+      var items: [Item]
       var total: Int
       var errors: [String]
     }
-    return try .json(Result(items: Array(items.prefix(limit)), total: items.count, errors: contents.errors.map(\.description)))
+    /// An item without its evidence: what it is, on what, who claims what, how to settle it.
+    struct Brief: Encodable {
+      var id: String
+      var kind: ReviewItem.Kind
+      var target: String
+      var summary: String
+      var claims: [Conflict.Claim]
+      var actions: [String]
+    }
+    let shown = Array(items.prefix(limit))
+    let errors = contents.errors.map(\.description)
+    guard withEvidence else {
+      let briefs = shown.map { Brief(id: $0.id, kind: $0.kind, target: $0.target, summary: $0.summary, claims: $0.claims, actions: $0.actions) }
+      return try .json(Result(items: briefs, total: items.count, errors: errors))
+    }
+    return try .json(Result(items: shown, total: items.count, errors: errors))
   }
 }
 

@@ -173,12 +173,13 @@ final class JSONLSession {
       #"{"id": 5, "tool": "conflicts", "arguments": {}}"#,
       #"{"id": 6, "tool": "review_list", "arguments": {"kind": "proposal"}}"#,
       #"{"id": 7, "tool": "review_show", "arguments": {"id": "no-such-item"}}"#,
+      #"{"id": 8, "tool": "review_list", "arguments": {"kind": "proposal", "evidence": false}}"#,
     ]
     let run = try CtxBinary.run(["serve", "--jsonl"], in: fixture.workspace, stdin: lines.joined(separator: "\n") + "\n")
     #expect(run.status == 0, "\(run.stderr)")
     let replies = try run.stdout.split(separator: "\n").map { try fixture.json(String($0)) }
-    #expect(replies.count == 7)
-    guard replies.count == 7 else { return }
+    #expect(replies.count == 8)
+    guard replies.count == 8 else { return }
     let first = try #require(replies[0]["result"] as? [String: Any])
     #expect(first["status"] as? String == "proposed" && first["author"] as? String == "claude-code")
     #expect((replies[1]["result"] as? [String: Any])?["kind"] as? String == "correction")
@@ -192,6 +193,11 @@ final class JSONLSession {
     #expect((evidence?["current"] as? String)?.contains("validateSession") == true, "\(queue)")
     #expect((evidence?["others"] as? [[String: Any]])?.count == 1)
     #expect(((replies[6]["error"] as? [String: Any])?["code"] as? String) == "not_found", "\(replies[6])")
+    // Without evidence: the same items, a fraction of the tokens.
+    let brief = (replies[7]["result"] as? [String: Any])?["items"] as? [[String: Any]] ?? []
+    #expect(brief.map { $0["id"] as? String } == queue.map { $0["id"] as? String } && brief.allSatisfy { $0["evidence"] == nil && $0["claims"] is [Any] }, "\(replies[7])")
+    let sizes = [5, 7].map { (try? JSONSerialization.data(withJSONObject: replies[$0]).count) ?? 0 }
+    #expect(sizes[1] * 4 < sizes[0] * 3, "\(sizes)")
     // The files are there, as proposals a person reviews.
     let review = try CtxBinary.run(["review", "list"], in: fixture.workspace)
     #expect(review.status == 1 && review.stdout.contains("claude-code"), "\(review.stdout)")
