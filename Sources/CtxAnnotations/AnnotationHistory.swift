@@ -56,8 +56,10 @@ public enum AnnotationHistory {
     }
     // A target's history follows its renames: asked under either name, the log holds what was
     // written under both (an annotation moved by `--accept-rename` records the old name).
+    // A bare name also holds what was written on it with its class (`symbol:get_clearsky`
+    // lists `symbol:Location.get_clearsky`).
     let names = renameChain(of: target, in: annotations)
-    return annotations.filter { annotation in names.contains { sameTarget(annotation.target, $0) } }
+    return annotations.filter { annotation in names.contains { sameTarget(annotation.target, $0) || qualifies(annotation.target, $0) } }
       .map { ($0, depth($0.id)) }
       .sorted { ($0.0.date, $0.1, $0.0.id) < ($1.0.date, $1.1, $1.0.id) }
       .map(\.0)
@@ -115,6 +117,19 @@ public enum AnnotationHistory {
       }
     }
     return names
+  }
+
+  /// True when `qualified` is `bare` written with a scope (`Location.get_clearsky`,
+  /// `Path::convert`, `Foo#bar` for `get_clearsky`, `convert`, `bar`).
+  static func qualifies(_ qualified: AnnotationTarget, _ bare: AnnotationTarget) -> Bool {
+    guard case .symbol(let written) = qualified, case .symbol(let name) = bare,
+      !name.contains("."), !name.contains("::"), !name.contains("#")
+    else { return false }
+    let separators = ["::", "#", "."]
+    guard let cut = separators.compactMap({ written.range(of: $0, options: .backwards) }).max(by: { $0.lowerBound < $1.lowerBound }) else {
+      return false
+    }
+    return sameTarget(.symbol(String(written[cut.upperBound...])), bare)
   }
 
   /// One target however it is spelled: symbols as they are looked up (case and underscores

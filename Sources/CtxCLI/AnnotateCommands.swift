@@ -234,10 +234,11 @@ extension Ctx {
         } else if entries.isEmpty {
           Output.write("no annotations on \(wanted)\n")
         } else {
-          var output = "\(wanted): \(entries.count) annotation(s), oldest first" + (Set(entries.map(\.target)).count > 1 ? ", across its renames" : "") + "\n"
+          var output = "\(wanted): \(entries.count) annotation(s), oldest first\n"
           for entry in entries {
             output += "\n\(Timestamps.string(entry.date))  \(entry.id)  \(entry.kind)  [\(entry.state == "live" ? entry.status : entry.state)]  \(entry.author)\n"
-            if !AnnotationHistory.sameTarget(try AnnotationTarget(parsing: entry.target), wanted) { output += "  on \(entry.target) (the same target under another name)\n" }
+            // Under a name it had before or after a rename, or with its class.
+            if !AnnotationHistory.sameTarget(try AnnotationTarget(parsing: entry.target), wanted) { output += "  on \(entry.target)\n" }
             if let fact = entry.fact { output += "  fact: \(fact["key"] ?? "") = \(fact["value"] ?? "")\n" }
             if !entry.supersedes.isEmpty { output += "  supersedes: \(entry.supersedes.joined(separator: ", "))\n" }
             output += "  " + entry.text.replacingOccurrences(of: "\n", with: "\n  ") + "\n"

@@ -81,6 +81,11 @@ import Testing
       #expect(log.map(\.target) == ["symbol:sha1_key", "symbol:digest_key", "symbol:digest_key"], "\(name)")
     }
     #expect(AnnotationHistory.log(of: .symbol("elsewhere"), in: all).map(\.id) == ["unrelated"])
+    // A bare name holds what was written with its class; a qualified name not a bare one's
+    // other classes.
+    let methods = [note("qualified", 1, .symbol("Location.get_clearsky")), note("rust", 2, .symbol("Path::get_clearsky")), note("bare", 3, .symbol("get_clearsky"))]
+    #expect(AnnotationHistory.log(of: .symbol("get_clearsky"), in: methods).map(\.id) == ["qualified", "rust", "bare"])
+    #expect(AnnotationHistory.log(of: .symbol("Location.get_clearsky"), in: methods).map(\.id) == ["qualified"])
     #expect(AnnotationHistory.log(of: .symbol("nothing"), in: all).isEmpty)
   }
 
