@@ -310,20 +310,24 @@ public struct CodeSearch: Sendable {
     for term in query.terms where term.parts.isEmpty && term.whole.count >= 3 && strong[term.whole] == nil {
       weak[term.whole] = term.whole
     }
-    let symbols = try store.symbols(normalized: Array(strong.keys) + Array(weak.keys), limit: 300)
-    // A word naming dozens of symbols ("run", "init") says little about any one of them.
+    // One more than `crowdedNames` of each name tells a crowded one without fetching all of it.
+    let perName = weights.crowdedNames > 0 ? Int(weights.crowdedNames) + 1 : nil
+    let symbols = try store.symbols(normalized: Array(strong.keys) + Array(weak.keys), limit: 300, perName: perName)
+    // A word naming dozens of symbols ("run", "init") says little about any one of them;
+    // nor does an identifier defined that often (`__init__`).
     var weakCounts: [String: Int] = [:]
     for symbol in symbols { weakCounts[IndexStore.normalizedSymbol(symbol.name), default: 0] += 1 }
+    func crowded(_ norm: String) -> Bool { weights.crowdedNames > 0 && Double(weakCounts[norm] ?? 0) > weights.crowdedNames }
     // Only definitions that will score are looked up, all in one read.
     let scoring = symbols.prefix(120).filter { symbol in
       let norm = IndexStore.normalizedSymbol(symbol.name)
-      return strong[norm] != nil || (weak[norm] != nil && (weakCounts[norm] ?? 0) <= 20)
+      return (strong[norm] != nil && !crowded(norm)) || (weak[norm] != nil && (weakCounts[norm] ?? 0) <= 20)
     }
     let chunkIDs = try store.chunkIDs(scoring.map { (fileID: $0.fileID, line: $0.line) })
     for (symbol, found) in zip(scoring, chunkIDs) {
       let norm = IndexStore.normalizedSymbol(symbol.name)
       guard let chunkID = found else { continue }
-      if let spelled = strong[norm] {
+      if let spelled = strong[norm], !crowded(norm) {
         var points = 40.0
         if query.identifiers.contains(symbol.name) { points += 10 }  // exact spelling
         if CodeSearch.isContainerKind(symbol.kind) || CodeSearch.isCallableKind(symbol.kind) { points += 5 }

@@ -50,11 +50,15 @@ public struct RankingWeights: Sendable, Hashable {
   public var qualified = 1.0
   /// A chunk of Python `@overload` stubs only (signatures, no body) is multiplied by this.
   public var overloads = 0.5
+  /// A name the query writes as an identifier but that is defined in more places than this
+  /// (`__init__` from "missing __init__.py", `get`) gives no definition points, as a plain
+  /// word naming that many does not; a name written with its scope still does (0: no limit).
+  public var crowdedNames = 20.0
 
   public init() {}
 
   /// Names `ctx eval --set NAME=VALUE` accepts, for measuring each signal.
-  public static let names = ["aggregate", "history", "historyCommits", "historySum", "recency", "recencyDays", "churn", "coChange", "pathWords", "folder", "tests", "testsAbout", "prose", "clues", "testsInTitle", "titlePath", "qualified", "overloads"]
+  public static let names = ["aggregate", "history", "historyCommits", "historySum", "recency", "recencyDays", "churn", "coChange", "pathWords", "folder", "tests", "testsAbout", "prose", "clues", "testsInTitle", "titlePath", "qualified", "overloads", "crowdedNames"]
 
   public mutating func set(_ name: String, _ value: Double) throws(CtxError) {
     switch name {
@@ -76,6 +80,7 @@ public struct RankingWeights: Sendable, Hashable {
     case "titlePath": titlePath = value
     case "qualified": qualified = value
     case "overloads": overloads = value
+    case "crowdedNames": crowdedNames = value
     default:
       throw CtxError(.invalidQuery, "unknown ranking weight `\(name)`; known: \(RankingWeights.names.joined(separator: ", "))")
     }

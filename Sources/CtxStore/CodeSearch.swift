@@ -99,17 +99,23 @@ extension IndexStore {
   }
 
   /// Definitions whose normalized name (see `normalizedSymbol`) is one of `norms`.
-  public func symbols(normalized norms: [String], limit: Int = 200) throws -> [SymbolRecord] {
+  /// - Parameter perName: at most this many of each name, so that one name defined hundreds
+  ///   of times (`__init__`) cannot fill `limit` and leave the others out.
+  public func symbols(normalized norms: [String], limit: Int = 200, perName: Int? = nil) throws -> [SymbolRecord] {
     let names = norms
     guard !names.isEmpty else { return [] }
     return try read { db in
       let placeholders = databaseQuestionMarks(count: names.count)
+      let capped = perName.map { "WHERE rank <= \($0)" } ?? ""
       let rows = try Row.fetchAll(
         db,
         sql: """
-          SELECT symbol.name, symbol.kind, symbol.line, symbol.end_line, symbol.scope, symbol.signature, symbol.file_id, file.path
-          FROM symbol JOIN file ON file.id = symbol.file_id
-          WHERE symbol.norm IN (\(placeholders)) LIMIT ?
+          SELECT name, kind, line, end_line, scope, signature, file_id, path FROM (
+            SELECT symbol.name, symbol.kind, symbol.line, symbol.end_line, symbol.scope, symbol.signature, symbol.file_id, file.path,
+              row_number() OVER (PARTITION BY symbol.norm ORDER BY symbol.id) AS rank
+            FROM symbol JOIN file ON file.id = symbol.file_id
+            WHERE symbol.norm IN (\(placeholders))
+          ) \(capped) LIMIT ?
           """, arguments: StatementArguments(names) + [limit])
       return rows.map {
         SymbolRecord(name: $0[0], kind: $0[1], line: $0[2], endLine: $0[3], scope: $0[4], signature: $0[5], fileID: $0[6], path: $0[7])

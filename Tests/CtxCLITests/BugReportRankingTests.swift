@@ -72,4 +72,35 @@ import Testing
     }
     #expect(try top([]) == "pkg/multipart.py")
   }
+
+  /// An identifier defined in dozens of places (`__init__` from "missing __init__.py") gives
+  /// none of them definition points, as a plain word naming that many does not, and does not
+  /// crowd the other names out of the lookup (found on astroid: every `__init__` ranked above
+  /// the module that loads files). Written with its class, it still points at one.
+  @Test func aNameDefinedEverywhereDoesNotFloodTheRanking() throws {
+    let scratch = ScratchDirectory()
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    var files: [String: String] = [
+      "pkg/modutils.py": "def load_module_from_file(filepath):\n    # an empty package folder has no module file to load\n    return _load(filepath)\n"
+    ]
+    for index in 0..<30 {
+      files["pkg/node\(index).py"] = "class Node\(index):\n    def __init__(self, parent):\n        self.parent = parent\n        self.index = \(index)\n"
+    }
+    try scratch.write(files, under: "repo")
+    try repo.commitAll("Initial", date: "2024-01-01T00:00:00Z")
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n"])
+    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+    func hits(_ report: String) throws -> [[String: Any]] {
+      let result = try CtxBinary.run(["search", "-", "--json", "--limit", "5", "--layer", "code"], in: workspace, stdin: report)
+      return (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["hits"] as? [[String: Any]] ?? []
+    }
+    let report = "Unable to load module file: missing `__init__` in an empty package folder, `load_module_from_file` fails"
+    let ranked = try hits(report)
+    #expect(ranked.first?["path"] as? String == "pkg/modutils.py", "\(ranked)")
+    #expect(!ranked.contains { ($0["why"] as? [String])?.contains { $0.hasPrefix("definition of `__init__`") } == true }, "\(ranked)")
+    // With its class it is one definition again.
+    #expect(try hits("`Node7.__init__` sets the parent").first?["path"] as? String == "pkg/node7.py")
+  }
 }
