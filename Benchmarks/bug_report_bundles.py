@@ -14,9 +14,9 @@ in its workspace, and the script prints, per binary:
 - item precision: the share of code items whose file the fix changed (mean per report);
 - recall: the share of reports whose bundle holds a file the fix changed.
 """
-import argparse, glob, json, os, statistics, subprocess, sys
+import argparse, glob, json, os, statistics, sys
 
-from deadline import DEADLINE
+from deadline import ask_bundle
 
 
 def workspace(root, report):
@@ -30,14 +30,7 @@ def workspace(root, report):
 def measure(ctx, root, reports, budget):
     tokens, items, precision, recall = [], [], [], []
     for report in reports:
-        command = [ctx, "query", "--workspace", workspace(root, report), "--budget", str(budget), "--format", "json", "-"]
-        try:
-            run = subprocess.run(command, input=report["query"], capture_output=True, text=True, timeout=DEADLINE)
-        except subprocess.TimeoutExpired:
-            sys.exit(f"{ctx} query did not end within {DEADLINE} s for {report['id']}")
-        if run.returncode != 0:
-            sys.exit(f"{ctx} query failed for {report['id']}: {run.stderr.strip()}")
-        bundle = json.loads(run.stdout)
+        bundle = ask_bundle(ctx, workspace(root, report), report["query"], budget, report["id"])
         code = bundle["layers"].get("code", [])
         expected = set(report["expect"]["files"])
         tokens.append(bundle["used_tokens"])

@@ -20,3 +20,17 @@ def run_timed(cmd, cwd=None, seconds=DEADLINE):
     finally:
         killer.cancel()
     return time.perf_counter() - start, stderr, child.returncode
+
+
+def ask_bundle(ctx, workspace, text, budget, label):
+    """The bundle `ctx query --format json` gives for `text` in `workspace`, as a dict; exits
+    naming `label` (the query's id) when the query fails or outlives the deadline."""
+    import json, sys
+    command = [ctx, "query", "--workspace", workspace, "--budget", str(budget), "--format", "json", "-"]
+    try:
+        run = subprocess.run(command, input=text, capture_output=True, text=True, timeout=DEADLINE)
+    except subprocess.TimeoutExpired:
+        sys.exit(f"{ctx} query did not end within {DEADLINE} s for {label}")
+    if run.returncode != 0:
+        sys.exit(f"{ctx} query failed for {label}: {run.stderr.strip()}")
+    return json.loads(run.stdout)

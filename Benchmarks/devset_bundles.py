@@ -14,9 +14,9 @@ in the workspace of its base revision, and the script prints, per binary:
 - item precision: the share of its code items whose file the commit changed (mean per query);
 - code recall: the share of the commit's files among the code items' files (mean per query).
 """
-import argparse, glob, json, os, statistics, subprocess, sys
+import argparse, glob, json, os, statistics, sys
 
-from deadline import DEADLINE
+from deadline import ask_bundle
 
 
 def epoch_workspace(epochs, base):
@@ -29,15 +29,7 @@ def epoch_workspace(epochs, base):
 def measure(ctx, epochs, queries, budget):
     tokens, files, precision, recall = [], [], [], []
     for query in queries:
-        workspace = epoch_workspace(epochs, query["base"])
-        command = [ctx, "query", "--workspace", workspace, "--budget", str(budget), "--format", "json", "-"]
-        try:
-            run = subprocess.run(command, input=query["query"], capture_output=True, text=True, timeout=DEADLINE)
-        except subprocess.TimeoutExpired:
-            sys.exit(f"{ctx} query did not end within {DEADLINE} s for {query.get('id')}")
-        if run.returncode != 0:
-            sys.exit(f"{ctx} query failed for {query.get('id')}: {run.stderr.strip()}")
-        bundle = json.loads(run.stdout)
+        bundle = ask_bundle(ctx, epoch_workspace(epochs, query["base"]), query["query"], budget, query.get("id"))
         code = bundle["layers"].get("code", [])
         expected = set(query["files"])
         paths = {item["path"] for item in code}

@@ -193,6 +193,23 @@ package struct FixtureError: Error, CustomStringConvertible {
 }
 
 /// The built `ctx` binary (`swift test` builds it beside the tests), or `CTX_BINARY`.
+/// The start of most ranking tests: `files` committed to a git repository in `scratch/repo`,
+/// and a workspace `scratch/ws` whose one `code` source is that repository, indexed.
+package enum IndexedCodeWorkspace {
+  /// - Returns: the workspace folder.
+  package static func make(_ files: [String: String], in scratch: ScratchDirectory) throws -> String {
+    let repo = try GitRepoFixture(at: scratch.path + "/repo")
+    try scratch.write(files, under: "repo")
+    try repo.commitAll("Initial", date: "2024-01-01T00:00:00Z")
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n"])
+    let index = try CtxBinary.run(["index"], in: workspace)
+    guard index.status == 0 else { throw FixtureError(message: "ctx index failed: \(index.stdout)\(index.stderr)") }
+    return workspace
+  }
+}
+
 package enum CtxBinary {
   package static var path: String {
     if let explicit = ProcessInfo.processInfo.environment["CTX_BINARY"] { return explicit }

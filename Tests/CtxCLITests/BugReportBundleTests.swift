@@ -24,7 +24,6 @@ import Testing
 
   @Test func theCluesOfAReportOutweighItsProse() throws {
     let scratch = ScratchDirectory()
-    let repo = try GitRepoFixture(at: scratch.path + "/repo")
     // `letters.py` holds the report's rarest prose words and nothing it is about; `headers.py`
     // holds what its title names, in words common across the code.
     var files: [String: String] = [
@@ -36,12 +35,7 @@ import Testing
     for index in 0..<12 {
       files["pkg/module\(index).py"] = "def handler_\(index)(request):\n    headers = request.headers\n    if not headers:\n        return str(headers) + 'empty'\n    return str(request)\n"
     }
-    try scratch.write(files, under: "repo")
-    try repo.commitAll("Initial", date: "2024-01-01T00:00:00Z")
-    let workspace = scratch.path + "/ws"
-    try CtxBinary.run(["init", workspace])
-    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n"])
-    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+    let workspace = try IndexedCodeWorkspace.make(files, in: scratch)
 
     let result = try CtxBinary.run(["query", "-", "--format", "json", "--budget", "2000"], in: workspace, stdin: Self.report)
     let bundle = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]

@@ -7,21 +7,15 @@ import Testing
 @Suite struct BugReportRankingTests {
   @Test func errorLinesImportsAndFramesPointAtTheirCode() throws {
     let scratch = ScratchDirectory()
-    let repo = try GitRepoFixture(at: scratch.path + "/repo")
     // `chatty.py` repeats the report's words; the answers are elsewhere.
     let chatty = (0..<30).map { "# dataset element value load file iterable person name row \($0)\ndef helper_\($0)(dataset, element, value):\n    return dataset\n" }.joined()
-    try scratch.write(
+    let workspace = try IndexedCodeWorkspace.make(
       [
         "pkg/chatty.py": chatty,
         "pkg/loader.py": "def load(path):\n    if not exists(path):\n        raise ValueError('Unable to load file %s' % path)\n    return read(path)\n",
         "pkg/valuerep.py": "class PersonName:\n    def __init__(self, value):\n        self.value = value\n",
         "pkg/app.py": "from pkg.loader import load\n\ndef run(path):\n    return load(path)\n",
-      ], under: "repo")
-    try repo.commitAll("Initial", date: "2024-01-01T00:00:00Z")
-    let workspace = scratch.path + "/ws"
-    try CtxBinary.run(["init", workspace])
-    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n"])
-    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+      ], in: scratch)
 
     func first(_ report: String) throws -> [String: Any]? {
       let result = try CtxBinary.run(["search", "-", "--json", "--limit", "5"], in: workspace, stdin: report)
@@ -53,17 +47,11 @@ import Testing
   /// talks about (werkzeug's "Multipart parsing fails occasionally" is about `multipart.py`).
   @Test func aFileTheTitleNamesRanksFirst() throws {
     let scratch = ScratchDirectory()
-    let repo = try GitRepoFixture(at: scratch.path + "/repo")
-    try scratch.write(
+    let workspace = try IndexedCodeWorkspace.make(
       [
         "pkg/multipart.py": "def parse_parts(stream, boundary):\n    chunks = stream.split(boundary)\n    return [chunk.strip() for chunk in chunks]\n",
         "pkg/upload.py": "def upload_video(request):\n    # upload the media part of a request: json part then video part, each segment\n    media = request.files['media']\n    return save(media, segment=request.form['request'])\n",
-      ], under: "repo")
-    try repo.commitAll("Initial", date: "2024-01-01T00:00:00Z")
-    let workspace = scratch.path + "/ws"
-    try CtxBinary.run(["init", workspace])
-    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n"])
-    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+      ], in: scratch)
     let report = "Multipart parsing fails occasionally\nOur application uploads a video: a json part called request, then the media part. The media part of the request starts with two extra bytes when a segment ends at the boundary of the upload.\n"
     func top(_ arguments: [String]) throws -> String? {
       let result = try CtxBinary.run(["search", "-", "--layer", "code", "--json", "--limit", "3"] + arguments, in: workspace, stdin: report)
@@ -78,20 +66,14 @@ import Testing
   /// crowd the other names out of the lookup (found on astroid: every `__init__` ranked above
   /// the module that loads files). Written with its class, it still points at one.
   @Test func aNameDefinedEverywhereDoesNotFloodTheRanking() throws {
-    let scratch = ScratchDirectory()
-    let repo = try GitRepoFixture(at: scratch.path + "/repo")
     var files: [String: String] = [
       "pkg/modutils.py": "def load_module_from_file(filepath):\n    # an empty package folder has no module file to load\n    return _load(filepath)\n"
     ]
     for index in 0..<30 {
       files["pkg/node\(index).py"] = "class Node\(index):\n    def __init__(self, parent):\n        self.parent = parent\n        self.index = \(index)\n"
     }
-    try scratch.write(files, under: "repo")
-    try repo.commitAll("Initial", date: "2024-01-01T00:00:00Z")
-    let workspace = scratch.path + "/ws"
-    try CtxBinary.run(["init", workspace])
-    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\n"])
-    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+    let scratch = ScratchDirectory()
+    let workspace = try IndexedCodeWorkspace.make(files, in: scratch)
     func hits(_ report: String) throws -> [[String: Any]] {
       let result = try CtxBinary.run(["search", "-", "--json", "--limit", "5", "--layer", "code"], in: workspace, stdin: report)
       return (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["hits"] as? [[String: Any]] ?? []
