@@ -122,14 +122,10 @@ public enum AnnotationHistory {
   /// True when `qualified` is `bare` written with a scope (`Location.get_clearsky`,
   /// `Path::convert`, `Foo#bar` for `get_clearsky`, `convert`, `bar`).
   static func qualifies(_ qualified: AnnotationTarget, _ bare: AnnotationTarget) -> Bool {
-    guard case .symbol(let written) = qualified, case .symbol(let name) = bare,
-      !name.contains("."), !name.contains("::"), !name.contains("#")
+    guard case .symbol(let written) = qualified, case .symbol(let name) = bare, QualifiedSymbol.split(name) == nil,
+      let split = QualifiedSymbol.split(written)
     else { return false }
-    let separators = ["::", "#", "."]
-    guard let cut = separators.compactMap({ written.range(of: $0, options: .backwards) }).max(by: { $0.lowerBound < $1.lowerBound }) else {
-      return false
-    }
-    return sameTarget(.symbol(String(written[cut.upperBound...])), bare)
+    return sameTarget(.symbol(split.name), bare)
   }
 
   /// One target however it is spelled: symbols as they are looked up (case and underscores

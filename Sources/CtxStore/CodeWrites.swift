@@ -371,16 +371,7 @@ extension IndexStore {
   /// `Option.resolve_envvar_value` (also `Option::…`, `Option#…`) split into the scope written
   /// and the name; nil for a plain name.
   public static func qualifiedSymbol(_ name: String) -> (scope: String, name: String)? {
-    for separator in ["::", "#", "."] {
-      if let range = name.range(of: separator, options: .backwards) {
-        let scope = name[..<range.lowerBound]
-        let bare = name[range.upperBound...]
-        guard !bare.isEmpty, !scope.isEmpty else { return nil }
-        let innermost = scope.range(of: separator, options: .backwards).map { scope[$0.upperBound...] } ?? scope
-        return (String(innermost), String(bare))
-      }
-    }
-    return nil
+    QualifiedSymbol.split(name)
   }
 
   /// The norm a symbol annotation is looked up by: its name's, without the scope written
