@@ -133,10 +133,11 @@ public enum CodeBundle {
 
   /// How the language writes a member of a scope: `Path::convert` in Rust and C++,
   /// `Choice.convert` elsewhere.
-  static func scopeSeparator(_ path: String) -> String {
+  static func qualified(_ symbol: String, scope: String?, path: String) -> String {
+    guard let scope else { return symbol }
     switch Language.detect(path: path) {
-    case "rust", "c++": "::"
-    default: "."
+    case "rust", "c++": return scope + "::" + symbol
+    default: return scope + "." + symbol
     }
   }
 
@@ -144,7 +145,7 @@ public enum CodeBundle {
     let chunk = item.hit.chunk
     var title = "### `\(chunk.path):\(item.shownStart)-\(item.shownEnd)`"
     if let symbol = chunk.symbol {
-      title += " \(inline(item.scope.map { $0 + scopeSeparator(chunk.path) + symbol } ?? symbol))"
+      title += " \(inline(qualified(symbol, scope: item.scope, path: chunk.path)))"
       if let kind = chunk.kind { title += " (\(kind))" }
     }
     var lines = [title]

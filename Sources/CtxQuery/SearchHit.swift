@@ -32,7 +32,7 @@ public struct SearchHit: Encodable, Sendable {
     ]
     line = "\(hit.chunk.path):\(hit.chunk.startLine)-\(hit.chunk.endLine)"
     if let symbol = hit.chunk.symbol {
-      line += "  " + (scope.map { $0 + CodeBundle.scopeSeparator(hit.chunk.path) + symbol } ?? symbol) + (hit.chunk.kind.map { " (\($0))" } ?? "")
+      line += "  " + CodeBundle.qualified(symbol, scope: scope, path: hit.chunk.path) + (hit.chunk.kind.map { " (\($0))" } ?? "")
     }
     line += "  [\(hit.chunk.source)]  " + String(format: "%.2f", hit.score)
   }
