@@ -237,6 +237,9 @@ public final class GitHistory {
     // Each commit is read once, when queued: its time orders the heap, its parents (and what
     // a reader needs of it) are kept until it is popped.
     var pending: [String: (parents: [String], walked: WalkedCommit)] = [:]
+    // The pending commits' trees on their own: reading one through `pending` copied (and then
+    // released) the whole commit with its message and names, once per commit.
+    var trees: [String: git_oid] = [:]
     func enqueue(_ sha: String) {
       guard let (time, parents, walked) = withCommit(sha, { commit -> (Int64, [String], WalkedCommit) in
         var walked = WalkedCommit(sha: sha)
@@ -249,12 +252,14 @@ public final class GitHistory {
         return
       }
       heap.push(sha, time)
+      trees[sha] = walked.tree
       pending[sha] = (parents, walked)
     }
     for tip in tips where !stop(tip) && queued.insert(tip).inserted { enqueue(tip) }
     while let (sha, _) = heap.pop() {
       result.commits.append(sha)
-      guard let (parents, walked) = pending.removeValue(forKey: sha) else { continue }
+      guard case (let parents, var walked)? = pending.removeValue(forKey: sha) else { continue }
+      trees[sha] = nil
       if shallowBoundary.contains(sha) {
         each(walked)
         result.boundaryReached.append(sha)
@@ -262,9 +267,8 @@ public final class GitHistory {
       }
       // Parents first, so the first parent's tree is known when the commit is handed over.
       for parent in parents where !stop(parent) && queued.insert(parent).inserted { enqueue(parent) }
-      var handed = walked
-      if let first = parents.first { handed.firstParentTree = pending[first]?.walked.tree }
-      each(handed)
+      if let first = parents.first { walked.firstParentTree = trees[first] }
+      each(walked)
     }
     return result
   }

@@ -119,18 +119,21 @@ actor HistoryCollector: HistorySink {
 
   static func redact(_ commit: GitCommitRecord, with redactor: Redactor, counts: inout [String: Int]) -> GitCommitRecord {
     var commit = commit
-    func clean(_ text: String) -> String {
+    /// The text with its secrets replaced; nil when it held none.
+    func redacted(_ text: String) -> String? {
       let result = redactor.redact(text)
-      guard result.didRedact else { return text }
+      guard result.didRedact else { return nil }
       for (rule, count) in result.counts { counts[rule, default: 0] += count }
       return result.text
     }
-    commit.summary = clean(commit.summary)
-    commit.body = clean(commit.body)
-    commit.author.name = clean(commit.author.name)
+    commit.summary = redacted(commit.summary) ?? commit.summary
+    commit.body = redacted(commit.body) ?? commit.body
+    commit.author.name = redacted(commit.author.name) ?? commit.author.name
+    // Only a path that held a secret is written back: assigning every one copied the whole
+    // change list (its array is shared with the reader's record), two strings per change.
     for index in commit.changes.indices {
-      commit.changes[index].path = clean(commit.changes[index].path)
-      commit.changes[index].oldPath = commit.changes[index].oldPath.map(clean)
+      if let path = redacted(commit.changes[index].path) { commit.changes[index].path = path }
+      if let old = commit.changes[index].oldPath, let path = redacted(old) { commit.changes[index].oldPath = path }
     }
     return commit
   }

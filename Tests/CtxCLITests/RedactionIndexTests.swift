@@ -98,6 +98,12 @@ import Testing
         "docs/\(hfToken)/notes.md": "# Notes\n\nModel download notes.\n",
       ], under: "repo")
     try repo.commitAll("Add files", date: "2024-01-01T00:00:00Z")
+    // A rename away from the secret name: the change's old path holds it.
+    try scratch.write(["cache/settings.json": "{\"user\": \"bot\"}\n"], under: "repo")
+    try scratch.remove("repo/cache/\(Self.githubToken).json")
+    try repo.commitAll("Rename the cache file", date: "2024-01-02T00:00:00Z")
+    try scratch.write(["cache/\(Self.githubToken).json": "{\"user\": \"bot\"}\n"], under: "repo")
+    try repo.commitAll("Bring the cache file back", date: "2024-01-03T00:00:00Z")
     let workspace = scratch.path + "/ws"
     try CtxBinary.run(["init", workspace])
     try scratch.write(
@@ -128,6 +134,9 @@ import Testing
       #expect(bytes.range(of: Data(piece.utf8)) == nil, "\(piece) is stored")
       #expect(bytes.range(of: Data(piece.lowercased().utf8)) == nil, "\(piece.lowercased()) is stored")
     }
+    // The rename is recorded, its old name redacted.
+    let rename = try CtxBinary.run(["show", try repo.sha("HEAD~1")], in: workspace)
+    #expect(rename.stdout.contains("cache/settings.json (from cache/[REDACTED:github-token].json)"), "\(rename.stdout)")
     // The rest is indexed, and nothing counts as behind.
     #expect(try CtxBinary.run(["search", "start"], in: workspace).stdout.contains("src/app.py"))
     #expect(try CtxBinary.run(["search", "guide start"], in: workspace).stdout.contains("guide.md"))

@@ -196,4 +196,27 @@ import Testing
       files: [(1, "app.py", "python"), (1, "Main.java", "java"), (1, "w.ts", "typescript"), (1, "lib.rs", "rust"), (1, "main.go", "go"), (2, "notes.py", "python")])
     #expect(stamps == ["app.py": "-1 ", "Main.java": "-1 ", "w.ts": "-1 ", "lib.rs": "7 h", "main.go": "7 h", "notes.py": "7 h"])
   }
+
+  /// v18 on an index written by v17, and a new index: the commits' full-text table flushes its
+  /// pending terms every 4 MiB (a first history run then writes its segments during the crawl,
+  /// not all at its commit).
+  @Test func v18GivesTheCommitTextASmallerPendingHash() async throws {
+    let scratch = ScratchDirectory()
+    let old = scratch.path + "/old.sqlite"
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in IndexStore.addFunctions(db) }  // v11's view reads `ctx_text`
+    let queue = try DatabaseQueue(path: old, configuration: configuration)
+    try Schema.migrator.migrate(queue, upTo: "v17-long-decorators")
+    try await queue.write { db in try db.execute(sql: "PRAGMA user_version = 17") }
+    let before = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT v FROM commit_ft_config WHERE k = 'hashsize'") }
+    try queue.close()
+    #expect(before == 16_777_216)
+    for path in [old, scratch.path + "/new.sqlite"] {
+      _ = try IndexStore(path: path, mode: .readWrite)
+      let reopened = try DatabaseQueue(path: path)
+      let hashsize = try await reopened.read { db in try Int.fetchOne(db, sql: "SELECT v FROM commit_ft_config WHERE k = 'hashsize'") }
+      #expect(hashsize == 4_194_304, "\(path)")
+      try reopened.close()
+    }
+  }
 }
