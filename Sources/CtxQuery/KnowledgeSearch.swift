@@ -38,6 +38,10 @@ public struct KnowledgeSearch: Sendable {
   public var candidateLimit = 100
   /// A superseded document ranks below current ones: its score is multiplied by this.
   public var supersededFactor = 0.4
+  /// Release notes rank below the guides unless the question asks when something changed
+  /// (`ReleaseNotes`); when it does, above them. Their scores are multiplied by these.
+  public var releaseNotesFactor = 0.5
+  public var releaseNotesAskedFactor = 1.5
 
   public init(store: IndexStore) {
     self.store = store
@@ -49,14 +53,23 @@ public struct KnowledgeSearch: Sendable {
     let query = QueryAnalysis.of(text)
     var candidates: [Int64: Candidate] = [:]
     try fullText(query, match: store.matchSections, into: &candidates)
-    return try rankSections(candidates, limit: limit)
+    return try rankSections(candidates, asksAboutChanges: ReleaseNotes.asked(in: text), limit: limit)
   }
 
-  func rankSections(_ candidates: [Int64: Candidate], limit: Int) throws -> [DocHit] {
+  func rankSections(_ candidates: [Int64: Candidate], asksAboutChanges: Bool, limit: Int) throws -> [DocHit] {
     guard !candidates.isEmpty else { return [] }
     var hits: [DocHit] = []
     for section in try store.sections(ids: Array(candidates.keys)) {
       guard var candidate = candidates[section.id] else { continue }
+      if ReleaseNotes.holds(section.path) {
+        if asksAboutChanges {
+          candidate.score *= releaseNotesAskedFactor
+          candidate.reasons.append("release notes, for a question about when something changed")
+        } else {
+          candidate.score *= releaseNotesFactor
+          candidate.reasons.append("release notes: ranked below guides (the question asks nothing about versions)")
+        }
+      }
       switch section.status {
       case "superseded":
         candidate.score *= supersededFactor
@@ -166,7 +179,7 @@ public struct KnowledgeSearch: Sendable {
       }
     }
     if referenced { threads = try rankThreads(threadCandidates, query: query, mentioned: found.threads, limit: limit) }
-    return (try rankSections(sectionCandidates, limit: limit), threads)
+    return (try rankSections(sectionCandidates, asksAboutChanges: ReleaseNotes.asked(in: text), limit: limit), threads)
   }
 
   /// Issue and pull request numbers a commit message names (`(#1234)`, `Merge pull request

@@ -67,6 +67,33 @@ import Testing
   /// A file the last run read and left out (a document that does not parse, a direct message
   /// skipped by default) is that run's problem or skip, not "behind": `ctx status` said
   /// `stale` for ever after such a run. A file that arrives later still is behind.
+  /// Release notes list one-line entries that match many words: a how-to question gets the
+  /// guide first, a question about when something changed gets the release notes first.
+  @Test func releaseNotesAnswerQuestionsAboutVersionsAndYieldToGuidesOtherwise() throws {
+    let scratch = ScratchDirectory()
+    try scratch.write(
+      [
+        "CHANGES.md": "# Changes\n\n## Version 8.2.0\n\n- Add a `--version` option to the example tool.\n- The version option shows the package version.\n- Options can be deprecated.\n\n## Version 8.1.0\n\n- Add the password option.\n- Hide input of the password option.\n",
+        "docs/options.md": "# Options\n\n## Version Option\n\nUse `version_option` to add a `--version` option that prints the version of your tool and exits.\n\n## Password Option\n\nUse `password_option` to ask for a password without showing what the user types.\n",
+      ])
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.write(["ws/connectors/docs.yaml": "kind: docs\npath: ..\ninclude: [\"docs/**\", \"*.md\"]\n"])
+    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+    func hits(_ question: String) throws -> [[String: Any]] {
+      try json(try CtxBinary.run(["search", question, "--layer", "docs", "--json"], in: workspace).stdout)["hits"] as? [[String: Any]] ?? []
+    }
+    func first(_ question: String) throws -> [String: Any]? { try hits(question).first }
+    let howTo = try hits("add a --version option to my tool")
+    #expect(howTo.first?["ref"] as? String == "docs/options.md#version-option", "\(howTo)")
+    let notes = try #require(howTo.first { $0["ref"] as? String == "CHANGES.md#version-820" })
+    #expect((notes["why"] as? [String])?.contains { $0.contains("ranked below guides") } == true, "\(notes)")
+    #expect((howTo.first?["why"] as? [String])?.contains { $0.contains("release notes") } == false)
+    let when = try #require(try first("which version added the --version option"))
+    #expect(when["ref"] as? String == "CHANGES.md#version-820", "\(when)")
+    #expect((when["why"] as? [String])?.contains { $0.contains("release notes") } == true, "\(when)")
+  }
+
   @Test func filesARunReadAndLeftOutAreNotBehind() throws {
     let scratch = ScratchDirectory()
     func discord(_ type: String, _ name: String, _ text: String) -> String {
