@@ -219,18 +219,23 @@ public final class GitHistory {
   /// - Parameter each: called with each commit as the walk reaches it, in walk order, so a
   ///   caller can start reading commits before the walk ends.
   public func walk(from tips: [String], stop: (String) -> Bool = { _ in false }, each: (String) -> Void = { _ in }) -> Walk {
-    walkCommits(from: tips, stop: stop, keepHeaders: false) { each($0.sha) }
+    walkCommits(from: tips, stop: stop, reading: false) { each($0.sha) }
   }
 
   /// The same walk, handing each commit over with what was read of it (metadata, trees), for
   /// `commit(_:countLines:)` to finish without reading it again: each commit is then read
   /// once in the whole run, where reading it in the walk and again in a reader (and its
   /// parent a third time, for the parent's tree) cost a fifth of a full-history run.
+  ///
+  /// Its `Walk` lists no commits (the caller had each one): only the missing ones and the
+  /// shallow boundary. (Listing them kept every id of the history until the crawl ended.)
   public func walkReading(from tips: [String], stop: (String) -> Bool = { _ in false }, each: (WalkedCommit) -> Void) -> Walk {
-    walkCommits(from: tips, stop: stop, keepHeaders: true, each: each)
+    walkCommits(from: tips, stop: stop, reading: true, each: each)
   }
 
-  private func walkCommits(from tips: [String], stop: (String) -> Bool, keepHeaders: Bool, each: (WalkedCommit) -> Void) -> Walk {
+  /// - Parameter reading: for `walkReading`: keep each commit's metadata for its reader, and
+  ///   list none in the result.
+  private func walkCommits(from tips: [String], stop: (String) -> Bool, reading: Bool, each: (WalkedCommit) -> Void) -> Walk {
     var result = Walk()
     var queued = Set<String>()
     var heap = CommitHeap()
@@ -245,7 +250,7 @@ public final class GitHistory {
         var walked = WalkedCommit(sha: sha)
         walked.tree = git_commit_tree_id(commit).pointee
         let parents = GitHistory.parents(of: commit)
-        if keepHeaders { walked.header = GitHistory.header(of: commit, sha: sha, parents: parents) }
+        if reading { walked.header = GitHistory.header(of: commit, sha: sha, parents: parents) }
         return (git_commit_time(commit), parents, walked)
       }) else {
         result.missing.append(sha)
@@ -257,7 +262,7 @@ public final class GitHistory {
     }
     for tip in tips where !stop(tip) && queued.insert(tip).inserted { enqueue(tip) }
     while let (sha, _) = heap.pop() {
-      result.commits.append(sha)
+      if !reading { result.commits.append(sha) }
       guard case (let parents, var walked)? = pending.removeValue(forKey: sha) else { continue }
       trees[sha] = nil
       if shallowBoundary.contains(sha) {
