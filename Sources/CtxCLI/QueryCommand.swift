@@ -41,13 +41,18 @@ extension Ctx {
     @Option(name: [.customLong("layers"), .customLong("layer")], parsing: .upToNextOption, help: "Layers to include (comma separated): code, history, docs, chat, annotations.")
     var layers: [String] = []
 
-    @Option(name: .long, help: "markdown (for people and prompts) or json (for programs).")
-    var format: BundleFormat = .markdown
+    @Option(name: .long, help: "markdown (for people and prompts, the default) or json (for programs).")
+    var format: BundleFormat?
+
+    // The other commands spell it `--json`, and people carry it over.
+    @Flag(name: .long, help: "The same as --format json.")
+    var json = false
 
     @OptionGroup var scopeOptions: ScopeOptions
 
     func validate() throws {
       if budget < 200 { throw ValidationError("--budget must be at least 200 tokens") }
+      if json && format == .markdown { throw ValidationError("--json and --format markdown ask for two formats; give one") }
       for name in layers.flatMap({ $0.split(separator: ",") }) where Layer(rawValue: String(name)) == nil {
         throw ValidationError("unknown layer '\(name)'; use code, history, docs, chat or annotations")
       }
@@ -59,7 +64,7 @@ extension Ctx {
       let service = try QueryService(databasePath: workspace.databasePath, annotationsFolder: workspace.annotationsDirectory)
       let wanted = Set(layers.flatMap { $0.split(separator: ",") }.compactMap { Layer(rawValue: String($0)) })
       let bundle = try service.bundle(query, budget: budget, layers: wanted, scope: scopeOptions.scope)
-      switch format {
+      switch json ? .json : format ?? .markdown {
       case .markdown: Output.write(bundle.markdown())
       case .json: try Output.json(BundleJSON(bundle))
       }

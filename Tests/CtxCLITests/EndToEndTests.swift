@@ -150,6 +150,12 @@ import Testing
     let bundle = try json(try CtxBinary.run(["query", "validateSession", "--format", "json"], in: workspace).stdout)
     let history = try #require((bundle["layers"] as? [String: Any])?["history"] as? [[String: Any]])
     #expect(history.first?["commit"] as? String == (try repo.sha()))
+    // `--json`, as the other commands spell it, is the same bundle; with `--format markdown` an error.
+    let spelled = try CtxBinary.run(["query", "validateSession", "--json"], in: workspace)
+    #expect(spelled.status == 0)
+    #expect(((try json(spelled.stdout))["layers"] as? [String: Any])?["history"] != nil, "\(spelled.stdout)")
+    let both = try CtxBinary.run(["query", "validateSession", "--json", "--format", "markdown"], in: workspace)
+    #expect(both.status == 2 && both.stderr.contains("two formats"), "\(both.status) \(both.stderr)")
 
     // A typo in a git connector is an error with the file and line.
     try scratch.write(["ws/connectors/history.yaml": "kind: git\npath: ../repo\nref: [main]\n"])
