@@ -12,8 +12,14 @@ and its docs/ folder) into a fresh workspace, asks every question, and prints Ac
 and MRR (first acceptable section in the top 10) per kind, and for the how-to questions how
 many of the top 5 are release notes (the sections that crowded guides out).
 
+With `--bundles` the workspaces also hold each repository's code (a `kind: code` source),
+and each question is asked with `ctx query --format json --budget 4000`: the figures are then about
+the bundle's Documents layer: how often an answer is in it, how many sections it holds, and
+how many of them answer (precision; a how-to bundle's other sections are what an agent pays
+for without use).
+
 Usage:
-  Benchmarks/docs_devset.py --ctx NEW [--ctx-before OLD] --out DIR \\
+  Benchmarks/docs_devset.py --ctx NEW [--ctx-before OLD] --out DIR [--bundles] \\
       --repo click=/path/to/click --repo flask=/path/to/flask --repo marshmallow=/path/to/marshmallow
 
 The answers were written against these commits (anchors move as documents change):
@@ -88,13 +94,16 @@ def run(cmd, cwd=None):
     return subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=DEADLINE)
 
 
-def index(ctx, repo, workspace):
+def index(ctx, repo, workspace, with_code):
     shutil.rmtree(workspace, ignore_errors=True)
     result = run([ctx, "init", workspace])
     if result.returncode != 0:
         sys.exit(f"ctx init {workspace} failed: {result.stderr}")
     with open(os.path.join(workspace, "connectors", "docs.yaml"), "w") as f:
         f.write(f'kind: docs\npath: {os.path.abspath(repo)}\ninclude: ["docs/**", "*.rst", "*.md"]\n')
+    if with_code:
+        with open(os.path.join(workspace, "connectors", "code.yaml"), "w") as f:
+            f.write(f'kind: code\npath: {os.path.abspath(repo)}\n')
     result = run([ctx, "index", "--quiet", "--workspace", workspace])
     if result.returncode not in (0, 3):
         sys.exit(f"ctx index {workspace} failed ({result.returncode}): {result.stderr}")
@@ -107,13 +116,28 @@ def ask(ctx, workspace, question):
     return [hit["ref"] for hit in json.loads(result.stdout)["hits"]] if result.stdout.strip() else []
 
 
-def measure(ctx, repos, out):
+def bundle_docs(ctx, workspace, question):
+    result = run([ctx, "query", question, "--format", "json", "--budget", "4000", "--workspace", workspace])
+    if result.returncode not in (0, 1):
+        sys.exit(f"ctx query {question!r} failed ({result.returncode}): {result.stderr}")
+    return [item["ref"] for item in json.loads(result.stdout)["layers"].get("docs", [])]
+
+
+def measure(ctx, repos, out, bundles):
     rows = []
     for name, path in repos.items():
         workspace = os.path.join(out, name)
-        index(ctx, path, workspace)
+        index(ctx, path, workspace, bundles)
         for repo, kind, question, answers in QUESTIONS:
             if repo != name:
+                continue
+            if bundles:
+                refs = bundle_docs(ctx, workspace, question)
+                found = [ref for ref in refs if ref in answers]
+                rows.append({"repo": repo, "kind": kind, "question": question, "docs": refs, "answered": bool(found),
+                             "precision": len(found) / len(refs) if refs else None,
+                             "rank": next((i + 1 for i, ref in enumerate(refs) if ref in answers), None),
+                             "release_notes_top5": sum(1 for ref in refs if RELEASE_NOTES.search(ref)), "top": refs})
                 continue
             refs = ask(ctx, workspace, question)
             rank = next((i + 1 for i, ref in enumerate(refs) if ref in answers), None)
@@ -126,6 +150,13 @@ def summary(rows, kind):
     chosen = [r for r in rows if r["kind"] == kind]
     if not chosen:
         return "no questions"
+    if "answered" in chosen[0]:
+        answered = sum(1 for r in chosen if r["answered"]) / len(chosen)
+        sections = statistics.mean(len(r["docs"]) for r in chosen)
+        precisions = [r["precision"] for r in chosen if r["precision"] is not None]
+        precision = statistics.mean(precisions) if precisions else 0
+        notes = statistics.mean(r["release_notes_top5"] for r in chosen)
+        return f"n={len(chosen):2d}  answer in bundle {answered:.3f}  sections {sections:.2f}  precision {precision:.3f}  release notes {notes:.2f}"
     acc1 = sum(1 for r in chosen if r["rank"] == 1) / len(chosen)
     acc5 = sum(1 for r in chosen if r["rank"] and r["rank"] <= 5) / len(chosen)
     mrr = statistics.mean(1 / r["rank"] if r["rank"] else 0 for r in chosen)
@@ -140,13 +171,14 @@ def main():
     parser.add_argument("--repo", action="append", required=True, help="name=path (click, flask, marshmallow)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--per-question", action="store_true")
+    parser.add_argument("--bundles", action="store_true", help="ask ctx query and measure the bundle's documents")
     args = parser.parse_args()
     repos = dict(item.split("=", 1) for item in args.repo)
     unknown = set(repos) - {q[0] for q in QUESTIONS}
     if unknown:
         sys.exit(f"no questions for {', '.join(sorted(unknown))}; the sets are click, flask, marshmallow")
     binaries = [("new", args.ctx)] + ([("before", args.ctx_before)] if args.ctx_before else [])
-    results = {label: measure(binary, repos, os.path.join(args.out, label)) for label, binary in binaries}
+    results = {label: measure(binary, repos, os.path.join(args.out, label), args.bundles) for label, binary in binaries}
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     for kind in (HOWTO, CHANGE):

@@ -177,7 +177,19 @@ public struct QueryService: Sendable {
       }
     }
     let analysis = QueryAnalysis.of(text)
-    let hits = wants(.code) ? Array(try codeSearch.search(text, limit: scope.isEverything ? 40 : 200).filter(scope.admits).prefix(40)) : []
+    var searched = wants(.code) ? try codeSearch.search(text, limit: scope.isEverything ? 40 : 200).filter(scope.admits) : []
+    // A prose file that a docs source holds too (a code source on the repository, a docs
+    // source on its docs/) is shown once: as document sections, with their headings, not again
+    // as code chunks of the same lines.
+    if wants(.docs), searched.contains(where: { CodeSearch.isProse($0.chunk.path) }) {
+      let documents = try store.documentFiles()
+      let roots = try store.sourceRoots()
+      searched.removeAll { hit in
+        guard CodeSearch.isProse(hit.chunk.path), let root = roots[hit.chunk.source]?.root else { return false }
+        return documents.contains(IndexStore.absolutePath(root: root, path: hit.chunk.path))
+      }
+    }
+    let hits = Array(searched.prefix(40))
     timer.mark("bundle.code")
     let history = HistorySearch(store: store)
     let knowledge = KnowledgeSearch(store: store)

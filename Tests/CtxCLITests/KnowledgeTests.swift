@@ -94,6 +94,33 @@ import Testing
     #expect((when["why"] as? [String])?.contains { $0.contains("release notes") } == true, "\(when)")
   }
 
+  /// A code source on the whole repository and a docs source on its docs/: a guide is shown
+  /// once, as document sections, not also as a code chunk. Without a docs source it stays code.
+  @Test func aGuideBothSourcesHoldIsShownOnceAsADocument() throws {
+    let scratch = ScratchDirectory()
+    try scratch.write(
+      [
+        "repo/src/retry.py": "def retry_request(url, attempts=3):\n    \"\"\"Retry a request with backoff.\"\"\"\n    return url\n",
+        "repo/docs/retries.md": "# Retries\n\n## Backoff between attempts\n\nCall `retry_request` to retry a request with exponential backoff between attempts.\n",
+      ])
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\nuse_git: false\n", "ws/connectors/docs.yaml": "kind: docs\npath: ../repo/docs\n"])
+    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+    func layers(_ question: String) throws -> [String: [[String: Any]]] {
+      let bundle = try json(try CtxBinary.run(["query", question, "--json"], in: workspace).stdout)
+      return (bundle["layers"] as? [String: [[String: Any]]]) ?? [:]
+    }
+    let both = try layers("exponential backoff between attempts")
+    #expect(both["docs"]?.contains { $0["path"] as? String == "retries.md" } == true, "\(both)")
+    #expect(both["code"]?.contains { ($0["path"] as? String)?.hasSuffix(".md") == true } != true, "\(both)")
+    // Without the docs source the guide is the code source's file, and shown as such.
+    try FileManager.default.removeItem(atPath: workspace + "/connectors/docs.yaml")
+    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+    let codeOnly = try layers("exponential backoff between attempts")
+    #expect(codeOnly["code"]?.contains { $0["path"] as? String == "docs/retries.md" } == true, "\(codeOnly)")
+  }
+
   @Test func filesARunReadAndLeftOutAreNotBehind() throws {
     let scratch = ScratchDirectory()
     func discord(_ type: String, _ name: String, _ text: String) -> String {
