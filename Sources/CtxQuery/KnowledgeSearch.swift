@@ -220,15 +220,17 @@ public struct KnowledgeSearch: Sendable {
         return a != b ? a < b : $0.offset < $1.offset
       }.prefix(12).map(\.element)
     }
-    var found = 0
+    // Sections and threads already here for what they mention still earn their words' score:
+    // only those the all-terms pass scored are skipped by the any-terms pass.
+    var matchedAll = Set<Int64>()
     if terms.count <= 8, let all = FTSExpression.all(terms) {
       for (id, score) in try match(all, candidateLimit) {
         candidates[id, default: Candidate()].add(-score * 1.5, terms.count > 1 ? "matches all query terms" : "matches `\(terms[0].whole)`")
-        found += 1
+        matchedAll.insert(id)
       }
     }
-    if found < candidateLimit / 3, terms.count > 1, let any = FTSExpression.any(terms) {
-      for (id, score) in try match(any, candidateLimit) where candidates[id] == nil {
+    if matchedAll.count < candidateLimit / 3, terms.count > 1, let any = FTSExpression.any(terms) {
+      for (id, score) in try match(any, candidateLimit) where !matchedAll.contains(id) {
         candidates[id, default: Candidate()].add(-score, "matches some query terms")
       }
     }
