@@ -15,6 +15,16 @@ import Testing
     try FileManager.default.copyItem(atPath: KnowledgeTests.fixtures.appendingPathComponent(relative).path, toPath: destination)
   }
 
+  /// `files` in `scratch` and a workspace beside them with these connector files, indexed.
+  func indexedWorkspace(_ files: [String: String], connectors: [String: String], in scratch: ScratchDirectory) throws -> String {
+    try scratch.write(files)
+    let workspace = scratch.path + "/ws"
+    try CtxBinary.run(["init", workspace])
+    try scratch.write(Dictionary(uniqueKeysWithValues: connectors.map { ("ws/connectors/" + $0.key, $0.value) }))
+    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+    return workspace
+  }
+
   /// Every byte of the index (the database, its WAL and shared memory).
   func indexBytes(_ workspace: String) throws -> Data {
     var data = Data()
@@ -64,22 +74,15 @@ import Testing
     #expect(bundle.stdout.contains("why: mentions `validateSession`"), "\(bundle.stdout)")
   }
 
-  /// A file the last run read and left out (a document that does not parse, a direct message
-  /// skipped by default) is that run's problem or skip, not "behind": `ctx status` said
-  /// `stale` for ever after such a run. A file that arrives later still is behind.
   /// Release notes list one-line entries that match many words: a how-to question gets the
   /// guide first, a question about when something changed gets the release notes first.
   @Test func releaseNotesAnswerQuestionsAboutVersionsAndYieldToGuidesOtherwise() throws {
     let scratch = ScratchDirectory()
-    try scratch.write(
+    let workspace = try indexedWorkspace(
       [
         "CHANGES.md": "# Changes\n\n## Version 8.2.0\n\n- Add a `--version` option to the example tool.\n- The version option shows the package version.\n- Options can be deprecated.\n\n## Version 8.1.0\n\n- Add the password option.\n- Hide input of the password option.\n",
         "docs/options.md": "# Options\n\n## Version Option\n\nUse `version_option` to add a `--version` option that prints the version of your tool and exits.\n\n## Password Option\n\nUse `password_option` to ask for a password without showing what the user types.\n",
-      ])
-    let workspace = scratch.path + "/ws"
-    try CtxBinary.run(["init", workspace])
-    try scratch.write(["ws/connectors/docs.yaml": "kind: docs\npath: ..\ninclude: [\"docs/**\", \"*.md\"]\n"])
-    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+      ], connectors: ["docs.yaml": "kind: docs\npath: ..\ninclude: [\"docs/**\", \"*.md\"]\n"], in: scratch)
     func hits(_ question: String) throws -> [[String: Any]] {
       try json(try CtxBinary.run(["search", question, "--layer", "docs", "--json"], in: workspace).stdout)["hits"] as? [[String: Any]] ?? []
     }
@@ -98,15 +101,11 @@ import Testing
   /// once, as document sections, not also as a code chunk. Without a docs source it stays code.
   @Test func aGuideBothSourcesHoldIsShownOnceAsADocument() throws {
     let scratch = ScratchDirectory()
-    try scratch.write(
+    let workspace = try indexedWorkspace(
       [
         "repo/src/retry.py": "def retry_request(url, attempts=3):\n    \"\"\"Retry a request with backoff.\"\"\"\n    return url\n",
         "repo/docs/retries.md": "# Retries\n\n## Backoff between attempts\n\nCall `retry_request` to retry a request with exponential backoff between attempts.\n",
-      ])
-    let workspace = scratch.path + "/ws"
-    try CtxBinary.run(["init", workspace])
-    try scratch.write(["ws/connectors/code.yaml": "kind: code\npath: ../repo\nuse_git: false\n", "ws/connectors/docs.yaml": "kind: docs\npath: ../repo/docs\n"])
-    #expect(try CtxBinary.run(["index"], in: workspace).status == 0)
+      ], connectors: ["code.yaml": "kind: code\npath: ../repo\nuse_git: false\n", "docs.yaml": "kind: docs\npath: ../repo/docs\n"], in: scratch)
     func layers(_ question: String) throws -> [String: [[String: Any]]] {
       let bundle = try json(try CtxBinary.run(["query", question, "--json"], in: workspace).stdout)
       return (bundle["layers"] as? [String: [[String: Any]]]) ?? [:]
@@ -121,6 +120,9 @@ import Testing
     #expect(codeOnly["code"]?.contains { $0["path"] as? String == "docs/retries.md" } == true, "\(codeOnly)")
   }
 
+  /// A file the last run read and left out (a document that does not parse, a direct message
+  /// skipped by default) is that run's problem or skip, not "behind": `ctx status` said
+  /// `stale` for ever after such a run. A file that arrives later still is behind.
   @Test func filesARunReadAndLeftOutAreNotBehind() throws {
     let scratch = ScratchDirectory()
     func discord(_ type: String, _ name: String, _ text: String) -> String {
