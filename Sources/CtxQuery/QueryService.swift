@@ -165,7 +165,8 @@ public struct QueryService: Sendable {
     var timer = StageTimer()
     // A layer with no indexed source is not searched (its empty tables still cost a long query
     // its term lookups).
-    let kinds = Set(try store.sourceRoots().values.map(\.kind))
+    let roots = try store.sourceRoots()
+    let kinds = Set(roots.values.map(\.kind))
     func wants(_ layer: Layer) -> Bool {
       guard layers.isEmpty || layers.contains(layer) else { return false }
       switch layer {
@@ -183,10 +184,9 @@ public struct QueryService: Sendable {
     // as code chunks of the same lines.
     if wants(.docs), searched.contains(where: { CodeSearch.isProse($0.chunk.path) }) {
       let documents = try store.documentFiles()
-      let roots = try store.sourceRoots()
       searched.removeAll { hit in
         guard CodeSearch.isProse(hit.chunk.path), let root = roots[hit.chunk.source]?.root else { return false }
-        return documents.contains(IndexStore.absolutePath(root: root, path: hit.chunk.path))
+        return documents.contains(root + "/" + hit.chunk.path)
       }
     }
     let hits = Array(searched.prefix(40))
@@ -208,7 +208,7 @@ public struct QueryService: Sendable {
     candidates += zip(probeDocs, try evidence.coverage(of: probeDocs.map(QueryService.evidenceText))).map { ($0.section.source, $1) }
     candidates += zip(probeThreads, try evidence.coverage(of: probeThreads.map(QueryService.evidenceText))).map { ($0.thread.source, $1) }
     candidates += zip(probeCommits, try evidence.coverage(of: probeCommits.map(QueryService.evidenceText))).map { ($0.commit.source, $1) }
-    let floor = RelevanceFloor(candidates: candidates, evidence: evidence, sourceRoots: (try? store.sourceRoots()) ?? [:])
+    let floor = RelevanceFloor(candidates: candidates, evidence: evidence, sourceRoots: roots)
     if ProcessInfo.processInfo.environment["CTX_DEBUG_FLOOR"] == "1" {
       var lines = ["terms: " + evidence.terms.map { "\($0.word)/\($0.stem)=\(String(format: "%.2f", $0.weight))" }.joined(separator: " ")]
       lines.append("best \(floor.best) focus \(floor.focus.sorted())")

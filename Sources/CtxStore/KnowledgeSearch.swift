@@ -46,14 +46,9 @@ extension IndexStore {
     try read { db in
       var files = Set<String>()
       let rows = try Row.fetchCursor(db, sql: "SELECT s.root, f.path FROM file f JOIN source s ON s.id = f.source_id WHERE s.kind = 'docs'")
-      while let row = try rows.next() { files.insert(IndexStore.absolutePath(root: row[0], path: row[1])) }
+      while let row = try rows.next() { files.insert((row[0] as String) + "/" + (row[1] as String)) }
       return files
     }
-  }
-
-  /// `path` (relative to a source) under its source's `root`.
-  public static func absolutePath(root: String, path: String) -> String {
-    root.hasSuffix("/") ? root + path : root + "/" + path
   }
   public func matchSections(_ expression: String, limit: Int) throws -> [(id: Int64, score: Double)] {
     try bm25Match(table: "section_ft", weights: Schema.sectionWeights, expression, limit: limit)
